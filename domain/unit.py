@@ -1,0 +1,56 @@
+"""Units (科室, 基层所, townships): keyed by id, with names and classes as dated facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidInputError
+from domain.identity import derived_id
+from domain.values import Cause
+
+
+class Unit(Aggregate):
+    @staticmethod
+    def create_id(code: str, **_: Any) -> UUID:
+        return derived_id("unit", code)
+
+    @event("Registered")
+    def __init__(self, code: str, name: str, unit_class: str, registered_on: date, cause: Cause):
+        self.code = code
+        self.names: list[tuple[date, str]] = [(registered_on, name)]
+        self.unit_class = unit_class
+        self.registered_on = registered_on
+
+    @property
+    def name(self) -> str:
+        return self.names[-1][1]
+
+    def name_on(self, day: date) -> str:
+        current = self.names[0][1]
+        for since, name in self.names:
+            if since <= day:
+                current = name
+        return current
+
+    def rename(self, name: str, effective_on: date, reason: str, cause: Cause) -> None:
+        self.check_effective_after_last_name(effective_on)
+        self._renamed(name=name, effective_on=effective_on, reason=reason, cause=cause)
+
+    def check_effective_after_last_name(self, effective_on: date) -> None:
+        if effective_on <= self.names[-1][0]:
+            raise InvalidInputError(
+                f"a new name must take effect after {self.names[-1][0].isoformat()}",
+                field="effective_on",
+            )
+
+    @event("Renamed")
+    def _renamed(self, name: str, effective_on: date, reason: str, cause: Cause) -> None:
+        self.names.append((effective_on, name))
+
+    @event("Reclassified")
+    def reclassify(self, unit_class: str, reason: str, cause: Cause) -> None:
+        self.unit_class = unit_class

@@ -1,0 +1,1 @@
+"""Persistence adapters: database settings and the recorders that add record time."""
