@@ -29,6 +29,11 @@ def init_database(settings: DatabaseSettings | None = None) -> None:
         _create_schema(settings)
     app = Tally(env=settings.eventsourcing_env(create_table=True))
     app.close()
+    from projections.registry import PROJECTIONS
+    from projections.runner import open_view
+
+    for projection_class, views in PROJECTIONS:
+        open_view(settings, views, create_table=True).datastore.close()  # type: ignore[attr-defined]
 
 
 def _create_schema(settings: DatabaseSettings) -> None:

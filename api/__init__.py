@@ -1,0 +1,1 @@
+"""The interfaces: the JSON API, the web pages and the ``tally`` command line."""

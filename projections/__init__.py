@@ -1,0 +1,1 @@
+"""Read models kept by tracked projections; each can be rebuilt from the log."""

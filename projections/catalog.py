@@ -1,0 +1,201 @@
+"""The catalogue: units, officers, outlets and submissions as they stand now, for lists and boards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from domain.officer import Officer
+from domain.outlet import Outlet
+from domain.submission import Submission
+from domain.unit import Unit
+from projections.view import PostgresView, SQLiteView, SQLView
+
+
+class CatalogView(SQLView):
+    schema = (
+        "CREATE TABLE IF NOT EXISTS catalog_units ("
+        "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, unit_class TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS catalog_officers ("
+        "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "enrolled_on TEXT NOT NULL, left_on TEXT)",
+        "CREATE TABLE IF NOT EXISTS catalog_outlets ("
+        "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, channel TEXT NOT NULL, "
+        "level TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS catalog_submissions ("
+        "id TEXT PRIMARY KEY, ref TEXT, title TEXT NOT NULL, channel TEXT NOT NULL, "
+        "category TEXT NOT NULL, status TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "lead_officer_id TEXT NOT NULL, event_date TEXT NOT NULL, submitted_on TEXT, "
+        "adoptions INTEGER NOT NULL DEFAULT 0)",
+    )
+    tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions")
+
+    def units(self) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT u.code, u.name, u.unit_class, "
+            "(SELECT count(*) FROM catalog_officers o WHERE o.unit_id = u.id "
+            " AND o.left_on IS NULL) AS officers "
+            "FROM catalog_units u ORDER BY u.code"
+        )
+
+    def officers(self) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT o.code, o.name, u.code AS unit_code, u.name AS unit_name, o.enrolled_on, "
+            "o.left_on FROM catalog_officers o JOIN catalog_units u ON u.id = o.unit_id "
+            "ORDER BY o.code"
+        )
+
+    def submissions(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT s.id, s.ref, s.title, s.channel, s.category, s.status, s.event_date, "
+            "s.submitted_on, s.adoptions, u.name AS unit_name, o.name AS lead_author "
+            "FROM catalog_submissions s "
+            "JOIN catalog_units u ON u.id = s.unit_id "
+            "JOIN catalog_officers o ON o.id = s.lead_officer_id "
+            "ORDER BY s.submitted_on DESC, s.event_date DESC, s.id LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+
+    def counts(self) -> dict[str, int]:
+        row = self.query(
+            "SELECT (SELECT count(*) FROM catalog_units) AS units, "
+            "(SELECT count(*) FROM catalog_officers) AS officers, "
+            "(SELECT count(*) FROM catalog_outlets) AS outlets, "
+            "(SELECT count(*) FROM catalog_submissions) AS submissions, "
+            "(SELECT coalesce(sum(adoptions), 0) FROM catalog_submissions) AS adoptions"
+        )[0]
+        return {key: int(value) for key, value in row.items()}
+
+
+class CatalogSQLiteView(CatalogView, SQLiteView):
+    pass
+
+
+class CatalogPostgresView(CatalogView, PostgresView):
+    pass
+
+
+VIEWS: dict[str, type[SQLView]] = {"sqlite": CatalogSQLiteView, "postgres": CatalogPostgresView}
+
+
+class CatalogProjection(Projection[CatalogView]):
+    name = "catalog"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [])
+
+    @process_event.register
+    def _(self, e: Unit.Registered, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_units (id, code, name, unit_class) VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), e.code, e.name, e.unit_class),
+        )])
+
+    @process_event.register
+    def _(self, e: Unit.Renamed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_units SET name = ? WHERE id = ?", (e.name, str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Unit.Reclassified, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_units SET unit_class = ? WHERE id = ?",
+            (e.unit_class, str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Officer.Enrolled, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_officers (id, code, name, unit_id, enrolled_on) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.code, e.name, str(e.unit_id), e.enrolled_on.isoformat()),
+        )])
+
+    @process_event.register
+    def _(self, e: Officer.Transferred, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_officers SET unit_id = ? WHERE id = ?",
+            (str(e.to_unit_id), str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Officer.Left, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_officers SET left_on = ? WHERE id = ?",
+            (e.left_on.isoformat(), str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Outlet.Registered, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_outlets (id, code, name, channel, level) VALUES (?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.code, e.name, e.channel.value, e.level.value),
+        )])
+
+    @process_event.register
+    def _(self, e: Outlet.Renamed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_outlets SET name = ? WHERE id = ?", (e.name, str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_submissions (id, ref, title, channel, category, status, "
+            "unit_id, lead_officer_id, event_date) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            (str(e.originator_id), e.ref, e.title, e.channel.value, e.category.value,
+             str(e.unit_id), str(e.authors[0].officer_id), e.event_date.isoformat()),
+        )])
+
+    @process_event.register
+    def _(self, e: Submission.Revised, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_submissions SET title = ?, category = ?, lead_officer_id = ?, "
+            "event_date = ? WHERE id = ?",
+            (e.title, e.category.value, str(e.authors[0].officer_id), e.event_date.isoformat(),
+             str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Submission.Submitted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_submissions SET status = 'submitted', submitted_on = ? WHERE id = ?",
+            (e.submitted_on.isoformat(), str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Submission.Approved, tracking: Tracking) -> None:
+        self._set_status(e, "approved", tracking)
+
+    @process_event.register
+    def _(self, e: Submission.Returned, tracking: Tracking) -> None:
+        self._set_status(e, "returned", tracking)
+
+    @process_event.register
+    def _(self, e: Submission.Withdrawn, tracking: Tracking) -> None:
+        self._set_status(e, "withdrawn", tracking)
+
+    @process_event.register
+    def _(self, e: Submission.Adopted, tracking: Tracking) -> None:
+        self._count_adoption(e, +1, tracking)
+
+    @process_event.register
+    def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
+        self._count_adoption(e, -1, tracking)
+
+    def _set_status(self, e: Any, status: str, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_submissions SET status = ? WHERE id = ?",
+            (status, str(e.originator_id)),
+        )])
+
+    def _count_adoption(self, e: Any, change: int, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_submissions SET adoptions = adoptions + ? WHERE id = ?",
+            (change, str(e.originator_id)),
+        )])

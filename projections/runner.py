@@ -1,0 +1,67 @@
+"""Feeding the log to projections: catch up in-process (SQLite) or follow it (PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.projection import Projection
+
+from domain.application import Tally
+from projections.view import PostgresView, SQLiteView, SQLView
+from store.settings import DatabaseSettings
+
+BATCH = 500
+
+
+def tracking_name(projection: Projection[Any]) -> str:
+    """Each projection keeps its own position in the shared tracking table."""
+    return f"Tally/{projection.name}"
+
+
+def open_view(settings: DatabaseSettings, view_classes: dict[str, type[SQLView]],
+              *, create_table: bool = False) -> SQLView:
+    """The backend's implementation of a view, on the configured database."""
+    env = settings.eventsourcing_env(create_table=create_table)
+    factory = InfrastructureFactory.construct(env)  # type: ignore[arg-type]
+    view_class = view_classes[settings.backend]
+    assert issubclass(view_class, SQLiteView | PostgresView)
+    return factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+
+
+def catch_up(app: Tally, projection: Projection[Any],
+             progress: Callable[[int], None] | None = None) -> int:
+    """Process every event recorded after the projection's position; return the new position."""
+    name = tracking_name(projection)
+    view = projection.view
+    position = view.max_tracking_id(name) or 0
+    while True:
+        notifications = app.recorder.select_notifications(
+            start=position, limit=BATCH, inclusive_of_start=False
+        )
+        if not notifications:
+            return position
+        for notification in notifications:
+            event = app.mapper.to_domain_event(notification)
+            projection.process_event(event, Tracking(name, notification.id))
+            position = notification.id
+        if progress is not None:
+            progress(len(notifications))
+
+
+def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2,
+           stop: Callable[[], bool] = lambda: False) -> None:
+    """Keep a projection up to date until ``stop()`` says otherwise."""
+    while not stop():
+        before = projection.view.max_tracking_id(tracking_name(projection)) or 0
+        if catch_up(app, projection) == before:
+            time.sleep(poll_seconds)
+
+
+def rebuild(app: Tally, projection: Projection[Any],
+            progress: Callable[[int], None] | None = None) -> int:
+    """Empty the view and project the whole log again."""
+    projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
+    return catch_up(app, projection, progress)

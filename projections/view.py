@@ -1,0 +1,100 @@
+"""Views: tracking recorders whose rows commit in the same transaction as their position."""
+
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+Statement = tuple[str, Sequence[Any]]
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class SQLView(TrackingRecorder):
+    """A read model written with SQL that both backends accept; ``?`` marks a parameter."""
+
+    #: CREATE statements of the view's own tables.
+    schema: Sequence[str] = ()
+    #: The view's tables, emptied by a rebuild.
+    tables: Sequence[str] = ()
+
+    @abstractmethod
+    def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+        """Run ``statements`` and record ``tracking`` in one transaction."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query, as dicts."""
+
+    @abstractmethod
+    def reset(self, tracking_name: str) -> None:
+        """Empty the view's tables and forget its position, in one transaction."""
+
+
+class SQLiteView(SQLiteTrackingRecorder, SQLView):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.schema]
+
+    def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for sql, params in statements:
+                c.execute(sql, params)
+            if tracking is not None:
+                self._insert_tracking(c, tracking)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return [dict(row) for row in c.fetchall()]
+
+    def reset(self, tracking_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in self.tables:
+                c.execute(f"DELETE FROM {table}")  # noqa: S608 (table names are constants)
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (tracking_name,))
+
+
+class PostgresView(PostgresTrackingRecorder, SQLView):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from psycopg.sql import SQL
+
+        self.sql_create_statements.extend(SQL(statement) for statement in self.schema)  # type: ignore[arg-type]
+
+    def _create_table(self, curs: Any) -> None:
+        curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+        super()._create_table(curs)
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as curs:
+            curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+            yield curs
+
+    def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+        with self._cursor(commit=True) as curs:
+            for sql, params in statements:
+                curs.execute(_PLACEHOLDER.sub("%s", sql), params)
+            if tracking is not None:
+                self._insert_tracking(curs, tracking)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._cursor(commit=False) as curs:
+            curs.execute(_PLACEHOLDER.sub("%s", sql), params)
+            return [dict(row) for row in curs.fetchall()]
+
+    def reset(self, tracking_name: str) -> None:
+        with self._cursor(commit=True) as curs:
+            for table in self.tables:
+                curs.execute(f"DELETE FROM {table}")  # noqa: S608 (table names are constants)
+            curs.execute(
+                f'DELETE FROM "{self.tracking_table_name}" WHERE application_name = %s',
+                (tracking_name,),
+            )

@@ -1,0 +1,74 @@
+"""Fixtures shared by the suite: every store-backed test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from domain.application import CommandMeta, Tally
+from store.bootstrap import init_database, open_tally
+from store.settings import DatabaseSettings
+
+PG_ADMIN = os.environ.get("TALLY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    if postgres_reachable():
+        return True
+    if IN_CI:
+        pytest.fail(f"CI=true but PostgreSQL is unreachable at {PG_ADMIN}")
+    return False
+
+
+def _drop_schema(schema: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[DatabaseSettings]:
+    """Settings of a fresh, initialised store on each backend."""
+    if request.param == "sqlite":
+        settings = DatabaseSettings(f"sqlite:///{tmp_path / 'tally.db'}")
+        init_database(settings)
+        yield settings
+        return
+    if not request.getfixturevalue("postgres_available"):
+        pytest.skip("PostgreSQL is not reachable (it never skips with CI=true)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
+    init_database(settings)
+    try:
+        yield settings
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
+def app(database: DatabaseSettings) -> Iterator[Tally]:
+    tally = open_tally(database)
+    yield tally
+    tally.close()
+
+
+@pytest.fixture
+def meta() -> CommandMeta:
+    return CommandMeta(actor="admin")
+
+
+def event_count(app: Tally) -> int:
+    return app.recorder.max_notification_id() or 0

@@ -1,0 +1,1 @@
+"""Process managers: period close, bulletin publication, rewards, chasing, errata, appeals."""
