@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -39,10 +41,11 @@ def _drop_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[DatabaseSettings]:
-    """Settings of a fresh, initialised store on each backend."""
-    if request.param == "sqlite":
+@contextmanager
+def fresh_store(backend: str, request: pytest.FixtureRequest,
+                tmp_path: Path) -> Iterator[DatabaseSettings]:
+    """Settings of a fresh, initialised store: a SQLite file or a PostgreSQL schema."""
+    if backend == "sqlite":
         settings = DatabaseSettings(f"sqlite:///{tmp_path / 'tally.db'}")
         init_database(settings)
         yield settings
@@ -56,6 +59,21 @@ def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[DatabaseSetti
         yield settings
     finally:
         _drop_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseSettings]:
+    """A fresh store on each backend: the test runs once on SQLite, once on PostgreSQL."""
+    with fresh_store(request.param, request, tmp_path) as settings:
+        yield settings
+
+
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest,
+                      tmp_path: Path) -> Iterator[DatabaseSettings]:
+    """A fresh PostgreSQL store, for what only a server can show (several processes)."""
+    with fresh_store("postgres", request, tmp_path) as settings:
+        yield settings
 
 
 @pytest.fixture
