@@ -1,4 +1,4 @@
-"""Information officers (信息员): enrolled in a unit, transferred with an effective date, leaving."""
+"""Information officers (信息员): enrolled in a unit, transferred with a date, leaving."""
 
 from __future__ import annotations
 

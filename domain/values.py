@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
 from enum import Enum
+from uuid import UUID
 
 
 class Channel(Enum):

@@ -1,4 +1,4 @@
-"""The catalogue: units, officers, outlets and submissions as they stand now, for lists and boards."""
+"""The catalogue: units, officers, outlets and submissions as they stand now."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def reset(self, tracking_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             for table in self.tables:
-                c.execute(f"DELETE FROM {table}")  # noqa: S608 (table names are constants)
+                c.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant table name)
             c.execute("DELETE FROM tracking WHERE application_name = ?", (tracking_name,))
 
 
@@ -93,8 +93,8 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
     def reset(self, tracking_name: str) -> None:
         with self._cursor(commit=True) as curs:
             for table in self.tables:
-                curs.execute(f"DELETE FROM {table}")  # noqa: S608 (table names are constants)
+                curs.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant table name)
             curs.execute(
-                f'DELETE FROM "{self.tracking_table_name}" WHERE application_name = %s',
+                f'DELETE FROM "{self.tracking_table_name}" WHERE application_name = %s',  # noqa: S608
                 (tracking_name,),
             )

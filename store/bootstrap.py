@@ -32,7 +32,7 @@ def init_database(settings: DatabaseSettings | None = None) -> None:
     from projections.registry import PROJECTIONS
     from projections.runner import open_view
 
-    for projection_class, views in PROJECTIONS:
+    for _projection_class, views in PROJECTIONS:
         open_view(settings, views, create_table=True).datastore.close()  # type: ignore[attr-defined]
 
 

@@ -1,16 +1,16 @@
-"""PostgreSQL recorders whose events table carries a database-assigned, monotonic ``recorded_at``."""
+"""PostgreSQL recorders whose events carry a database-assigned, monotonic ``recorded_at``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from eventsourcing.persistence import ProgrammingError
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.persistence import ProgrammingError
 from psycopg.sql import SQL, Identifier
 
 from store.recorded import RecordedNotification, RecordTimeRecorder, as_utc
@@ -81,7 +81,8 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         clauses = []
         params: list[object] = []
         if start is not None:
-            clauses.append(SQL("notification_id >= %s" if inclusive_of_start else "notification_id > %s"))
+            operator = ">=" if inclusive_of_start else ">"
+            clauses.append(SQL("notification_id " + operator + " %s"))
             params.append(start)
         if stop is not None:
             clauses.append(SQL("notification_id <= %s"))

@@ -28,11 +28,21 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
         # Record time is the later of the clock and the previous event's record time, so
         # it never runs backwards against the notification id, even if the clock does.
         self.insert_events_statement = (
-            f"INSERT INTO {table} "
+            f"INSERT INTO {table} "  # noqa: S608
             "(originator_id, originator_version, topic, state, recorded_at) "
             f"VALUES (?, ?, ?, ?, max({_NOW}, coalesce("
             f"(SELECT recorded_at FROM {table} ORDER BY rowid DESC LIMIT 1), '')))"
         )
+        # The table name is a constant of the recorder, never user input.
+        self._select_notifications_prefix = (
+            "SELECT rowid, originator_id, originator_version, topic, state, recorded_at "  # noqa: S608
+            f"FROM {table}"
+        )
+        self._max_id_at_statement = (
+            f"SELECT rowid FROM {table} WHERE recorded_at <= ? "  # noqa: S608
+            "ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
+        )
+        self._recorded_at_statement = f"SELECT recorded_at FROM {table} WHERE rowid = ?"  # noqa: S608
 
     def construct_create_table_statements(self) -> list[str]:
         table = self.events_table_name
@@ -68,10 +78,7 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
             clauses.append(f"topic IN ({','.join('?' * len(topics))})")
             params.extend(topics)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-        statement = (
-            "SELECT rowid, originator_id, originator_version, topic, state, recorded_at "
-            f"FROM {self.events_table_name} {where}ORDER BY rowid LIMIT ?"
-        )
+        statement = f"{self._select_notifications_prefix} {where}ORDER BY rowid LIMIT ?"
         params.append(limit)
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
@@ -89,20 +96,13 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
 
     def max_notification_id_at(self, when: datetime) -> int:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT rowid FROM {self.events_table_name} WHERE recorded_at <= ? "
-                "ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
-                (_format(when),),
-            )
+            c.execute(self._max_id_at_statement, (_format(when),))
             row = c.fetchone()
             return row[0] if row else 0
 
     def recorded_at(self, notification_id: int) -> datetime | None:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT recorded_at FROM {self.events_table_name} WHERE rowid = ?",
-                (notification_id,),
-            )
+            c.execute(self._recorded_at_statement, (notification_id,))
             row = c.fetchone()
             return _parse(row[0]) if row else None
 

@@ -70,7 +70,8 @@ def keyword_defects(text: str) -> list[str]:
             continue
         if in_docstring or not line or line.startswith(("#", "|", "@")):
             continue
-        head = re.split(r"[:：]", line, maxsplit=1)[0].strip() if re.search(r"[:：]", line) else None
+        has_colon = re.search(r"[:：]", line) is not None
+        head = re.split(r"[:：]", line, maxsplit=1)[0].strip() if has_colon else None
         if head is not None and head in blocks:
             continue
         if any(line.startswith(step) for step in steps) or line.startswith("* "):
