@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -35,7 +36,7 @@ from domain.identity import derived_id
 from domain.officer import Officer
 from domain.outlet import Outlet
 from domain.submission import Submission
-from domain.target import Target, check_monthly, even_split
+from domain.target import Target, check_monthly, even_split, even_split_amount
 from domain.transcodings import register_tally_transcodings
 from domain.unit import Unit
 from domain.values import (
@@ -576,8 +577,10 @@ class Tally(Application[UUID]):
 
     def set_target(self, holder_kind: str, holder: str, year: int | str,
                    items: int | str | None = None, points: Any = None,
-                   monthly_items: Sequence[int] | None = None, *, meta: CommandMeta) -> UUID:
-        args = self._target_args(holder_kind, holder, year, items, points, monthly_items)
+                   monthly_items: Sequence[int] | None = None,
+                   monthly_points: Sequence[Any] | None = None, *, meta: CommandMeta) -> UUID:
+        args = self._target_args(holder_kind, holder, year, items, points, monthly_items,
+                                 monthly_points)
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             holder_id = self._holder_id(args["holder_kind"], args["holder"])
@@ -585,15 +588,19 @@ class Tally(Application[UUID]):
             self._check_new(target_id, "year", f"a {args['year']} target for {args['holder']}")
             target = Target(holder_kind=args["holder_kind"], holder_id=holder_id,
                             year=args["year"], items=args["items"], points=args["points"],
-                            monthly_items=args["monthly_items"], cause=cause)
+                            monthly_items=args["monthly_items"],
+                            monthly_points=args["monthly_points"], cause=cause)
             return target.id, [target]
 
         return self._execute("set_target", meta, args, decide)
 
     def adjust_target(self, holder_kind: str, holder: str, year: int | str,
                       items: int | str | None, points: Any, reason: str,
-                      monthly_items: Sequence[int] | None = None, *, meta: CommandMeta) -> UUID:
-        args = self._target_args(holder_kind, holder, year, items, points, monthly_items)
+                      monthly_items: Sequence[int] | None = None,
+                      monthly_points: Sequence[Any] | None = None,
+                      *, meta: CommandMeta) -> UUID:
+        args = self._target_args(holder_kind, holder, year, items, points, monthly_items,
+                                 monthly_points)
         args["reason"] = inputs.text("reason", reason)
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
@@ -602,14 +609,16 @@ class Tally(Application[UUID]):
                 Target, Target.create_id(args["holder_kind"], holder_id, args["year"]), "year"
             )
             target.adjust(items=args["items"], points=args["points"],
-                          monthly_items=args["monthly_items"], reason=args["reason"],
+                          monthly_items=args["monthly_items"],
+                          monthly_points=args["monthly_points"], reason=args["reason"],
                           cause=cause)
             return target.id, [target]
 
         return self._execute("adjust_target", meta, args, decide)
 
     def _target_args(self, holder_kind: str, holder: str, year: int | str, items: Any,
-                     points: Any, monthly_items: Sequence[int] | None) -> dict[str, Any]:
+                     points: Any, monthly_items: Sequence[int] | None,
+                     monthly_points: Sequence[Any] | None) -> dict[str, Any]:
         args: dict[str, Any] = {
             "holder_kind": inputs.choice("holder_kind", HolderKind, holder_kind),
             "holder": inputs.code("holder", holder),
@@ -617,6 +626,9 @@ class Tally(Application[UUID]):
             "items": None if items in (None, "") else inputs.whole("items", items),
             "points": None if points in (None, "") else inputs.amount("points", points),
         }
+        points_value = args["points"]
+        if points_value is not None and points_value != points_value.quantize(Decimal("0.01")):
+            raise InvalidInputError("points have at most two decimal places", field="points")
         if args["items"] is None and args["points"] is None:
             raise InvalidInputError("a target needs items, points or both", field="items")
         if monthly_items is not None:
@@ -625,6 +637,14 @@ class Tally(Application[UUID]):
             args["monthly_items"] = parts
         else:
             args["monthly_items"] = even_split(args["items"]) if args["items"] else None
+        if monthly_points is not None:
+            amounts = [inputs.amount("monthly_points", part) for part in monthly_points]
+            check_monthly("monthly_points", amounts, args["points"])
+            args["monthly_points"] = amounts
+        else:
+            args["monthly_points"] = (
+                even_split_amount(args["points"]) if args["points"] else None
+            )
         return args
 
     # Queries -------------------------------------------------------------------------

@@ -19,6 +19,12 @@ def even_split(total: int) -> list[int]:
     return [base + (1 if month < remainder else 0) for month in range(12)]
 
 
+def even_split_amount(total: Decimal) -> list[Decimal]:
+    """Twelve monthly parts of ``total`` in cents; earlier months take the remaining cents."""
+    cents = int((total * 100).to_integral_value())
+    return [Decimal(part) / 100 for part in even_split(cents)]
+
+
 def check_monthly(field: str, monthly: list[Any], total: Any) -> None:
     if len(monthly) != 12:
         raise InvalidInputError("a monthly split has twelve parts", field=field)
@@ -43,6 +49,7 @@ class Target(Aggregate):
         points: Decimal | None,
         monthly_items: list[int] | None,
         cause: Cause,
+        monthly_points: list[Decimal] | None = None,
     ):
         self.holder_kind = holder_kind
         self.holder_id = holder_id
@@ -50,6 +57,7 @@ class Target(Aggregate):
         self.items = items
         self.points = points
         self.monthly_items = monthly_items
+        self.monthly_points = monthly_points
 
     @event("Adjusted")
     def adjust(
@@ -59,7 +67,9 @@ class Target(Aggregate):
         monthly_items: list[int] | None,
         reason: str,
         cause: Cause,
+        monthly_points: list[Decimal] | None = None,
     ) -> None:
         self.items = items
         self.points = points
         self.monthly_items = monthly_items
+        self.monthly_points = monthly_points
