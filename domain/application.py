@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain import inputs
 from domain.account import Account
+from domain.assessment import AssessmentCommands
 from domain.commission import Commission
 from domain.errors import (
     AlreadyExistsError,
@@ -67,7 +68,7 @@ class CommandMeta:
     known_at: datetime | str | None = None
 
 
-class Tally(Application[UUID]):
+class Tally(AssessmentCommands, Application[UUID]):
     """The write model of one office: directory, outlets, submissions, commissions, targets."""
 
     name = "Tally"

@@ -8,9 +8,27 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+    UUIDAsHex,
+)
 
-from domain.values import Author, Category, Cause, Channel, Form, HolderKind, Level, Role, Route
+from domain.values import (
+    Author,
+    Category,
+    Cause,
+    Channel,
+    FindingKind,
+    Form,
+    HolderKind,
+    Level,
+    Role,
+    Route,
+)
 
 
 class DateAsISO(Transcoding):
@@ -76,6 +94,7 @@ ENUMS: dict[type[Enum], str] = {
     Category: "category",
     Role: "role",
     HolderKind: "holder_kind",
+    FindingKind: "finding_kind",
 }
 
 
@@ -85,3 +104,12 @@ def register_tally_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(enum_type, name))
     transcoder.register(AuthorAsDict())
     transcoder.register(CauseAsDict())
+
+
+def tally_mapper() -> Mapper[UUID]:
+    """A mapper that reads and writes Tally's events, for readers outside the application."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    register_tally_transcodings(transcoder)
+    return Mapper(transcoder=transcoder)

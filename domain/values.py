@@ -48,6 +48,15 @@ class Role(Enum):
     LEADER = "leader"
 
 
+class FindingKind(Enum):
+    """Problems the office finds and deducts for (通报扣分)."""
+
+    MISSED = "missed"  # 漏报
+    CONCEALED = "concealed"  # 瞒报
+    FALSE = "false"  # 谎报
+    ERROR = "error"  # 差错 found by a higher body
+
+
 class HolderKind(Enum):
     OFFICER = "officer"
     UNIT = "unit"

@@ -6,13 +6,14 @@ from typing import Any
 
 from eventsourcing.projection import Projection
 
-from projections import catalog
+from projections import catalog, facts
 from projections.runner import open_view
 from projections.view import SQLView
 from store.settings import DatabaseSettings
 
 PROJECTIONS: list[tuple[type[Projection[Any]], dict[str, type[SQLView]]]] = [
     (catalog.CatalogProjection, catalog.VIEWS),
+    (facts.FactsProjection, facts.VIEWS),
 ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
@@ -14,6 +16,13 @@ from projections.view import PostgresView, SQLiteView, SQLView
 from store.settings import DatabaseSettings
 
 BATCH = 500
+
+
+@dataclass(frozen=True)
+class RecordedTracking(Tracking):
+    """A position in the log, with the database's record time of the event there."""
+
+    recorded_at: datetime
 
 
 def tracking_name(projection: Projection[Any]) -> str:
@@ -45,7 +54,8 @@ def catch_up(app: Tally, projection: Projection[Any],
             return position
         for notification in notifications:
             event = app.mapper.to_domain_event(notification)
-            projection.process_event(event, Tracking(name, notification.id))
+            tracking = RecordedTracking(name, notification.id, notification.recorded_at)
+            projection.process_event(event, tracking)
             position = notification.id
         if progress is not None:
             progress(len(notifications))
