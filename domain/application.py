@@ -178,7 +178,8 @@ class Tally(AssessmentCommands, Application[UUID]):
                      officer: str | None = None, unit: str | None = None,
                      *, meta: CommandMeta) -> UUID:
         username = inputs.code("username", username)
-        if isinstance(roles, str) or not roles:
+        roles = [] if isinstance(roles, str) else inputs.listed("roles", roles)
+        if not roles:
             raise InvalidInputError("must list at least one role", field="roles")
         args = {
             "username": username,
@@ -276,7 +277,10 @@ class Tally(AssessmentCommands, Application[UUID]):
                                 f"submission {args['ref']}")
             authors = self._authors(args["authors"])
             lead = self._officer("authors", args["authors"][0][0])
-            lead.check_still_enrolled()
+            if lead.left_on is not None:
+                raise AuthorNotEnrolledError(
+                    f"author {lead.code} left on {lead.left_on.isoformat()}", field="authors"
+                )
             if args["commission"]:
                 self._load(Commission, args["commission"], "commission")
             submission = Submission(
@@ -535,6 +539,7 @@ class Tally(AssessmentCommands, Application[UUID]):
                          *, meta: CommandMeta) -> UUID:
         if isinstance(units, str):
             units = [u for u in units.split(";") if u.strip()]
+        units = inputs.listed("units", units)
         if not units:
             raise InvalidInputError("must list at least one unit", field="units")
         args = {
@@ -633,13 +638,15 @@ class Tally(AssessmentCommands, Application[UUID]):
         if args["items"] is None and args["points"] is None:
             raise InvalidInputError("a target needs items, points or both", field="items")
         if monthly_items is not None:
-            parts = [inputs.whole("monthly_items", part) for part in monthly_items]
+            parts = [inputs.whole("monthly_items", part)
+                     for part in inputs.listed("monthly_items", monthly_items)]
             check_monthly("monthly_items", parts, args["items"])
             args["monthly_items"] = parts
         else:
             args["monthly_items"] = even_split(args["items"]) if args["items"] else None
         if monthly_points is not None:
-            amounts = [inputs.amount("monthly_points", part) for part in monthly_points]
+            amounts = [inputs.amount("monthly_points", part)
+                       for part in inputs.listed("monthly_points", monthly_points)]
             check_monthly("monthly_points", amounts, args["points"])
             args["monthly_points"] = amounts
         else:

@@ -124,9 +124,19 @@ def uuid(field: str, value: Any) -> UUID:
         raise InvalidInputError("must be an id", field=field) from None
 
 
+def listed(field: str, value: Any) -> list[Any]:
+    """The entries of a list (or tuple or set); a string, mapping or single value is refused."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError("must be a list", field=field)
+    return list(value)
+
+
 def author_shares(field: str, value: Any) -> list[tuple[str, Decimal | None]]:
     """Authors as ``"o1;o2"``, ``"o1:0.6;o2:0.4"``, a list of codes or of mappings."""
     entries: list[tuple[str, Any]] = []
+    if isinstance(value, Mapping):
+        raise InvalidInputError("must list the authors, e.g. [{officer, share}, ...]",
+                                field=field)
     if isinstance(value, str):
         for part in value.split(";"):
             if not part.strip():

@@ -54,6 +54,7 @@ class Appeal:
     officer_id: UUID
     decided: bool = False
     upheld: bool | None = None
+    filed_on: date | None = None
 
 
 @dataclass
@@ -182,7 +183,7 @@ class Submission(Aggregate):
             Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED, action="withdraw"
         )
         if any(not a.retracted for a in self.outcomes.adoptions):
-            raise WrongStateError("an adopted item cannot be withdrawn", field="submission")
+            raise WrongStateError("an adopted item cannot be withdrawn", field="submission_id")
         self._withdrawn(reason=reason, cause=cause)
 
     @event("Withdrawn")
@@ -323,7 +324,7 @@ class Submission(Aggregate):
     @event("AppealFiled")
     def _appeal_filed(self, number: int, officer_id: UUID, filed_on: date, reason: str,
                       cause: Cause) -> None:
-        self.appeals.append(Appeal(number, officer_id))
+        self.appeals.append(Appeal(number, officer_id, filed_on=filed_on))
 
     def decide_appeal(self, number: int, upheld: bool, decided_on: date, reason: str,
                       cause: Cause) -> None:
@@ -332,6 +333,9 @@ class Submission(Aggregate):
             raise NotFoundError(f"no appeal number {number} on this item", field="appeal")
         if appeal.decided:
             raise WrongStateError("this appeal was already decided", field="appeal")
+        if appeal.filed_on is not None and decided_on < appeal.filed_on:
+            raise InvalidInputError("an appeal cannot be decided before it was filed",
+                                    field="decided_on")
         self._appeal_decided(number=number, upheld=upheld, decided_on=decided_on,
                              reason=reason, cause=cause)
 
@@ -347,12 +351,12 @@ class Submission(Aggregate):
     def check_status(self, *allowed: Status, action: str) -> None:
         if self.status not in allowed:
             raise WrongStateError(f"cannot {action} an item that is {self.status.value}",
-                                  field="submission")
+                                  field="submission_id")
 
     def check_adoptable(self) -> None:
         if self.status is not Status.APPROVED:
             raise NotAdoptableError(
-                f"an item that is {self.status.value} cannot be adopted", field="submission"
+                f"an item that is {self.status.value} cannot be adopted", field="submission_id"
             )
 
     def check_channel(self, outlet_channel: Channel) -> None:
