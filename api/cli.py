@@ -17,6 +17,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from api.cli_scores import explain, method_app
+from api.errors import CLI_ERRORS, cli_message
 from domain.application import Tally
 from store.bootstrap import init_database, open_tally
 from store.settings import URL_VARIABLE, DatabaseSettings, DatabaseURLError
@@ -25,6 +27,8 @@ app = typer.Typer(help="Tally: information and publicity work, recorded as facts
                   no_args_is_help=True)
 db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(method_app, name="method")
+app.command()(explain)
 console = Console()
 
 
@@ -233,4 +237,8 @@ def demo_logins_table() -> Table:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except CLI_ERRORS as error:
+        Console(stderr=True).print(cli_message(error), style="red", markup=False)
+        raise SystemExit(1) from None

@@ -289,7 +289,7 @@ class Tally(AssessmentCommands, Application[UUID]):
                 channel=args["channel"],
                 category=args["category"],
                 authors=authors,
-                unit_id=lead.unit_id,
+                unit_id=lead.unit_on(args["event_date"]) or lead.unit_id,
                 event_date=args["event_date"],
                 commission_id=args["commission"],
                 research=args["research"],
@@ -694,7 +694,7 @@ class Tally(AssessmentCommands, Application[UUID]):
 
     def position_at(self, when: datetime | str) -> int:
         """The last notification id recorded at or before ``when``."""
-        moment = inputs.instant("as_of", when)
+        moment = inputs.instant("as_of", when, zone=self.zone, end_of_day=True)
         return self.recorder.max_notification_id_at(moment)  # type: ignore[attr-defined]
 
     # Plumbing ------------------------------------------------------------------------
@@ -755,7 +755,7 @@ class Tally(AssessmentCommands, Application[UUID]):
                                      required=False) or str(uuid4())
         known_at = None
         if meta.known_at is not None:
-            known_at = inputs.instant("known_at", meta.known_at)
+            known_at = inputs.instant("known_at", meta.known_at, zone=self.zone)
             if known_at > self.clock() + timedelta(minutes=5):
                 raise InvalidInputError("must not be in the future", field="known_at")
         return Cause(actor=actor, correlation_id=correlation_id, known_at=known_at)
@@ -770,7 +770,7 @@ class Tally(AssessmentCommands, Application[UUID]):
         return day
 
     def _past_instant(self, field: str, value: Any) -> datetime:
-        moment = inputs.instant(field, value)
+        moment = inputs.instant(field, value, zone=self.zone).astimezone(self.zone)
         if moment > self.clock() + timedelta(minutes=5):
             raise InvalidInputError("must not be in the future", field=field)
         return moment

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, TypeVar
@@ -52,19 +52,28 @@ def day(field: str, value: Any) -> date:
     raise InvalidInputError("must be a date written YYYY-MM-DD", field=field)
 
 
-def instant(field: str, value: Any) -> datetime:
+def instant(field: str, value: Any, *, zone: tzinfo = UTC, end_of_day: bool = False) -> datetime:
+    """A moment; a time without a zone is in ``zone`` (the office's), and a bare date means the
+    start of that day, or its end when ``end_of_day`` (as in "as of 2026-01-09")."""
     if isinstance(value, datetime):
         moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.max if end_of_day else time.min)
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            moment = datetime.fromisoformat(value.strip())
+            if len(text) == 10:
+                day_only = date.fromisoformat(text)
+                moment = datetime.combine(day_only, time.max if end_of_day else time.min)
+            else:
+                moment = datetime.fromisoformat(text)
         except ValueError:
             raise InvalidInputError(
                 "must be a date and time written YYYY-MM-DDTHH:MM[:SS][+08:00]", field=field
             ) from None
     else:
         raise InvalidInputError("must be a date and time", field=field)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def choice(field: str, enum_type: type[E], value: Any) -> E:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain import inputs
 from domain.facts import Facts
@@ -16,11 +17,15 @@ from projections.facts import FactsView, load_facts
 class ScoreReports:
     """The one place every report, the command line and the specifications read scores from."""
 
-    def __init__(self, facts_view: FactsView) -> None:
+    def __init__(self, facts_view: FactsView, zone: tzinfo | None = None) -> None:
         self.view = facts_view
+        self.zone = zone or ZoneInfo("Asia/Shanghai")
 
     def facts(self, as_of: datetime | str | None = None) -> Facts:
-        moment = inputs.instant("as_of", as_of) if as_of is not None else None
+        """Facts known at ``as_of``; a bare date means the end of that day in the office."""
+        moment = None
+        if as_of is not None:
+            moment = inputs.instant("as_of", as_of, zone=self.zone, end_of_day=True)
         return load_facts(self.view, moment)
 
     def standings(self, period: str, by: str = "officer",

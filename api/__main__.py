@@ -1,0 +1,5 @@
+"""``python -m api`` runs the ``tally`` command line."""
+
+from api.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""The one place that maps domain errors to HTTP statuses and to command-line messages."""
+
+from __future__ import annotations
+
+from domain.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    IdempotencyKeyReusedError,
+    InvalidInputError,
+    InvariantError,
+    NotAuthorisedError,
+    NotFoundError,
+    StoreNotInitialisedError,
+    TallyError,
+)
+from store.settings import DatabaseURLError
+
+# The first matching class decides, so subclasses come before their bases.
+HTTP_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (InvalidInputError, 422),
+    (NotFoundError, 404),
+    (AlreadyExistsError, 409),
+    (ConflictError, 409),
+    (IdempotencyKeyReusedError, 409),
+    (InvariantError, 409),
+    (NotAuthorisedError, 403),
+    (StoreNotInitialisedError, 503),
+    (TallyError, 400),
+)
+
+
+def http_status(error: TallyError) -> int:
+    for error_type, status in HTTP_STATUS:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def cli_message(error: Exception) -> str:
+    """One line for the terminal, naming the field where there is one."""
+    if isinstance(error, TallyError):
+        where = f" [{error.field}]" if error.field else ""
+        return f"{type(error).__name__}{where}: {error.message}"
+    if isinstance(error, DatabaseURLError):
+        return f"DatabaseURLError: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+CLI_ERRORS: tuple[type[Exception], ...] = (TallyError, DatabaseURLError)
