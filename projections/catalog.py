@@ -83,6 +83,7 @@ VIEWS: dict[str, type[SQLView]] = {"sqlite": CatalogSQLiteView, "postgres": Cata
 
 class CatalogProjection(Projection[CatalogView]):
     name = "catalog"
+    batchable = True  # its handlers only write
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

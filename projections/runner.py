@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,21 +43,32 @@ def open_view(settings: DatabaseSettings, view_classes: dict[str, type[SQLView]]
 
 def catch_up(app: Tally, projection: Projection[Any],
              progress: Callable[[int], None] | None = None) -> int:
-    """Process every event recorded after the projection's position; return the new position."""
+    """Process every event recorded after the projection's position; return the new position.
+
+    A projection that declares ``batchable = True`` commits each batch of events in one
+    transaction with the batch's last position; the others commit event by event."""
     name = tracking_name(projection)
     view = projection.view
     position = view.max_tracking_id(name) or 0
+    batched = getattr(projection, "batchable", False)
     while True:
         notifications = app.recorder.select_notifications(
             start=position, limit=BATCH, inclusive_of_start=False
         )
         if not notifications:
             return position
-        for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            tracking = RecordedTracking(name, notification.id, notification.recorded_at)
-            projection.process_event(event, tracking)
-            position = notification.id
+        try:
+            with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
+                for notification in notifications:
+                    event = app.mapper.to_domain_event(notification)
+                    tracking = RecordedTracking(name, notification.id, notification.recorded_at)
+                    projection.process_event(event, tracking)
+        except BaseException:
+            forget = getattr(projection, "forget", None)
+            if forget is not None:
+                forget()  # what it holds in memory may be ahead of what was committed
+            raise
+        position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))
 

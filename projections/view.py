@@ -25,8 +25,33 @@ class SQLView(TrackingRecorder):
     #: The view's tables, emptied by a rebuild.
     tables: Sequence[str] = ()
 
-    @abstractmethod
+    _batch: list[Statement] | None = None
+    _batch_tracking: Tracking | None = None
+
     def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+        """Run ``statements`` and record ``tracking`` in one transaction (or in the batch's)."""
+        if self._batch is None:
+            self.commit(tracking, statements)
+            return
+        self._batch.extend(statements)
+        if tracking is not None:
+            self._batch_tracking = tracking
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside commit together, with the last position, when the block ends well.
+
+        Only for projections whose handlers never read their own view while writing."""
+        self._batch, self._batch_tracking = [], None
+        try:
+            yield
+            if self._batch or self._batch_tracking is not None:
+                self.commit(self._batch_tracking, self._batch)
+        finally:
+            self._batch, self._batch_tracking = None, None
+
+    @abstractmethod
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         """Run ``statements`` and record ``tracking`` in one transaction."""
 
     @abstractmethod
@@ -42,7 +67,7 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.schema]
 
-    def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         with self.datastore.transaction(commit=True) as c:
             for sql, params in statements:
                 c.execute(sql, params)
@@ -78,7 +103,7 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
             yield curs
 
-    def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         with self._cursor(commit=True) as curs:
             for sql, params in statements:
                 curs.execute(_PLACEHOLDER.sub("%s", sql), params)
