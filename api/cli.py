@@ -41,8 +41,13 @@ def db_init() -> None:
 
 
 @app.command()
-def project(follow: bool = typer.Option(False, "--follow", help="Keep following the log.")) -> None:
-    """Bring every projection up to date with the log (and keep it so with --follow)."""
+def project(
+    follow: bool = typer.Option(False, "--follow", help="Keep following the log."),
+    only: list[str] = typer.Option([], "--only", help="Just this projection (repeatable)."),
+) -> None:
+    """Bring the projections up to date with the log (and keep them so with --follow)."""
+    import threading
+
     from projections.registry import open_projections
     from projections.runner import catch_up
     from projections.runner import follow as follow_log
@@ -50,18 +55,22 @@ def project(follow: bool = typer.Option(False, "--follow", help="Keep following 
     settings = DatabaseSettings.from_environment()
     tally = open_tally(settings)
     projections = open_projections(settings)
-    for name, projection in projections.items():
-        position = catch_up(tally, projection)
-        console.print(f"{name}: at position {position}")
-    if follow:
-        import threading
-
-        threads = [threading.Thread(target=follow_log, args=(tally, p), daemon=True)
-                   for p in projections.values()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    unknown = sorted(set(only) - set(projections))
+    if unknown:
+        raise typer.BadParameter(f"no projection {unknown[0]}; there are: "
+                                 + ", ".join(projections), param_hint="--only")
+    chosen = {name: p for name, p in projections.items() if not only or name in only}
+    if not follow:
+        for name, projection in chosen.items():
+            console.print(f"{name}: at position {catch_up(tally, projection)}")
+        return
+    # One thread per projection: each commits its rows with its own position.
+    threads = [threading.Thread(target=follow_log, args=(tally, p), daemon=True, name=name)
+               for name, p in chosen.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 @app.command()
