@@ -10,7 +10,7 @@ import hashlib
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ class MethodError(InvalidInputError):
 
 class Levels(Enum):
     CUMULATIVE = "cumulative"  # every level that adopted the item scores
-    HIGHEST = "highest"  # only the highest-scoring adoption of the item scores
+    HIGHEST = "highest"  # only the item's highest-scoring adoption scores, its highest reward pays
 
 
 class PeriodScore(Enum):
@@ -316,7 +316,8 @@ def parse_method(source: str) -> ScoringMethod:
             effective_from = date.fromisoformat(effective_from)
         except ValueError:
             effective_from = None
-    if not isinstance(effective_from, date):
+    if isinstance(effective_from, datetime) or not isinstance(effective_from, date):
+        # a TOML date-time is a date too in Python, but cannot be compared with the fact dates
         raise MethodError("must be a date such as 2025-01-01", field="method.effective_from")
     code = head.text("code")
     if any(ch.isspace() for ch in code):

@@ -94,6 +94,7 @@ def _adoption_consequences(item: ItemFacts, methods: Iterable[ScoringMethod]
         scored.append((base * factor, adoption, method, clause))
     best = max(scored, key=lambda s: s[0], default=None)
     consequences = []
+    rewards = []
     for points, adoption, method, clause in scored:
         fact = (f"{adoption.outlet_name}{FORM_NAMES[adoption.form.value]}"
                 f"（{adoption.adopted_on.isoformat()}）")
@@ -108,9 +109,11 @@ def _adoption_consequences(item: ItemFacts, methods: Iterable[ScoringMethod]
                                              adoption=True))
         money, money_clause = method.reward(adoption.level, adoption.outlet_code)
         if money:
-            consequences.append(_Consequence("reward", adoption.adopted_on, fact, money_clause,
-                                             method, money=money, level=adoption.level))
-    return consequences
+            rewards.append(_Consequence("reward", adoption.adopted_on, fact, money_clause,
+                                        method, money=money, level=adoption.level))
+    if rewards and all(r.method.levels is Levels.HIGHEST for r in rewards):
+        rewards = [max(rewards, key=lambda r: r.money)]  # highest level only: one reward an item
+    return consequences + rewards
 
 
 def _item_bonuses(item: ItemFacts, adoptions: list[_Consequence]) -> list[_Consequence]:
