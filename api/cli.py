@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
 from api.errors import CLI_ERRORS, cli_message
 from domain.application import Tally
@@ -28,6 +29,7 @@ app = typer.Typer(help="Tally: information and publicity work, recorded as facts
 db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(method_app, name="method")
+app.add_typer(report_app, name="report")
 app.command()(explain)
 console = Console()
 

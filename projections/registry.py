@@ -6,7 +6,7 @@ from typing import Any
 
 from eventsourcing.projection import Projection
 
-from projections import catalog, facts
+from projections import audit, boards, catalog, facts
 from projections.runner import open_view
 from projections.view import SQLView
 from store.settings import DatabaseSettings
@@ -14,6 +14,8 @@ from store.settings import DatabaseSettings
 PROJECTIONS: list[tuple[type[Projection[Any]], dict[str, type[SQLView]]]] = [
     (catalog.CatalogProjection, catalog.VIEWS),
     (facts.FactsProjection, facts.VIEWS),
+    (audit.AuditProjection, audit.VIEWS),
+    (boards.BoardsProjection, boards.VIEWS),
 ]
 
 
@@ -23,3 +25,11 @@ def open_projections(settings: DatabaseSettings) -> dict[str, Projection[Any]]:
         projection_class.name: projection_class(open_view(settings, views))
         for projection_class, views in PROJECTIONS
     }
+
+
+def open_projection(settings: DatabaseSettings, name: str) -> Projection[Any]:
+    """One projection on its view, without opening the others."""
+    for projection_class, views in PROJECTIONS:
+        if projection_class.name == name:
+            return projection_class(open_view(settings, views))
+    raise KeyError(name)

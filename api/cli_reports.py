@@ -1,0 +1,243 @@
+"""Command-line reports over the read models: the audit trail and the boards."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain import inputs
+from domain.application import Tally
+from domain.errors import NotFoundError
+from domain.submission import Status
+from projections.audit import AuditTrail
+from projections.labels import (
+    AGGREGATE_KINDS,
+    CATEGORIES,
+    CHANNELS,
+    COMMISSION_STATES,
+    FORMS,
+    LEVELS,
+    OUTLET_STATES,
+    STATUSES,
+    label,
+)
+from projections.registry import open_projection
+from projections.runner import catch_up
+from store.bootstrap import open_tally
+from store.settings import DatabaseSettings
+
+report_app = typer.Typer(help="Reports: the audit trail and the boards.", no_args_is_help=True)
+board_app = typer.Typer(help="Boards: submissions and commissions as they stand now.",
+                        no_args_is_help=True)
+report_app.add_typer(board_app, name="board")
+console = Console()
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+#: A report column: its key in the JSON rows, its heading, and how a row shows it as text.
+Column = tuple[str, str, Callable[[dict[str, Any]], str]]
+
+FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format",
+                             help="table (terminal), json (list of objects) or csv (Excel).")
+
+
+def caught_up(name: str) -> tuple[Tally, Any]:
+    """The write model and one projection, brought up to date with the log."""
+    settings = DatabaseSettings.from_environment()
+    tally = open_tally(settings)
+    projection = open_projection(settings, name)
+    catch_up(tally, projection)
+    return tally, projection.view
+
+
+# The audit trail -----------------------------------------------------------------------
+
+def yes(value: Any) -> str:
+    return "是" if value else ""
+
+
+def moment(office_time: str) -> str:
+    """``2025-03-06T10:00:00+08:00`` as Excel and people read it: ``2025-03-06 10:00:00``."""
+    return office_time[:19].replace("T", " ")
+
+
+AUDIT_COLUMNS: list[Column] = [
+    ("position", "序号", lambda r: str(r["position"])),
+    ("recorded_at", "记录时间", lambda r: moment(r["recorded_at"])),
+    ("known_at", "知悉时间", lambda r: moment(r["known_at"])),
+    ("imported", "导入", lambda r: yes(r["imported"])),
+    ("actor", "操作人", lambda r: r["actor"]),
+    ("correlation_id", "请求编号", lambda r: r["correlation_id"]),
+    ("aggregate_kind", "对象类别", lambda r: label(AGGREGATE_KINDS, r["aggregate_kind"])),
+    ("aggregate_id", "对象编号", lambda r: r["aggregate_id"]),
+    ("reference", "对象", lambda r: r["reference"]),
+    ("event", "事件", lambda r: r["event"]),
+    ("reason", "原因", lambda r: r["reason"] or ""),
+    ("summary", "摘要", lambda r: r["summary"]),
+    ("command_record", "幂等记录", lambda r: yes(r["command_record"])),
+]
+AUDIT_TABLE = ("position", "recorded_at", "known_at", "imported", "actor", "aggregate_kind",
+               "reference", "summary", "reason")
+
+
+@report_app.command("audit")
+def audit(
+    item: str | None = typer.Option(None, "--item", help="An item's id or ref."),
+    officer: str | None = typer.Option(None, "--officer",
+                                       help="Officer code: their events and their items'."),
+    unit: str | None = typer.Option(None, "--unit", help="Unit code."),
+    as_of: str | None = typer.Option(None, "--as-of",
+                                     help="Only what was known then (a date: its end)."),
+    limit: int = typer.Option(100, "--limit", help="At most this many events."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many events first (paging)."),
+    commands: bool = typer.Option(True, "--commands/--no-commands",
+                                  help="Include the idempotency records of commands."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """The audit trail: every event, who caused it, when it was recorded and known, and why."""
+    tally, view = caught_up("audit")
+    rows = AuditTrail(view, zone=tally.zone).entries(
+        item=item, officer=officer, unit=unit, as_of=as_of, limit=limit, offset=offset,
+        commands=commands)
+    scope = (f"稿件 {item}" if item else f"信息员 {officer}" if officer
+             else f"单位 {unit}" if unit else "全部")
+    title = f"审计记录（{scope}" + (f"，截至 {as_of}）" if as_of else "）")
+    shown = [c for c in AUDIT_COLUMNS if c[0] in AUDIT_TABLE]
+    emit(rows, AUDIT_COLUMNS, output, title=title, table_columns=shown,
+         dim=lambda r: bool(r["command_record"]))
+
+
+# The boards ----------------------------------------------------------------------------
+
+def outlets_text(row: dict[str, Any]) -> str:
+    return "；".join(f"{o['name']}（{label(OUTLET_STATES, o['state'])}）" for o in row["outlets"])
+
+
+def adoptions_text(row: dict[str, Any]) -> str:
+    return "；".join(f"{a['outlet']} {label(LEVELS, a['level'])} {label(FORMS, a['form'])} "
+                    f"{a['adopted_on']}" for a in row["adoptions"])
+
+
+def instructions_text(row: dict[str, Any]) -> str:
+    return "；".join(
+        f"{n['leader']}（{label(LEVELS, n['leader_level'])}）{n['instructed_on']}，"
+        + (f"{n['feedback_on']}已反馈" if n["feedback_on"] else "待反馈")
+        for n in row["instructions"])
+
+
+def number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+SUBMISSION_COLUMNS: list[Column] = [
+    ("ref", "编号", lambda r: r["ref"] or ""),
+    ("title", "标题", lambda r: r["title"]),
+    ("status", "状态", lambda r: label(STATUSES, r["status"])),
+    ("unit_name", "单位", lambda r: r["unit_name"]),
+    ("authors", "作者", lambda r: "、".join(r["authors"])),
+    ("category", "类别", lambda r: label(CATEGORIES, r["category"])),
+    ("channel", "渠道", lambda r: label(CHANNELS, r["channel"])),
+    ("event_date", "事件日期", lambda r: r["event_date"]),
+    ("submitted_on", "报送日期", lambda r: r["submitted_on"] or ""),
+    ("approved_on", "签发日期", lambda r: r["approved_on"] or ""),
+    ("approver", "签发人", lambda r: r["approver_name"] or r["approver"] or ""),
+    ("outlets", "报送去向", outlets_text),
+    ("adoptions", "采用", adoptions_text),
+    ("instructions", "领导批示", instructions_text),
+    ("feedback_pending", "待反馈", lambda r: yes(r["feedback_pending"])),
+    ("waiting_days", "待审核天数", lambda r: number(r["waiting_days"])),
+]
+
+#: The columns that fit a terminal; CSV and JSON carry them all.
+SUBMISSION_TABLE = ("ref", "title", "status", "unit_name", "authors", "submitted_on",
+                    "approved_on", "approver", "adoptions", "instructions", "waiting_days")
+
+
+@board_app.command("submissions")
+def board_submissions(
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit's items."),
+    status: str | None = typer.Option(None, "--status",
+                                      help="draft, submitted, approved, returned, withdrawn."),
+    limit: int = typer.Option(1000, "--limit", help="At most this many items."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Every item: status, authors, sign-off, outlets, adoptions, instructions, waiting days."""
+    tally, view = caught_up("boards")
+    unit_id = None
+    if unit is not None:
+        unit_id = view.unit_id(inputs.code("unit", unit))
+        if unit_id is None:
+            raise NotFoundError(f"no unit {unit}", field="unit")
+    rows = view.submissions(
+        tally.today(), unit_id=unit_id,
+        status=inputs.choice("status", Status, status).value if status else None,
+        limit=inputs.whole("limit", limit, minimum=1))
+    emit(rows, SUBMISSION_COLUMNS, output, title=f"稿件看板（{tally.today().isoformat()}）",
+         table_columns=[c for c in SUBMISSION_COLUMNS if c[0] in SUBMISSION_TABLE])
+
+
+COMMISSION_COLUMNS: list[Column] = [
+    ("ref", "约稿编号", lambda r: r["ref"] or ""),
+    ("topic", "主题", lambda r: r["topic"]),
+    ("issued_on", "发出日期", lambda r: r["issued_on"]),
+    ("deadline", "截止日期", lambda r: r["deadline"]),
+    ("unit_name", "单位", lambda r: r["unit_name"]),
+    ("state", "状态", lambda r: label(COMMISSION_STATES, r["state"])),
+    ("item_title", "完成稿件", lambda r: f"《{r['item_title']}》" if r["item_title"] else ""),
+    ("closed_on", "完成或逾期日期", lambda r: r["closed_on"] or ""),
+    ("days_left", "剩余天数", lambda r: number(r["days_left"])),
+    ("days_overdue", "超期天数", lambda r: number(r["days_overdue"])),
+]
+
+
+@board_app.command("commissions")
+def board_commissions(output: OutputFormat = FORMAT_OPTION) -> None:
+    """Every commissioned unit: fulfilled by which item, lapsed, or open and its days left."""
+    tally, view = caught_up("boards")
+    emit(view.commissions(tally.today()), COMMISSION_COLUMNS, output,
+         title=f"约稿看板（{tally.today().isoformat()}）")
+
+
+# Output --------------------------------------------------------------------------------
+
+def emit(rows: list[dict[str, Any]], columns: Sequence[Column], output: OutputFormat, *,
+         title: str, table_columns: Sequence[Column] | None = None,
+         dim: Callable[[dict[str, Any]], bool] = lambda row: False) -> None:
+    if output is OutputFormat.JSON:
+        write_utf8(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif output is OutputFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([heading for _, heading, _ in columns])
+        writer.writerows([[show(row) for _, _, show in columns] for row in rows])
+        write_utf8("\ufeff" + buffer.getvalue())  # the BOM tells Excel the file is UTF-8
+    else:
+        table = Table(title=title)
+        shown = table_columns or columns
+        for _, heading, _ in shown:
+            table.add_column(heading, overflow="fold")
+        for row in rows:
+            table.add_row(*[show(row) for _, _, show in shown],
+                          style="dim" if dim(row) else None)
+        console.print(table)
+        console.print(f"共 {len(rows)} 行")
+
+
+def write_utf8(text: str) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()

@@ -1,0 +1,307 @@
+"""The boards: every submission and every commission as it stands now, for the office's desk."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from domain.account import Account
+from domain.commission import Commission
+from domain.officer import Officer
+from domain.outlet import Outlet
+from domain.submission import Submission
+from domain.unit import Unit
+from projections.view import PostgresView, SQLiteView, SQLView, Statement
+
+
+class BoardsView(SQLView):
+    schema = (
+        "CREATE TABLE IF NOT EXISTS board_units (id TEXT PRIMARY KEY, code TEXT NOT NULL, "
+        "name TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS board_officers (id TEXT PRIMARY KEY, code TEXT NOT NULL, "
+        "name TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS board_outlets (id TEXT PRIMARY KEY, code TEXT NOT NULL, "
+        "name TEXT NOT NULL, level TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS board_accounts (username TEXT PRIMARY KEY, "
+        "display_name TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS board_items (id TEXT PRIMARY KEY, ref TEXT, "
+        "title TEXT NOT NULL, status TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "channel TEXT NOT NULL, category TEXT NOT NULL, event_date TEXT NOT NULL, "
+        "submitted_on TEXT, approved_at TEXT, approver TEXT)",
+        "CREATE TABLE IF NOT EXISTS board_item_authors (submission_id TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, officer_id TEXT NOT NULL, PRIMARY KEY (submission_id, seq))",
+        "CREATE TABLE IF NOT EXISTS board_item_outlets (submission_id TEXT NOT NULL, "
+        "outlet_id TEXT NOT NULL, state TEXT NOT NULL, route TEXT, sent_on TEXT, form TEXT, "
+        "adopted_on TEXT, declined_on TEXT, PRIMARY KEY (submission_id, outlet_id))",
+        "CREATE TABLE IF NOT EXISTS board_instructions (submission_id TEXT NOT NULL, "
+        "number INTEGER NOT NULL, leader_level TEXT NOT NULL, leader TEXT NOT NULL, "
+        "instructed_on TEXT NOT NULL, feedback_on TEXT, PRIMARY KEY (submission_id, number))",
+        "CREATE TABLE IF NOT EXISTS board_commissions (id TEXT PRIMARY KEY, ref TEXT, "
+        "topic TEXT NOT NULL, issued_on TEXT NOT NULL, deadline TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS board_commission_units (commission_id TEXT NOT NULL, "
+        "unit_id TEXT NOT NULL, state TEXT NOT NULL, submission_id TEXT, closed_on TEXT, "
+        "PRIMARY KEY (commission_id, unit_id))",
+    )
+    tables = ("board_units", "board_officers", "board_outlets", "board_accounts", "board_items",
+              "board_item_authors", "board_item_outlets", "board_instructions",
+              "board_commissions", "board_commission_units")
+
+    def unit_id(self, code: str) -> str | None:
+        rows = self.query("SELECT id FROM board_units WHERE code = ?", (code,))
+        return rows[0]["id"] if rows else None
+
+    def submissions(self, today: date, *, unit_id: str | None = None, status: str | None = None,
+                    limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+        """Items, latest event date first, each with its authors, outlets and instructions."""
+        items = self.query(
+            "SELECT i.id, i.ref, i.title, i.status, i.channel, i.category, i.event_date, "
+            "i.submitted_on, i.approved_at, i.approver, a.display_name AS approver_name, "
+            "u.code AS unit_code, u.name AS unit_name FROM board_items i "
+            "JOIN board_units u ON u.id = i.unit_id "
+            "LEFT JOIN board_accounts a ON a.username = i.approver "
+            "WHERE (CAST(? AS TEXT) IS NULL OR i.unit_id = ?) "
+            "AND (CAST(? AS TEXT) IS NULL OR i.status = ?) "
+            "ORDER BY i.event_date DESC, i.submitted_on DESC, i.id LIMIT ? OFFSET ?",
+            (unit_id, unit_id, status, status, limit, offset),
+        )
+        authors = self._by_item(
+            "SELECT x.submission_id, o.code, o.name FROM board_item_authors x "
+            "JOIN board_officers o ON o.id = x.officer_id ORDER BY x.submission_id, x.seq")
+        outlets = self._by_item(
+            "SELECT x.submission_id, o.code, o.name, o.level, x.state, x.route, x.sent_on, "
+            "x.form, x.adopted_on, x.declined_on FROM board_item_outlets x "
+            "JOIN board_outlets o ON o.id = x.outlet_id ORDER BY x.submission_id, o.code")
+        instructions = self._by_item(
+            "SELECT submission_id, number, leader_level, leader, instructed_on, feedback_on "
+            "FROM board_instructions ORDER BY submission_id, number")
+        board = []
+        for item in items:
+            sent = outlets.get(item["id"], [])
+            notes = instructions.get(item["id"], [])
+            waiting = None
+            if item["status"] == "submitted" and item["submitted_on"]:
+                waiting = (today - date.fromisoformat(item["submitted_on"])).days
+            board.append({
+                **item,
+                "approved_on": item["approved_at"][:10] if item["approved_at"] else None,
+                "authors": [a["name"] for a in authors.get(item["id"], [])],
+                "outlets": sent,
+                "adoptions": [{"outlet": o["name"], "level": o["level"], "form": o["form"],
+                               "adopted_on": o["adopted_on"]}
+                              for o in sent if o["state"] == "adopted"],
+                "instructions": notes,
+                "feedback_pending": any(n["feedback_on"] is None for n in notes),
+                "waiting_days": waiting,
+            })
+        return board
+
+    def _by_item(self, sql: str) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in self.query(sql):
+            grouped.setdefault(row.pop("submission_id"), []).append(row)
+        return grouped
+
+    def commissions(self, today: date) -> list[dict[str, Any]]:
+        """One row per commissioned unit: fulfilled by which item, lapsed, or open (days left
+        until the deadline, or days overdue past it)."""
+        rows = self.query(
+            "SELECT c.id AS commission_id, c.ref, c.topic, c.issued_on, c.deadline, "
+            "u.code AS unit_code, u.name AS unit_name, x.state, x.closed_on, "
+            "i.ref AS item_ref, i.title AS item_title, x.submission_id "
+            "FROM board_commissions c JOIN board_commission_units x ON x.commission_id = c.id "
+            "JOIN board_units u ON u.id = x.unit_id "
+            "LEFT JOIN board_items i ON i.id = x.submission_id "
+            "ORDER BY c.deadline DESC, c.issued_on DESC, c.id, u.code"
+        )
+        for row in rows:
+            remaining = (date.fromisoformat(row["deadline"]) - today).days
+            row["days_left"] = row["days_overdue"] = None
+            if row["state"] == "open" and remaining < 0:
+                row["state"], row["days_overdue"] = "overdue", -remaining
+            elif row["state"] == "open":
+                row["days_left"] = remaining
+        return rows
+
+
+class BoardsSQLiteView(BoardsView, SQLiteView):
+    pass
+
+
+class BoardsPostgresView(BoardsView, PostgresView):
+    pass
+
+
+VIEWS: dict[str, type[SQLView]] = {"sqlite": BoardsSQLiteView, "postgres": BoardsPostgresView}
+
+
+class BoardsProjection(Projection[BoardsView]):
+    name = "boards"
+    batchable = True  # its handlers only write
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [])
+
+    # Names -------------------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Unit.Registered, tracking: Tracking) -> None:
+        self.view.write(tracking, [("INSERT INTO board_units (id, code, name) VALUES (?, ?, ?)",
+                                    (str(e.originator_id), e.code, e.name))])
+
+    @process_event.register
+    def _(self, e: Unit.Renamed, tracking: Tracking) -> None:
+        self.view.write(tracking, [("UPDATE board_units SET name = ? WHERE id = ?",
+                                    (e.name, str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Officer.Enrolled, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_officers (id, code, name) VALUES (?, ?, ?)",
+            (str(e.originator_id), e.code, e.name))])
+
+    @process_event.register
+    def _(self, e: Outlet.Registered, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_outlets (id, code, name, level) VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), e.code, e.name, e.level.value))])
+
+    @process_event.register
+    def _(self, e: Outlet.Renamed, tracking: Tracking) -> None:
+        self.view.write(tracking, [("UPDATE board_outlets SET name = ? WHERE id = ?",
+                                    (e.name, str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Account.Opened, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_accounts (username, display_name) VALUES (?, ?)",
+            (e.username, e.display_name))])
+
+    # Submissions -------------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
+        item = str(e.originator_id)
+        self.view.write(tracking, [(
+            "INSERT INTO board_items (id, ref, title, status, unit_id, channel, category, "
+            "event_date) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)",
+            (item, e.ref, e.title, str(e.unit_id), e.channel.value, e.category.value,
+             e.event_date.isoformat()),
+        ), *self._authors(item, e.authors)])
+
+    @process_event.register
+    def _(self, e: Submission.Revised, tracking: Tracking) -> None:
+        item = str(e.originator_id)
+        self.view.write(tracking, [(
+            "UPDATE board_items SET title = ?, category = ?, event_date = ? WHERE id = ?",
+            (e.title, e.category.value, e.event_date.isoformat(), item),
+        ), ("DELETE FROM board_item_authors WHERE submission_id = ?", (item,)),
+            *self._authors(item, e.authors)])
+
+    def _authors(self, item: str, authors: Any) -> list[Statement]:
+        return [("INSERT INTO board_item_authors (submission_id, seq, officer_id) "
+                 "VALUES (?, ?, ?)", (item, seq, str(a.officer_id)))
+                for seq, a in enumerate(authors)]
+
+    @process_event.register
+    def _(self, e: Submission.Submitted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_items SET status = 'submitted', submitted_on = ? WHERE id = ?",
+            (e.submitted_on.isoformat(), str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Submission.Approved, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_items SET status = 'approved', approved_at = ?, approver = ? "
+            "WHERE id = ?",
+            (e.approved_at.isoformat(), e.approver, str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Submission.Returned, tracking: Tracking) -> None:
+        self._status(e, "returned", tracking)
+
+    @process_event.register
+    def _(self, e: Submission.Withdrawn, tracking: Tracking) -> None:
+        self._status(e, "withdrawn", tracking)
+
+    def _status(self, e: Any, status: str, tracking: Tracking) -> None:
+        self.view.write(tracking, [("UPDATE board_items SET status = ? WHERE id = ?",
+                                    (status, str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Submission.SentToOutlet, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, route, sent_on) "
+            "VALUES (?, ?, 'sent', ?, ?) ON CONFLICT (submission_id, outlet_id) "
+            "DO UPDATE SET route = excluded.route, sent_on = excluded.sent_on",
+            (str(e.originator_id), str(e.outlet_id), e.route.value, e.sent_on.isoformat()))])
+
+    @process_event.register
+    def _(self, e: Submission.Adopted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, route, form, "
+            "adopted_on) VALUES (?, ?, 'adopted', ?, ?, ?) "
+            "ON CONFLICT (submission_id, outlet_id) DO UPDATE SET state = excluded.state, "
+            "route = excluded.route, form = excluded.form, adopted_on = excluded.adopted_on",
+            (str(e.originator_id), str(e.outlet_id), e.route.value, e.form.value,
+             e.adopted_on.isoformat()))])
+
+    @process_event.register
+    def _(self, e: Submission.Declined, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, declined_on) "
+            "VALUES (?, ?, 'declined', ?) ON CONFLICT (submission_id, outlet_id) "
+            "DO UPDATE SET state = excluded.state, declined_on = excluded.declined_on",
+            (str(e.originator_id), str(e.outlet_id), e.declined_on.isoformat()))])
+
+    @process_event.register
+    def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_item_outlets SET state = 'retracted' "
+            "WHERE submission_id = ? AND outlet_id = ?",
+            (str(e.originator_id), str(e.outlet_id)))])
+
+    @process_event.register
+    def _(self, e: Submission.InstructionRecorded, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_instructions (submission_id, number, leader_level, leader, "
+            "instructed_on) VALUES (?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.number, e.leader_level.value, e.leader,
+             e.instructed_on.isoformat()))])
+
+    @process_event.register
+    def _(self, e: Submission.InstructionFeedbackRecorded, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_instructions SET feedback_on = ? WHERE submission_id = ? AND number = ?",
+            (e.fed_back_on.isoformat(), str(e.originator_id), e.number))])
+
+    # Commissions -------------------------------------------------------------------
+
+    @process_event.register
+    def _(self, e: Commission.Issued, tracking: Tracking) -> None:
+        commission = str(e.originator_id)
+        self.view.write(tracking, [(
+            "INSERT INTO board_commissions (id, ref, topic, issued_on, deadline) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (commission, e.ref, e.topic, e.issued_on.isoformat(), e.deadline.isoformat()),
+        ), *[("INSERT INTO board_commission_units (commission_id, unit_id, state) "
+              "VALUES (?, ?, 'open')", (commission, str(unit_id))) for unit_id in e.unit_ids]])
+
+    @process_event.register
+    def _(self, e: Commission.Fulfilled, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_commission_units SET state = 'fulfilled', submission_id = ?, "
+            "closed_on = ? WHERE commission_id = ? AND unit_id = ?",
+            (str(e.submission_id), e.fulfilled_on.isoformat(), str(e.originator_id),
+             str(e.unit_id)))])
+
+    @process_event.register
+    def _(self, e: Commission.Lapsed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_commission_units SET state = 'lapsed', closed_on = ? "
+            "WHERE commission_id = ? AND unit_id = ?",
+            (e.lapsed_on.isoformat(), str(e.originator_id), str(e.unit_id)))])
