@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -45,7 +46,8 @@ def db_init() -> None:
 @app.command()
 def project(
     follow: bool = typer.Option(False, "--follow", help="Keep following the log."),
-    only: list[str] = typer.Option([], "--only", help="Just this projection (repeatable)."),
+    only: Annotated[list[str] | None,
+                    typer.Option("--only", help="Just this projection (repeatable).")] = None,
 ) -> None:
     """Bring the projections up to date with the log (and keep them so with --follow)."""
     import threading
@@ -57,6 +59,7 @@ def project(
     settings = DatabaseSettings.from_environment()
     tally = open_tally(settings)
     projections = open_projections(settings)
+    only = only or []
     unknown = sorted(set(only) - set(projections))
     if unknown:
         raise typer.BadParameter(f"no projection {unknown[0]}; there are: "

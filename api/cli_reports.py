@@ -31,7 +31,7 @@ from projections.labels import (
     label,
 )
 from projections.registry import open_projection
-from projections.runner import catch_up
+from projections.runner import refresh
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 
@@ -60,7 +60,7 @@ def caught_up(name: str) -> tuple[Tally, Any]:
     settings = DatabaseSettings.from_environment()
     tally = open_tally(settings)
     projection = open_projection(settings, name)
-    catch_up(tally, projection)
+    refresh(tally, projection)
     return tally, projection.view
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from domain.application import CommandMeta
 from domain.method import parse_method
 from projections.registry import open_projections
-from projections.runner import catch_up
+from projections.runner import refresh
 from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
@@ -41,7 +41,7 @@ def score_reports(settings: DatabaseSettings) -> ScoreReports:
     """The score reports over a facts projection brought up to date with the log."""
     tally = open_tally(settings)
     projection = open_projections(settings)["facts"]
-    catch_up(tally, projection)
+    refresh(tally, projection)
     return ScoreReports(projection.view, zone=tally.zone)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from projections.registry import open_projections
-from projections.runner import catch_up
+from projections.runner import refresh
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 
@@ -38,7 +38,7 @@ class ReadSide:
         if self.settings.backend == "sqlite":
             with self._lock:
                 for projection in self.projections.values():
-                    catch_up(self.tally, projection)
+                    refresh(self.tally, projection)
         return self.projections
 
 

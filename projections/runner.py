@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from domain.application import Tally
@@ -71,6 +71,14 @@ def catch_up(app: Tally, projection: Projection[Any],
         position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))
+
+
+def refresh(app: Tally, projection: Projection[Any]) -> int:
+    """Catch up before reading; if a worker committed the same events first, read what it wrote."""
+    try:
+        return catch_up(app, projection)
+    except IntegrityError:
+        return projection.view.max_tracking_id(tracking_name(projection)) or 0
 
 
 def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2,

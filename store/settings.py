@@ -58,7 +58,9 @@ class DatabaseSettings:
             POSTGRES_PASSWORD=unquote(parts.password or ""),
             POSTGRES_SCHEMA=query.get("schema", ["public"])[0],
             POSTGRES_CONNECT_TIMEOUT=query.get("connect_timeout", ["5"])[0],
-            POSTGRES_POOL_SIZE=query.get("pool_size", ["5"])[0],
+            # Connections open when needed: every view has a pool of its own.
+            POSTGRES_POOL_SIZE=query.get("pool_size", ["1"])[0],
+            POSTGRES_MAX_OVERFLOW=query.get("max_overflow", ["9"])[0],
             POSTGRES_LOCK_TIMEOUT="10",
         )
         return env
