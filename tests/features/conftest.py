@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from pytest_bdd import given, parsers, then, when
 
@@ -22,6 +24,7 @@ from projections.facts import FactsProjection
 from projections.runner import catch_up, open_view
 from projections.scores import ScoreReports
 from store.settings import DatabaseSettings
+from tests.conftest import PG_ADMIN, fresh_store
 from tests.features import office
 
 CHANNELS = {"政务信息": "info", "宣传稿件": "publicity"}
@@ -63,6 +66,34 @@ def step(text: str) -> parsers.re:
 
 
 # Fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_store(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DatabaseSettings,
+                                                                               list[str]]]:
+    """One initialised PostgreSQL schema per test worker, and the tables in it."""
+    with fresh_store("postgres", request, tmp_path_factory.mktemp("postgres")) as settings:
+        schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+        with psycopg.connect(PG_ADMIN) as conn:
+            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                (schema,)).fetchall()
+        yield settings, [f'"{schema}"."{name}"' for (name,) in rows]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseSettings]:
+    """As in tests/conftest.py, an empty store on each backend; but on PostgreSQL the worker's
+    schema is emptied, not created anew, which would otherwise take most of a scenario's time."""
+    if request.param == "sqlite":
+        with fresh_store("sqlite", request, tmp_path) as settings:
+            yield settings
+        return
+    settings, tables = request.getfixturevalue("postgres_store")
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("; ".join(f"DELETE FROM {table}" for table in tables))  # noqa: S608
+    yield settings
+
 
 
 @pytest.fixture
