@@ -10,7 +10,7 @@ from rich.table import Table
 
 from domain.application import CommandMeta
 from domain.method import parse_method
-from projections.registry import open_projections
+from projections.registry import open_projection
 from projections.runner import refresh
 from projections.scores import ScoreReports
 from store.bootstrap import open_tally
@@ -40,7 +40,7 @@ def method_publish(path: Path, actor: str = typer.Option("admin", "--actor")) ->
 def score_reports(settings: DatabaseSettings) -> ScoreReports:
     """The score reports over a facts projection brought up to date with the log."""
     tally = open_tally(settings)
-    projection = open_projections(settings)["facts"]
+    projection = open_projection(settings, "ledger")
     refresh(tally, projection)
     return ScoreReports(projection.view, zone=tally.zone)
 

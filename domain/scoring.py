@@ -28,7 +28,8 @@ FORM_NAMES = {"full": "全文采用", "merged": "综合采用", "excerpt": "摘�
 class ScoreLine:
     """One scoring consequence of one fact under one clause of one method version."""
 
-    kind: str  # adoption, submission, instruction, bonus, deduction, reward, quota, adjustment
+    kind: str  # adoption, submitted, submission, instruction, bonus, deduction, reward, quota,
+    # adjustment
     valid_on: date
     officer_id: str | None
     unit_id: str | None
@@ -41,6 +42,7 @@ class ScoreLine:
     channel: Channel | None = None
     level: Level | None = None
     adoption: bool = False  # counts as one adoption in rankings
+    ref: str = ""  # names the fact stably (not its wording): adoption:prov:2025-03-05
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class _Consequence:
     money: Decimal = ZERO
     level: Level | None = None
     adoption: bool = False
+    ref: str = ""
 
 
 def _multiplier(method: ScoringMethod, item: ItemFacts,
@@ -98,19 +101,21 @@ def _adoption_consequences(item: ItemFacts, methods: Iterable[ScoringMethod]
     for points, adoption, method, clause in scored:
         fact = (f"{adoption.outlet_name}{FORM_NAMES[adoption.form.value]}"
                 f"（{adoption.adopted_on.isoformat()}）")
+        ref = f"{adoption.outlet_code}:{adoption.adopted_on.isoformat()}"
         if method.levels is Levels.HIGHEST and best is not None and adoption is not best[1]:
             consequences.append(_Consequence(
                 "adoption", adoption.adopted_on, fact,
-                f"levels.highest: superseded by {best[1].outlet_name}", method, ZERO,
-                level=adoption.level, adoption=True))
+                f"levels.highest: superseded by {best[1].outlet_code}", method, ZERO,
+                level=adoption.level, adoption=True, ref=f"adoption:{ref}"))
         else:
             consequences.append(_Consequence("adoption", adoption.adopted_on, fact, clause,
                                              method, points, level=adoption.level,
-                                             adoption=True))
+                                             adoption=True, ref=f"adoption:{ref}"))
         money, money_clause = method.reward(adoption.level, adoption.outlet_code)
         if money:
             rewards.append(_Consequence("reward", adoption.adopted_on, fact, money_clause,
-                                        method, money=money, level=adoption.level))
+                                        method, money=money, level=adoption.level,
+                                        ref=f"reward:{ref}"))
     if rewards and all(r.method.levels is Levels.HIGHEST for r in rewards):
         rewards = [max(rewards, key=lambda r: r.money)]  # highest level only: one reward an item
     return consequences + rewards
@@ -127,10 +132,12 @@ def _item_bonuses(item: ItemFacts, adoptions: list[_Consequence]) -> list[_Conse
     if item.category in method.category_bonus:
         bonuses.append(_Consequence("bonus", first.valid_on, f"必报类别：{item.title}",
                                     f"category.{item.category.value}.bonus", method,
-                                    method.category_bonus[item.category]))
+                                    method.category_bonus[item.category],
+                                    ref=f"bonus:{item.category.value}"))
     if item.research and method.research_bonus:
         bonuses.append(_Consequence("bonus", first.valid_on, f"调研文章：{item.title}",
-                                    "research.bonus", method, method.research_bonus))
+                                    "research.bonus", method, method.research_bonus,
+                                    ref="bonus:research"))
     return bonuses
 
 
@@ -148,7 +155,7 @@ def _once_per_level(entries: Iterable[tuple[Level, date, str]], methods: list[Sc
         points = getattr(method, table).get(level, ZERO)
         if points:
             consequences.append(_Consequence(table, day, fact, f"{table}.{level.value}", method,
-                                             points, level=level))
+                                             points, level=level, ref=f"{table}:{level.value}"))
     if consequences and all(c.method.levels is Levels.HIGHEST for c in consequences):
         best = max(consequences, key=lambda c: c.points)
         consequences = [best]
@@ -166,7 +173,7 @@ def _late_report(item: ItemFacts, methods: list[ScoringMethod]) -> list[_Consequ
     return [_Consequence("deduction", item.submitted_on,
                          f"迟报：事发{item.event_date.isoformat()}，报送{item.submitted_on.isoformat()}"
                          f"（{delay}天）", "timeliness.late_deduction", method,
-                         -method.late_deduction)]
+                         -method.late_deduction, ref="late")]
 
 
 def _shares(item: ItemFacts, method: ScoringMethod) -> list[tuple[str, Decimal]]:
@@ -183,6 +190,18 @@ def _split(total: Decimal, shares: list[tuple[str, Decimal]]) -> list[Decimal]:
     return [total - sum(parts, ZERO), *parts]
 
 
+def _submitted(item: ItemFacts, methods: list[ScoringMethod]) -> list[_Consequence]:
+    """A line of no points that marks the item as submitted, for quotas counting submissions."""
+    assert item.submitted_on is not None
+    method = in_force(methods, item.submitted_on) or min(
+        methods, key=lambda m: m.effective_from, default=None)
+    if method is None:
+        return []
+    return [_Consequence("submitted", item.submitted_on,
+                         f"报送（{item.submitted_on.isoformat()}）", "quota.counts", method,
+                         ref="submitted")]
+
+
 def item_lines(item: ItemFacts, facts: Facts) -> list[ScoreLine]:
     """Every score line an item gives its authors, under the versions in force on each date."""
     if item.withdrawn or item.submitted_on is None or not item.authors:
@@ -197,6 +216,7 @@ def item_lines(item: ItemFacts, facts: Facts) -> list[ScoreLine]:
         *_once_per_level(((i.level, i.instructed_on, f"{i.leader}批示") for i in item.instructions),
                          methods, "instruction"),
         *_late_report(item, methods),
+        *_submitted(item, methods),
     ]
     lines = []
     for consequence in consequences:
@@ -212,6 +232,7 @@ def item_lines(item: ItemFacts, facts: Facts) -> list[ScoreLine]:
                 fact=f"《{item.title}》{consequence.fact}", clause=consequence.clause + split_note,
                 method=consequence.method.code, points=points, money=money,
                 channel=item.channel, level=consequence.level, adoption=consequence.adoption,
+                ref=consequence.ref,
             ))
     return lines
 
@@ -229,7 +250,7 @@ def finding_lines(finding: FindingFact, facts: Facts) -> list[ScoreLine]:
         officer_id, unit_id = None, finding.holder_id
     return [ScoreLine("deduction", finding.found_on, officer_id, unit_id, None,
                       f"通报问题：{finding.reason}", f"deductions.{finding.kind.value}",
-                      method.code, points=-amount)]
+                      method.code, points=-amount, ref=f"finding:{finding.finding_id}")]
 
 
 def lapse_lines(lapse: LapseFact, facts: Facts) -> list[ScoreLine]:
@@ -238,7 +259,8 @@ def lapse_lines(lapse: LapseFact, facts: Facts) -> list[ScoreLine]:
         return []
     return [ScoreLine("deduction", lapse.lapsed_on, None, lapse.unit_id, None,
                       f"约稿未报：{lapse.topic}", "deductions.missed_commission", method.code,
-                      points=-method.missed_commission)]
+                      points=-method.missed_commission,
+                      ref=f"lapse:{lapse.commission_id}:{lapse.unit_id}")]
 
 
 def all_lines(facts: Facts) -> list[ScoreLine]:

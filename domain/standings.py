@@ -42,7 +42,7 @@ class Standing:
     @property
     def adoptions(self) -> int:
         """Adoptions of items by outlets; a co-authored adoption counts once for a unit."""
-        return len({(line.item_id, line.fact) for line in self.lines if line.adoption})
+        return len({(line.item_id, line.ref) for line in self.lines if line.adoption})
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -58,25 +58,16 @@ def _belongs(line: ScoreLine, kind: HolderKind, holder_id: str) -> bool:
     return line.unit_id == holder_id
 
 
-def _counted_items(lines: Iterable[ScoreLine], facts: Facts, method: ScoringMethod | None,
-                   period: Period, kind: HolderKind, holder_id: str) -> dict[int, set[str]]:
-    """Items that count for the holder, by month of the period's year."""
+def _counted_items(lines: Iterable[ScoreLine], method: ScoringMethod | None,
+                   period: Period) -> dict[int, set[str]]:
+    """The holder's items that count for quotas and cliffs, by month of the period's year:
+    items with an adoption dated in the month, or submitted in it, as the method says."""
     counts = method.quota.counts if method and method.quota else QuotaCounts.ADOPTED
     by_month: dict[int, set[str]] = {}
-    if counts is QuotaCounts.ADOPTED:
-        for line in lines:
-            if line.adoption and line.item_id and line.valid_on.year == period.year:
-                by_month.setdefault(line.valid_on.month, set()).add(line.item_id)
-        return by_month
-    for item in facts.items.values():
-        day = item.submitted_on
-        if item.withdrawn or day is None or day.year != period.year:
-            continue
-        authors = [officer for officer, _ in item.authors]
-        mine = (holder_id in authors if kind is HolderKind.OFFICER
-                else any(facts.unit_of(o, day) == holder_id for o in authors))
-        if mine:
-            by_month.setdefault(day.month, set()).add(item.item_id)
+    for line in lines:
+        counted = line.adoption if counts is QuotaCounts.ADOPTED else line.kind == "submitted"
+        if counted and line.item_id and line.valid_on.year == period.year:
+            by_month.setdefault(line.valid_on.month, set()).add(line.item_id)
     return by_month
 
 
@@ -167,9 +158,10 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
     result = []
     for holder_id, (code, name, unit_name) in holders.items():
         standing = Standing(kind, holder_id, code, name, unit_name,
-                            [line for line in in_period if _belongs(line, kind, holder_id)])
+                            [line for line in in_period if _belongs(line, kind, holder_id)
+                             and line.kind != "submitted"])  # markers count, they don't score
         year_lines = [line for line in lines if _belongs(line, kind, holder_id)]
-        by_month = _counted_items(year_lines, facts, method, period, kind, holder_id)
+        by_month = _counted_items(year_lines, method, period)
         standing.items = len({i for m in period.months() for i in by_month.get(m, ())})
         if method is not None:
             _period_rules(standing, method, facts, period, by_month)

@@ -26,7 +26,7 @@ from projections.audit_entries import (
     RememberedNames,
     aggregate_kind,
 )
-from projections.facts import TIME_FORMAT, time_key
+from projections.ledger import TIME_FORMAT, time_key
 from projections.runner import RecordedTracking
 from projections.view import PostgresView, SQLiteView, SQLView, Statement
 

@@ -6,14 +6,14 @@ from typing import Any
 
 from eventsourcing.projection import Projection
 
-from projections import audit, boards, catalog, facts
+from projections import audit, boards, catalog, ledger
 from projections.runner import open_view
 from projections.view import SQLView
 from store.settings import DatabaseSettings
 
 PROJECTIONS: list[tuple[type[Projection[Any]], dict[str, type[SQLView]]]] = [
     (catalog.CatalogProjection, catalog.VIEWS),
-    (facts.FactsProjection, facts.VIEWS),
+    (ledger.LedgerProjection, ledger.VIEWS),
     (audit.AuditProjection, audit.VIEWS),
     (boards.BoardsProjection, boards.VIEWS),
 ]

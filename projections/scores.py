@@ -1,45 +1,123 @@
-"""Score reports: standings and explanations for any period, as known at any moment."""
+"""Score reports: standings, explanations, differences and "what if", for any period as known
+at any moment. Every report, the command line and the specifications read scores from here."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from dataclasses import replace
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from eventsourcing.utils import get_topic
+
 from domain import inputs
+from domain.errors import NotFoundError
 from domain.facts import Facts
+from domain.fold import FACT_EVENTS
+from domain.method import parse_method
 from domain.period import Period
 from domain.standings import Standing, standings
+from domain.submission import Submission
 from domain.values import HolderKind
-from projections.facts import FactsView, load_facts
+from projections.ledger import LedgerView, load_facts, year_to
+
+#: Everything but the items: the small facts the period rules read beside the ledger.
+SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
+                       if not issubclass(cls, Submission.Event))
 
 
 class ScoreReports:
-    """The one place every report, the command line and the specifications read scores from."""
-
-    def __init__(self, facts_view: FactsView, zone: tzinfo | None = None) -> None:
-        self.view = facts_view
+    def __init__(self, ledger: LedgerView, zone: tzinfo | None = None) -> None:
+        self.ledger = ledger
         self.zone = zone or ZoneInfo("Asia/Shanghai")
 
-    def facts(self, as_of: datetime | str | None = None) -> Facts:
-        """Facts known at ``as_of``; a bare date means the end of that day in the office."""
-        moment = None
-        if as_of is not None:
-            moment = inputs.instant("as_of", as_of, zone=self.zone, end_of_day=True)
-        return load_facts(self.view, moment)
+    def moment(self, as_of: datetime | date | str | None) -> datetime | None:
+        """A bare date means the end of that day in the office."""
+        if as_of is None:
+            return None
+        return inputs.instant("as_of", as_of, zone=self.zone, end_of_day=True)
+
+    def facts(self, as_of: datetime | date | str | None = None) -> Facts:
+        """All facts known at ``as_of``, folded from the fact log (for replays and checks)."""
+        return load_facts(self.ledger, self.moment(as_of))
 
     def standings(self, period: str, by: str = "officer",
-                  as_of: datetime | str | None = None) -> list[Standing]:
+                  as_of: datetime | date | str | None = None) -> list[Standing]:
+        """Ranked standings from the ledger: no replay of the items."""
         kind = inputs.choice("by", HolderKind, by)
-        return standings(self.facts(as_of), Period.parse(period), kind)
+        span = Period.parse(period)
+        moment = self.moment(as_of)
+        settings = load_facts(self.ledger, moment, SETTING_TOPICS)
+        start, end = year_to(span)
+        return standings(settings, span, kind, lines=self.ledger.lines(start, end, moment))
 
     def standing(self, code: str, period: str, by: str = "officer",
-                 as_of: datetime | str | None = None) -> Standing:
+                 as_of: datetime | date | str | None = None) -> Standing:
         for standing in self.standings(period, by, as_of):
             if standing.code == code:
                 return standing
-        raise inputs.InvalidInputError(f"no {by} {code} in {period}", field=by)
+        raise NotFoundError(f"no {by} {code} in {period}", field=by)
 
     def ranking(self, period: str, by: str = "officer",
-                as_of: datetime | str | None = None) -> list[dict[str, Any]]:
+                as_of: datetime | date | str | None = None) -> list[dict[str, Any]]:
         return [standing.as_dict() for standing in self.standings(period, by, as_of)]
+
+    def difference(self, period: str, before: datetime | date | str,
+                   after: datetime | date | str | None = None,
+                   by: str = "officer") -> dict[str, Any]:
+        """What changed in a period's results between two moments, and which facts did it."""
+        kind = inputs.choice("by", HolderKind, by)
+        span = Period.parse(period)
+        then = self.standings(period, by, before)
+        now = self.standings(period, by, after)
+        earlier = {s.holder_id: s for s in then}
+        holders = []
+        for standing in now:
+            old = earlier.get(standing.holder_id)
+            old_points = old.points if old else Decimal(0)
+            if standing.points != old_points or (old and old.rank != standing.rank):
+                holders.append({
+                    "id": standing.code, "name": standing.name,
+                    "before": str(old_points), "after": str(standing.points),
+                    "change": str(standing.points - old_points),
+                    "rank_before": old.rank if old else None, "rank_after": standing.rank,
+                })
+        names = {s.holder_id: (s.code, s.name) for s in now}
+        causes = []
+        before_moment = self.moment(before)
+        assert before_moment is not None
+        for row in self.ledger.changes(span.start, span.end, before_moment, self.moment(after)):
+            holder = row["officer_id"] if kind is HolderKind.OFFICER else row["unit_id"]
+            if holder is None or not (row["points_cents"] or row["money_cents"]):
+                continue
+            code, name = names.get(holder, ("", ""))
+            causes.append({
+                "position": row["position"], "known_at": row["known_at"], "id": code,
+                "name": name, "fact": row["fact"], "clause": row["clause"],
+                "valid_on": row["valid_on"],
+                "points": str(Decimal(int(row["points_cents"])) / 100),
+                "money": str(Decimal(int(row["money_cents"])) / 100),
+            })
+        return {"period": span.label, "by": kind.value, "holders": holders, "causes": causes}
+
+    def what_if(self, period: str, method_source: str, by: str = "officer",
+                as_of: datetime | date | str | None = None) -> list[dict[str, Any]]:
+        """The period scored under another method, side by side with the methods in force."""
+        kind = inputs.choice("by", HolderKind, by)
+        span = Period.parse(period)
+        facts = self.facts(as_of)
+        alternative = parse_method(method_source)
+        other = replace(facts, methods={alternative.code: replace(
+            alternative, effective_from=date.min)})
+        actual = {s.holder_id: s for s in standings(facts, span, kind)}
+        result = []
+        for standing in standings(other, span, kind):
+            current = actual[standing.holder_id]
+            result.append({
+                "id": standing.code, "name": standing.name,
+                "points": str(current.points), "rank": current.rank,
+                "what_if_points": str(standing.points), "what_if_rank": standing.rank,
+                "change": str(standing.points - current.points),
+            })
+        return result

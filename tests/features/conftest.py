@@ -19,8 +19,8 @@ from pytest_bdd import given, parsers, then, when
 
 from domain.application import CommandMeta, Tally
 from domain.standings import Standing
-from projections.facts import VIEWS as FACTS_VIEWS
-from projections.facts import FactsProjection
+from projections.ledger import VIEWS as LEDGER_VIEWS
+from projections.ledger import LedgerProjection
 from projections.runner import catch_up, open_view
 from projections.scores import ScoreReports
 from store.settings import DatabaseSettings
@@ -102,24 +102,24 @@ def meta() -> CommandMeta:
 
 
 @pytest.fixture
-def fact_log(database: DatabaseSettings) -> Iterator[FactsProjection]:
-    """The projection score reports read: the log of facts, each with when the office knew it."""
-    projection = FactsProjection(open_view(database, FACTS_VIEWS))
+def ledger(database: DatabaseSettings) -> Iterator[LedgerProjection]:
+    """The projection score reports read: the points ledger and the facts behind it."""
+    projection = LedgerProjection(open_view(database, LEDGER_VIEWS))
     yield projection
     projection.view.datastore.close()
 
 
 @pytest.fixture
-def reports(app: Tally, fact_log: FactsProjection) -> Callable[[], ScoreReports]:
-    """Reports on what is recorded so far: the fact log catches up before each reading."""
+def reports(app: Tally, ledger: LedgerProjection) -> Callable[[], ScoreReports]:
+    """Reports on what is recorded so far: the ledger catches up before each reading."""
     caught_up = {"position": -1}
 
     def current() -> ScoreReports:
         position = app.recorder.max_notification_id() or 0
         if position != caught_up["position"]:  # a run of checks needs one catch-up only
-            catch_up(app, fact_log)
+            catch_up(app, ledger)
             caught_up["position"] = position
-        return ScoreReports(fact_log.view)
+        return ScoreReports(ledger.view)
 
     return current
 

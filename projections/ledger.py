@@ -1,0 +1,329 @@
+"""The bitemporal points ledger, and the fact log it is computed from.
+
+One projection keeps two tables in one transaction per event:
+
+* ``fact_log``: every event scoring reads, with the moment the office knew it (``known_at``:
+  the database's record time, or for imported history the moment the old ledger gives);
+* ``ledger``: one row per change of a scoring consequence (valid date, known time, officer,
+  unit at that date, channel, level, clause, points and money in cents, the fact it came from).
+  A correction adds reversing rows at its own known time; nothing is updated in place.
+
+A report "for period P as known at T" sums the ledger rows valid in P and known at or before T,
+then applies the period rules of the method: no replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.projection import Projection
+
+from domain.commission import Commission
+from domain.facts import Facts
+from domain.finding import Finding
+from domain.fold import FACT_EVENTS, FactFolder
+from domain.method_book import MethodBook
+from domain.officer import Officer
+from domain.period import Period
+from domain.scoring import ScoreLine, finding_lines, item_lines, lapse_lines
+from domain.submission import Submission
+from domain.transcodings import tally_mapper
+from domain.values import Channel, Level
+from projections.runner import RecordedTracking
+from projections.view import PostgresView, SQLiteView, SQLView, Statement
+from store.recorded import as_utc
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+Scope = tuple[str, ...]  # ("item", id) | ("finding", id) | ("lapse", commission id, unit id)
+
+
+def time_key(moment: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order on both backends."""
+    return as_utc(moment).strftime(TIME_FORMAT)
+
+
+def cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def line_key(line: ScoreLine) -> str:
+    """What makes two lines the same consequence: names and wording are not part of it."""
+    return "|".join((line.kind, line.ref, line.clause, line.officer_id or "",
+                     line.unit_id or "", line.item_id or "", line.valid_on.isoformat()))
+
+
+class LedgerView(SQLView):
+    tables = ("fact_log", "ledger")
+
+    def fact_rows(self, as_of: datetime | None, topics: Sequence[str] = ()) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if as_of is not None:
+            clauses.append("known_at <= ?")
+            params.append(time_key(as_of))
+        if topics:
+            clauses.append(f"topic IN ({', '.join('?' * len(topics))})")
+            params.extend(topics)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self.query(
+            f"SELECT * FROM fact_log{where} ORDER BY position", params)  # noqa: S608
+
+    def lines(self, start: date, end: date, as_of: datetime | None) -> list[ScoreLine]:
+        """The consequences valid from ``start`` to ``end`` as known at ``as_of``."""
+        params: list[Any] = [start.isoformat(), end.isoformat()]
+        known = ""
+        if as_of is not None:
+            known = " AND known_at <= ?"
+            params.append(time_key(as_of))
+        # A consequence is its line key; its wording and method are those of its newest row.
+        rows = self.query(
+            "SELECT * FROM (SELECT line_key, kind, ref, clause, method, officer_id, unit_id, "  # noqa: S608
+            "item_id, valid_on, channel, level, adoption, fact, "
+            "SUM(points_cents) OVER by_key AS points, SUM(money_cents) OVER by_key AS money, "
+            "SUM(presence) OVER by_key AS present, "
+            "ROW_NUMBER() OVER (PARTITION BY line_key ORDER BY position DESC, seq DESC) AS newest "
+            "FROM ledger WHERE valid_on >= ? AND valid_on <= ?" + known + " "
+            "WINDOW by_key AS (PARTITION BY line_key)) AS lines "
+            "WHERE newest = 1 AND present > 0 ORDER BY line_key",
+            params,
+        )
+        return [_line(row) for row in rows]
+
+    def changes(self, start: date, end: date, after: datetime, until: datetime | None
+                ) -> list[dict[str, Any]]:
+        """Ledger rows valid in the period and learned after ``after`` (up to ``until``)."""
+        params: list[Any] = [start.isoformat(), end.isoformat(), time_key(after)]
+        until_clause = ""
+        if until is not None:
+            until_clause = " AND known_at <= ?"
+            params.append(time_key(until))
+        return self.query(
+            "SELECT * FROM ledger WHERE valid_on >= ? AND valid_on <= ? AND known_at > ?"  # noqa: S608
+            + until_clause + " ORDER BY position, seq",
+            params,
+        )
+
+
+_LEDGER_COLUMNS = (
+    "position {int} NOT NULL, seq INTEGER NOT NULL, known_at TEXT NOT NULL, "
+    "valid_on TEXT NOT NULL, officer_id TEXT, unit_id TEXT, item_id TEXT, kind TEXT NOT NULL, "
+    "ref TEXT NOT NULL, clause TEXT NOT NULL, method TEXT NOT NULL, channel TEXT, level TEXT, "
+    "adoption INTEGER NOT NULL, line_key TEXT NOT NULL, fact TEXT NOT NULL, "
+    "points_cents {int} NOT NULL, money_cents {int} NOT NULL, presence INTEGER NOT NULL, "
+    "PRIMARY KEY (position, seq)"
+)
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS fact_log_known_at ON fact_log (known_at)",
+    "CREATE INDEX IF NOT EXISTS ledger_valid_known ON ledger (valid_on, known_at)",
+)
+
+
+class LedgerSQLiteView(LedgerView, SQLiteView):
+    schema = (
+        "CREATE TABLE IF NOT EXISTS fact_log (position INTEGER PRIMARY KEY, "
+        "known_at TEXT NOT NULL, imported INTEGER NOT NULL, originator_id TEXT NOT NULL, "
+        "originator_version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='INTEGER')})",
+        *_INDEXES,
+    )
+
+
+class LedgerPostgresView(LedgerView, PostgresView):
+    schema = (
+        "CREATE TABLE IF NOT EXISTS fact_log (position BIGINT PRIMARY KEY, "
+        "known_at TEXT NOT NULL, imported BOOLEAN NOT NULL, originator_id TEXT NOT NULL, "
+        "originator_version BIGINT NOT NULL, topic TEXT NOT NULL, state BYTEA NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='BIGINT')})",
+        *_INDEXES,
+    )
+
+
+VIEWS: dict[str, type[SQLView]] = {"sqlite": LedgerSQLiteView, "postgres": LedgerPostgresView}
+
+
+def _line(row: dict[str, Any]) -> ScoreLine:
+    return ScoreLine(
+        kind=row["kind"], valid_on=date.fromisoformat(row["valid_on"]),
+        officer_id=row["officer_id"], unit_id=row["unit_id"], item_id=row["item_id"],
+        fact=row["fact"], clause=row["clause"], method=row["method"],
+        points=Decimal(int(row["points"])) / 100, money=Decimal(int(row["money"])) / 100,
+        channel=Channel(row["channel"]) if row["channel"] else None,
+        level=Level(row["level"]) if row["level"] else None,
+        adoption=bool(row["adoption"]), ref=row["ref"],
+    )
+
+
+def decode_fact_rows(rows: Iterable[dict[str, Any]]) -> Iterable[Any]:
+    mapper = tally_mapper()
+    for row in rows:
+        yield mapper.to_domain_event(Notification(
+            id=row["position"], originator_id=UUID(row["originator_id"]),
+            originator_version=row["originator_version"], topic=row["topic"],
+            state=bytes(row["state"]),
+        ))
+
+
+def load_facts(view: LedgerView, as_of: datetime | None = None,
+               topics: Sequence[str] = ()) -> Facts:
+    """The facts as the office knew them at ``as_of`` (now, if None)."""
+    folder = FactFolder()
+    for event in decode_fact_rows(view.fact_rows(as_of, topics)):
+        folder.apply(event)
+    return folder.facts
+
+
+@dataclass
+class _Current:
+    """The projection's working state: the folded facts and every scope's present lines."""
+
+    folder: FactFolder
+    lines: dict[Scope, dict[str, ScoreLine]]
+
+
+class LedgerProjection(Projection[LedgerView]):
+    name = "ledger"
+    batchable = True  # its working state is in memory; it never reads its view while writing
+
+    def __init__(self, view: LedgerView) -> None:
+        super().__init__(view)
+        self.mapper = tally_mapper()
+        self._current: _Current | None = None
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if not isinstance(domain_event, FACT_EVENTS):
+            self.view.write(tracking, [])
+            return
+        assert isinstance(tracking, RecordedTracking), "the ledger needs the record time"
+        current = self._warm()
+        known_at = time_key(domain_event.cause.known_at or tracking.recorded_at)
+        try:
+            current.folder.apply(domain_event)
+            scopes = self._scopes(current, domain_event)
+            statements = [self._fact_row(domain_event, tracking, known_at)]
+            changed: dict[Scope, dict[str, ScoreLine]] = {}
+            for scope in sorted(scopes):
+                new = _by_key(self._compute(current.folder.facts, scope))
+                statements.extend(_deltas(current.lines.get(scope, {}), new,
+                                          tracking.notification_id, known_at,
+                                          start=len(statements)))
+                changed[scope] = new
+            self.view.write(tracking, statements)
+        except BaseException:
+            self._current = None  # the working state may be ahead of the tables: re-read it
+            raise
+        current.lines.update(changed)
+
+    def forget(self) -> None:
+        """Drop the working state; it is read again from the committed tables when needed."""
+        self._current = None
+
+    def _warm(self) -> _Current:
+        if self._current is None:
+            folder = FactFolder()
+            for event in decode_fact_rows(self.view.fact_rows(None)):
+                folder.apply(event)
+            facts = folder.facts
+            lines = {scope: _by_key(self._compute(facts, scope)) for scope in _all_scopes(facts)}
+            self._current = _Current(folder, lines)
+        return self._current
+
+    def _fact_row(self, event: Any, tracking: Tracking, known_at: str) -> Statement:
+        stored = self.mapper.to_stored_event(event)
+        return (
+            "INSERT INTO fact_log (position, known_at, imported, originator_id, "
+            "originator_version, topic, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tracking.notification_id, known_at, event.cause.known_at is not None,
+             str(stored.originator_id), stored.originator_version, stored.topic, stored.state),
+        )
+
+    @staticmethod
+    def _scopes(current: _Current, event: Any) -> set[Scope]:
+        facts = current.folder.facts
+        key = str(event.originator_id)
+        if isinstance(event, Submission.Event):
+            return {("item", key)}
+        if isinstance(event, Officer.Event):
+            return ({("item", i.item_id) for i in facts.items.values()
+                     if key in {officer for officer, _ in i.authors}}
+                    | {("finding", f.finding_id) for f in facts.findings.values()
+                       if f.holder_id == key})
+        if isinstance(event, Finding.Event):
+            return {("finding", key)}
+        if isinstance(event, Commission.Lapsed):
+            return {("lapse", key, str(event.unit_id))}
+        if isinstance(event, MethodBook.Event):
+            return set(current.lines) | _all_scopes(facts)
+        return set()
+
+    @staticmethod
+    def _compute(facts: Facts, scope: Scope) -> list[ScoreLine]:
+        if scope[0] == "item":
+            item = facts.items.get(scope[1])
+            return item_lines(item, facts) if item else []
+        if scope[0] == "finding":
+            finding = facts.findings.get(scope[1])
+            return finding_lines(finding, facts) if finding else []
+        lapse = next((lapse for lapse in facts.lapses
+                      if (lapse.commission_id, lapse.unit_id) == scope[1:]), None)
+        return lapse_lines(lapse, facts) if lapse else []
+
+
+def _all_scopes(facts: Facts) -> set[Scope]:
+    return ({("item", item_id) for item_id in facts.items}
+            | {("finding", finding_id) for finding_id in facts.findings}
+            | {("lapse", lapse.commission_id, lapse.unit_id) for lapse in facts.lapses})
+
+
+def _by_key(lines: Iterable[ScoreLine]) -> dict[str, ScoreLine]:
+    merged: dict[str, ScoreLine] = {}
+    for line in lines:
+        key = line_key(line)
+        if key in merged:
+            earlier = merged[key]
+            line = replace(earlier, points=earlier.points + line.points,
+                           money=earlier.money + line.money)
+        merged[key] = line
+    return merged
+
+
+def _deltas(old: dict[str, ScoreLine], new: dict[str, ScoreLine], position: int,
+            known_at: str, start: int) -> list[Statement]:
+    statements: list[Statement] = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        line = after or before
+        assert line is not None
+        points = cents(after.points if after else Decimal(0)) - cents(
+            before.points if before else Decimal(0))
+        money = cents(after.money if after else Decimal(0)) - cents(
+            before.money if before else Decimal(0))
+        presence = (1 if after else 0) - (1 if before else 0)
+        if not (points or money or presence):
+            continue
+        statements.append((
+            "INSERT INTO ledger (position, seq, known_at, valid_on, officer_id, unit_id, item_id, "
+            "kind, ref, clause, method, channel, level, adoption, line_key, fact, points_cents, "
+            "money_cents, presence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (position, start + len(statements), known_at, line.valid_on.isoformat(),
+             line.officer_id, line.unit_id, line.item_id, line.kind, line.ref, line.clause,
+             line.method, line.channel.value if line.channel else None,
+             line.level.value if line.level else None, int(line.adoption), key, line.fact,
+             points, money, presence),
+        ))
+    return statements
+
+
+def year_to(period: Period) -> tuple[date, date]:
+    """From the first of January to the period's end: the span the period rules look at."""
+    return date(period.year, 1, 1), period.end
