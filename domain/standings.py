@@ -29,6 +29,7 @@ class Standing:
     unit_name: str
     lines: list[ScoreLine] = field(default_factory=list)
     items: int = 0  # distinct items that counted for the quota, cliff and average rules
+    submitted: int = 0  # distinct items submitted in the period
     rank: int = 0
 
     @property
@@ -44,18 +45,21 @@ class Standing:
         """Adoptions of items by outlets; a co-authored adoption counts once for a unit."""
         return len({(line.item_id, line.ref) for line in self.lines if line.adoption})
 
+    @property
+    def adoption_rate(self) -> Decimal | None:
+        """Adoptions per submitted item; None (not zero) for a holder who submitted nothing."""
+        if not self.submitted:
+            return None
+        return (Decimal(self.adoptions) / self.submitted).quantize(Decimal("0.0001"))
+
     def as_dict(self) -> dict[str, object]:
+        rate = self.adoption_rate
         return {
             "rank": self.rank, "id": self.code, "name": self.name, "unit": self.unit_name,
             "points": str(self.points), "money": str(self.money),
-            "adoptions": self.adoptions, "items": self.items,
+            "adoptions": self.adoptions, "submitted": self.submitted,
+            "adoption_rate": str(rate) if rate is not None else None, "items": self.items,
         }
-
-
-def _belongs(line: ScoreLine, kind: HolderKind, holder_id: str) -> bool:
-    if kind is HolderKind.OFFICER:
-        return line.officer_id == holder_id
-    return line.unit_id == holder_id
 
 
 def _counted_items(lines: Iterable[ScoreLine], method: ScoringMethod | None,
@@ -145,36 +149,52 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
                     f"全年约稿未报{missed}次，一票否决", -standing.points, period)
 
 
-def standings(facts: Facts, period: Period, kind: HolderKind,
-              lines: list[ScoreLine] | None = None) -> list[Standing]:
-    """Every officer's or unit's standing in the period, ranked 1-2-2-4 by points.
+ORDERS = ("points", "adoptions", "rate")
 
-    Ties share a rank and are listed by code; the next rank skips the tied places.
+
+def standings(facts: Facts, period: Period, kind: HolderKind,
+              lines: list[ScoreLine] | None = None, order: str = "points") -> list[Standing]:
+    """Every officer's or unit's standing in the period, ranked 1-2-2-4.
+
+    ``order`` is points, adoptions or adoption rate (no rate ranks last). Ties share a rank,
+    are listed by code, and the next rank skips the tied places.
     """
     lines = all_lines(facts) if lines is None else lines
-    in_period = [line for line in lines if line.valid_on in period]
     method = in_force(facts.methods.values(), period.end)
-    holders = _holders(facts, period, kind)
+    by_holder: dict[str, list[ScoreLine]] = {}
+    for line in lines:
+        holder = line.officer_id if kind is HolderKind.OFFICER else line.unit_id
+        if holder is not None:
+            by_holder.setdefault(holder, []).append(line)
     result = []
-    for holder_id, (code, name, unit_name) in holders.items():
+    for holder_id, (code, name, unit_name) in _holders(facts, period, kind).items():
+        year_lines = by_holder.get(holder_id, [])
+        in_period = [line for line in year_lines if line.valid_on in period]
         standing = Standing(kind, holder_id, code, name, unit_name,
-                            [line for line in in_period if _belongs(line, kind, holder_id)
-                             and line.kind != "submitted"])  # markers count, they don't score
-        year_lines = [line for line in lines if _belongs(line, kind, holder_id)]
+                            [line for line in in_period if line.kind != "submitted"])
+        standing.submitted = len({line.item_id for line in in_period if line.kind == "submitted"})
         by_month = _counted_items(year_lines, method, period)
         standing.items = len({i for m in period.months() for i in by_month.get(m, ())})
         if method is not None:
             _period_rules(standing, method, facts, period, by_month)
         result.append(standing)
-    return rank(result)
+    return rank(result, order)
 
 
-def rank(result: list[Standing]) -> list[Standing]:
-    result.sort(key=lambda s: (-s.points, s.code))
+def rank(result: list[Standing], order: str = "points") -> list[Standing]:
+    def measure(standing: Standing) -> Decimal:
+        if order == "adoptions":
+            return Decimal(standing.adoptions)
+        if order == "rate":
+            rate = standing.adoption_rate
+            return rate if rate is not None else Decimal(-1)
+        return standing.points
+
+    result.sort(key=lambda s: (-measure(s), s.code))
     for position, standing in enumerate(result, 1):
         previous = result[position - 2] if position > 1 else None
         standing.rank = (previous.rank if previous is not None
-                         and previous.points == standing.points else position)
+                         and measure(previous) == measure(standing) else position)
     return result
 
 
@@ -188,11 +208,3 @@ def _holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[
         unit = facts.units.get(officer.unit_on(period.end))
         holders[oid] = (officer.code, officer.name, unit.name if unit else "")
     return holders
-
-
-def explain(facts: Facts, period: Period, kind: HolderKind, code: str) -> Standing | None:
-    """One holder's standing, with every line, for "why does this officer have 137 points"."""
-    for standing in standings(facts, period, kind):
-        if standing.code == code:
-            return standing
-    return None

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from eventsourcing.utils import get_topic
 
 from domain import inputs
-from domain.errors import NotFoundError
+from domain.errors import InvalidInputError, NotFoundError
 from domain.facts import Facts
 from domain.fold import FACT_EVENTS
 from domain.method import parse_method
 from domain.period import Period
-from domain.standings import Standing, standings
+from domain.standings import ORDERS, Standing, standings
 from domain.submission import Submission
-from domain.values import HolderKind
+from domain.values import Channel, HolderKind, Level
 from projections.ledger import LedgerView, load_facts, year_to
 
 #: Everything but the items: the small facts the period rules read beside the ledger.
@@ -43,14 +43,25 @@ class ScoreReports:
         return load_facts(self.ledger, self.moment(as_of))
 
     def standings(self, period: str, by: str = "officer",
-                  as_of: datetime | date | str | None = None) -> list[Standing]:
-        """Ranked standings from the ledger: no replay of the items."""
+                  as_of: datetime | date | str | None = None, *, channel: str | None = None,
+                  level: str | None = None, order: str = "points") -> list[Standing]:
+        """Ranked standings from the ledger (no replay), optionally of one channel or level."""
         kind = inputs.choice("by", HolderKind, by)
+        if order not in ORDERS:
+            raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
         span = Period.parse(period)
         moment = self.moment(as_of)
         settings = load_facts(self.ledger, moment, SETTING_TOPICS)
         start, end = year_to(span)
-        return standings(settings, span, kind, lines=self.ledger.lines(start, end, moment))
+        lines = self.ledger.lines(start, end, moment)
+        if channel is not None:
+            wanted = inputs.choice("channel", Channel, channel)
+            lines = [line for line in lines if line.channel is wanted]
+        if level is not None:
+            wanted_level = inputs.choice("level", Level, level)
+            lines = [line for line in lines if line.level is wanted_level
+                     or (line.kind == "submitted")]
+        return standings(settings, span, kind, lines=lines, order=order)
 
     def standing(self, code: str, period: str, by: str = "officer",
                  as_of: datetime | date | str | None = None) -> Standing:
@@ -60,8 +71,9 @@ class ScoreReports:
         raise NotFoundError(f"no {by} {code} in {period}", field=by)
 
     def ranking(self, period: str, by: str = "officer",
-                as_of: datetime | date | str | None = None) -> list[dict[str, Any]]:
-        return [standing.as_dict() for standing in self.standings(period, by, as_of)]
+                as_of: datetime | date | str | None = None, **options: Any
+                ) -> list[dict[str, Any]]:
+        return [standing.as_dict() for standing in self.standings(period, by, as_of, **options)]
 
     def difference(self, period: str, before: datetime | date | str,
                    after: datetime | date | str | None = None,
