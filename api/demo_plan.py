@@ -10,12 +10,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from api import demo_data as data
 
 YEAR = 2025
+#: The scoring method the demo county publishes on the first day of the year.
+DEMO_METHOD = Path(__file__).resolve().parent.parent / "methods" / "demo-2025.toml"
 SEED = 2025
 ZONE = ZoneInfo("Asia/Shanghai")
 SUBMISSIONS = 400
@@ -154,6 +157,8 @@ class DemoYear:
     def plan_directory(self) -> None:
         at = at_day(FIRST_DAY, 9)
         tick = timedelta(minutes=1)
+        at = self.add(at, "publish_method", "admin", "method/demo-2025",
+                      source=DEMO_METHOD.read_text(encoding="utf-8"))
         for unit in data.UNITS:
             at = self.add(at + tick, "register_unit", "admin", f"unit/{unit.code}", code=unit.code,
                           name=unit.name, unit_class=unit.unit_class, registered_on=FIRST_DAY)

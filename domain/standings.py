@@ -56,7 +56,7 @@ class Standing:
         rate = self.adoption_rate
         return {
             "rank": self.rank, "id": self.code, "name": self.name, "unit": self.unit_name,
-            "points": str(self.points), "money": str(self.money),
+            "points": f"{self.points:.2f}", "money": f"{self.money:.2f}",
             "adoptions": self.adoptions, "submitted": self.submitted,
             "adoption_rate": str(rate) if rate is not None else None, "items": self.items,
         }

@@ -91,8 +91,8 @@ class ScoreReports:
             if standing.points != old_points or (old and old.rank != standing.rank):
                 holders.append({
                     "id": standing.code, "name": standing.name,
-                    "before": str(old_points), "after": str(standing.points),
-                    "change": str(standing.points - old_points),
+                    "before": f"{old_points:.2f}", "after": f"{standing.points:.2f}",
+                    "change": f"{standing.points - old_points:.2f}",
                     "rank_before": old.rank if old else None, "rank_after": standing.rank,
                 })
         names = {s.holder_id: (s.code, s.name) for s in now}
@@ -108,8 +108,8 @@ class ScoreReports:
                 "position": row["position"], "known_at": row["known_at"], "id": code,
                 "name": name, "fact": row["fact"], "clause": row["clause"],
                 "valid_on": row["valid_on"],
-                "points": str(Decimal(int(row["points_cents"])) / 100),
-                "money": str(Decimal(int(row["money_cents"])) / 100),
+                "points": f"{Decimal(int(row['points_cents'])) / 100:.2f}",
+                "money": f"{Decimal(int(row['money_cents'])) / 100:.2f}",
             })
         return {"period": span.label, "by": kind.value, "holders": holders, "causes": causes}
 
@@ -128,8 +128,8 @@ class ScoreReports:
             current = actual[standing.holder_id]
             result.append({
                 "id": standing.code, "name": standing.name,
-                "points": str(current.points), "rank": current.rank,
-                "what_if_points": str(standing.points), "what_if_rank": standing.rank,
-                "change": str(standing.points - current.points),
+                "points": f"{current.points:.2f}", "rank": current.rank,
+                "what_if_points": f"{standing.points:.2f}", "what_if_rank": standing.rank,
+                "change": f"{standing.points - current.points:.2f}",
             })
         return result
