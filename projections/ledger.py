@@ -185,6 +185,7 @@ class _Current:
 
     folder: FactFolder
     lines: dict[Scope, dict[str, ScoreLine]]
+    position: int  # the last notification applied
 
 
 class LedgerProjection(Projection[LedgerView]):
@@ -198,8 +199,12 @@ class LedgerProjection(Projection[LedgerView]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if self._current is not None and tracking.notification_id <= self._current.position:
+            self.forget()  # the log is being read again from an earlier position (a rebuild)
         if not isinstance(domain_event, FACT_EVENTS):
             self.view.write(tracking, [])
+            if self._current is not None:
+                self._current.position = tracking.notification_id
             return
         assert isinstance(tracking, RecordedTracking), "the ledger needs the record time"
         current = self._warm()
@@ -220,6 +225,7 @@ class LedgerProjection(Projection[LedgerView]):
             self._current = None  # the working state may be ahead of the tables: re-read it
             raise
         current.lines.update(changed)
+        current.position = tracking.notification_id
 
     def forget(self) -> None:
         """Drop the working state; it is read again from the committed tables when needed."""
@@ -228,11 +234,12 @@ class LedgerProjection(Projection[LedgerView]):
     def _warm(self) -> _Current:
         if self._current is None:
             folder = FactFolder()
-            for event in decode_fact_rows(self.view.fact_rows(None)):
+            rows = self.view.fact_rows(None)
+            for event in decode_fact_rows(rows):
                 folder.apply(event)
             facts = folder.facts
             lines = {scope: _by_key(self._compute(facts, scope)) for scope in _all_scopes(facts)}
-            self._current = _Current(folder, lines)
+            self._current = _Current(folder, lines, rows[-1]["position"] if rows else 0)
         return self._current
 
     def _fact_row(self, event: Any, tracking: Tracking, known_at: str) -> Statement:

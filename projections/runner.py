@@ -94,4 +94,7 @@ def rebuild(app: Tally, projection: Projection[Any],
             progress: Callable[[int], None] | None = None) -> int:
     """Empty the view and project the whole log again."""
     projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
+    forget = getattr(projection, "forget", None)
+    if forget is not None:
+        forget()
     return catch_up(app, projection, progress)
