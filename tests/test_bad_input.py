@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.application import CommandMeta, Tally
+from domain.directory_commands import DirectoryCommands
 from domain.errors import (
     AdoptionBeforeSubmissionError,
     AlreadyAdoptedError,
@@ -32,6 +33,8 @@ from domain.errors import (
     TallyError,
     WrongStateError,
 )
+from domain.planning_commands import PlanningCommands
+from domain.submission_commands import SubmissionCommands
 from tests.conftest import event_count
 
 
@@ -422,8 +425,9 @@ for param in BAD:
 
 
 def test_every_command_in_the_application_module_has_good_and_bad_cases() -> None:
-    """The commands ``Tally`` defines itself (the assessment mixin is tested elsewhere)."""
-    commands = {name for name, member in vars(Tally).items()
+    """The commands of ``Tally`` but the assessment's (tested in test_assessment_input.py)."""
+    commands = {name for part in (DirectoryCommands, SubmissionCommands, PlanningCommands)
+                for name, member in vars(part).items()
                 if not name.startswith("_") and callable(member)
                 and "meta" in inspect.signature(member).parameters}
 

@@ -1,0 +1,182 @@
+"""Commands of the directory: units, officers, accounts and outlets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import inputs
+from domain.account import Account
+from domain.errors import (
+    InvalidInputError,
+)
+from domain.officer import Officer
+from domain.outlet import Outlet
+from domain.unit import Unit
+from domain.values import Cause, Channel, Level, Role
+
+if TYPE_CHECKING:
+    from domain.application import CommandMeta
+
+
+class DirectoryCommands:
+    """Mixed into ``Tally``."""
+
+    def register_unit(self, code: str, name: str, unit_class: str, registered_on: date | str,
+                      *, meta: CommandMeta) -> UUID:
+        code = inputs.code("code", code)
+        args = {
+            "code": code,
+            "name": inputs.text("name", name, max_length=100),
+            "unit_class": inputs.text("unit_class", unit_class, max_length=50),
+            "registered_on": self._past_day("registered_on", registered_on),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            self._check_new(Unit.create_id(code), "code", f"unit {code}")
+            unit = Unit(**args, cause=cause)
+            return unit.id, [unit]
+
+        return self._execute("register_unit", meta, args, decide)
+
+    def rename_unit(self, unit: str, name: str, effective_on: date | str, reason: str,
+                    *, meta: CommandMeta) -> UUID:
+        args = {
+            "unit": inputs.code("unit", unit),
+            "name": inputs.text("name", name, max_length=100),
+            "effective_on": inputs.day("effective_on", effective_on),
+            "reason": inputs.text("reason", reason),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            target = self._unit("unit", args["unit"])
+            target.rename(args["name"], args["effective_on"], args["reason"], cause)
+            return target.id, [target]
+
+        return self._execute("rename_unit", meta, args, decide)
+
+    def enrol_officer(self, code: str, name: str, unit: str, enrolled_on: date | str,
+                      *, meta: CommandMeta) -> UUID:
+        code = inputs.code("code", code)
+        args = {
+            "code": code,
+            "name": inputs.text("name", name, max_length=50),
+            "unit": inputs.code("unit", unit),
+            "enrolled_on": self._past_day("enrolled_on", enrolled_on),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            self._check_new(Officer.create_id(code), "code", f"officer {code}")
+            unit_id = self._unit("unit", args["unit"]).id
+            officer = Officer(code=code, name=args["name"], unit_id=unit_id,
+                              enrolled_on=args["enrolled_on"], cause=cause)
+            return officer.id, [officer]
+
+        return self._execute("enrol_officer", meta, args, decide)
+
+    def transfer_officer(self, officer: str, to_unit: str, effective_on: date | str,
+                         reason: str = "", *, meta: CommandMeta) -> UUID:
+        args = {
+            "officer": inputs.code("officer", officer),
+            "to_unit": inputs.code("to_unit", to_unit),
+            "effective_on": inputs.day("effective_on", effective_on),
+            "reason": inputs.text("reason", reason, required=False),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            person = self._officer("officer", args["officer"])
+            unit_id = self._unit("to_unit", args["to_unit"]).id
+            person.transfer(unit_id, args["effective_on"], args["reason"], cause)
+            return person.id, [person]
+
+        return self._execute("transfer_officer", meta, args, decide)
+
+    def record_leaving(self, officer: str, left_on: date | str, reason: str = "",
+                       *, meta: CommandMeta) -> UUID:
+        args = {
+            "officer": inputs.code("officer", officer),
+            "left_on": inputs.day("left_on", left_on),
+            "reason": inputs.text("reason", reason, required=False),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            person = self._officer("officer", args["officer"])
+            person.leave(args["left_on"], args["reason"], cause)
+            return person.id, [person]
+
+        return self._execute("record_leaving", meta, args, decide)
+
+    def open_account(self, username: str, display_name: str, roles: Sequence[str],
+                     officer: str | None = None, unit: str | None = None,
+                     *, meta: CommandMeta) -> UUID:
+        username = inputs.code("username", username)
+        roles = [] if isinstance(roles, str) else inputs.listed("roles", roles)
+        if not roles:
+            raise InvalidInputError("must list at least one role", field="roles")
+        args = {
+            "username": username,
+            "display_name": inputs.text("display_name", display_name, max_length=50),
+            "roles": sorted({inputs.choice("roles", Role, r).value for r in roles}),
+            "officer": inputs.code("officer", officer) if officer else None,
+            "unit": inputs.code("unit", unit) if unit else None,
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            self._check_new(Account.create_id(username), "username", f"account {username}")
+            officer_id = self._officer("officer", args["officer"]).id if args["officer"] else None
+            unit_id = self._unit("unit", args["unit"]).id if args["unit"] else None
+            account = Account(
+                username=username,
+                display_name=args["display_name"],
+                roles=[Role(r) for r in args["roles"]],
+                officer_id=officer_id,
+                unit_id=unit_id,
+                cause=cause,
+            )
+            return account.id, [account]
+
+        return self._execute("open_account", meta, args, decide)
+
+    def grant_role(self, username: str, role: str, *, meta: CommandMeta) -> UUID:
+        args = {"username": inputs.code("username", username),
+                "role": inputs.choice("role", Role, role).value}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            account = self._account("username", args["username"])
+            account.grant(Role(args["role"]), cause)
+            return account.id, [account]
+
+        return self._execute("grant_role", meta, args, decide)
+
+    def revoke_role(self, username: str, role: str, reason: str, *, meta: CommandMeta) -> UUID:
+        args = {"username": inputs.code("username", username),
+                "role": inputs.choice("role", Role, role).value,
+                "reason": inputs.text("reason", reason)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            account = self._account("username", args["username"])
+            account.revoke(Role(args["role"]), args["reason"], cause)
+            return account.id, [account]
+
+        return self._execute("revoke_role", meta, args, decide)
+
+    def register_outlet(self, code: str, name: str, channel: str, level: str,
+                        *, meta: CommandMeta) -> UUID:
+        code = inputs.code("code", code)
+        args = {
+            "code": code,
+            "name": inputs.text("name", name, max_length=100),
+            "channel": inputs.choice("channel", Channel, channel),
+            "level": inputs.choice("level", Level, level),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            self._check_new(Outlet.create_id(code), "code", f"outlet {code}")
+            outlet = Outlet(**args, cause=cause)
+            return outlet.id, [outlet]
+
+        return self._execute("register_outlet", meta, args, decide)
