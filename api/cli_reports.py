@@ -1,24 +1,25 @@
-"""Command-line reports over the read models: the audit trail and the boards."""
+"""Command-line reports over the read models: the audit trail, the boards, and the score reports
+(ranking, bulletin, quota progress, ledger, difference between two moments, what-if)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import sys
-from collections.abc import Callable, Sequence
-from enum import StrEnum
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from api import report_sheets as sheets
+from api.cli_scores import score_reports
+from api.report_output import OutputFormat, emit, emit_sheets
 from domain import inputs
 from domain.application import Tally
 from domain.errors import NotFoundError
 from domain.submission import Status
+from domain.values import HolderKind
 from projections.audit import AuditTrail
+from projections.bulletins import bulletin, tie_rule
 from projections.labels import (
     AGGREGATE_KINDS,
     CATEGORIES,
@@ -30,29 +31,28 @@ from projections.labels import (
     STATUSES,
     label,
 )
+from projections.quota import StandingsAt, quota_progress
 from projections.registry import open_projection
 from projections.runner import refresh
+from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 
-report_app = typer.Typer(help="Reports: the audit trail and the boards.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports: scores, bulletins, quotas, the audit trail and boards.",
+                         no_args_is_help=True)
 board_app = typer.Typer(help="Boards: submissions and commissions as they stand now.",
                         no_args_is_help=True)
 report_app.add_typer(board_app, name="board")
 console = Console()
 
 
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-
-
 #: A report column: its key in the JSON rows, its heading, and how a row shows it as text.
 Column = tuple[str, str, Callable[[dict[str, Any]], str]]
 
-FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format",
-                             help="table (terminal), json (list of objects) or csv (Excel).")
+FORMAT_OPTION = typer.Option(
+    OutputFormat.TABLE, "--format",
+    help="table (terminal), json (list of objects), csv or xlsx (Excel).")
+OUTPUT_OPTION = typer.Option(None, "--output", help="Write to this file, not the terminal.")
 
 
 def caught_up(name: str) -> tuple[Tally, Any]:
@@ -107,6 +107,7 @@ def audit(
     commands: bool = typer.Option(True, "--commands/--no-commands",
                                   help="Include the idempotency records of commands."),
     output: OutputFormat = FORMAT_OPTION,
+    path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """The audit trail: every event, who caused it, when it was recorded and known, and why."""
     tally, view = caught_up("audit")
@@ -118,7 +119,7 @@ def audit(
     title = f"审计记录（{scope}" + (f"，截至 {as_of}）" if as_of else "）")
     shown = [c for c in AUDIT_COLUMNS if c[0] in AUDIT_TABLE]
     emit(rows, AUDIT_COLUMNS, output, title=title, table_columns=shown,
-         dim=lambda r: bool(r["command_record"]))
+         dim=lambda r: bool(r["command_record"]), path=path)
 
 
 # The boards ----------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def board_submissions(
                                       help="draft, submitted, approved, returned, withdrawn."),
     limit: int = typer.Option(1000, "--limit", help="At most this many items."),
     output: OutputFormat = FORMAT_OPTION,
+    path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """Every item: status, authors, sign-off, outlets, adoptions, instructions, waiting days."""
     tally, view = caught_up("boards")
@@ -187,7 +189,7 @@ def board_submissions(
         status=inputs.choice("status", Status, status).value if status else None,
         limit=inputs.whole("limit", limit, minimum=1))
     emit(rows, SUBMISSION_COLUMNS, output, title=f"稿件看板（{tally.today().isoformat()}）",
-         table_columns=[c for c in SUBMISSION_COLUMNS if c[0] in SUBMISSION_TABLE])
+         table_columns=[c for c in SUBMISSION_COLUMNS if c[0] in SUBMISSION_TABLE], path=path)
 
 
 COMMISSION_COLUMNS: list[Column] = [
@@ -205,39 +207,124 @@ COMMISSION_COLUMNS: list[Column] = [
 
 
 @board_app.command("commissions")
-def board_commissions(output: OutputFormat = FORMAT_OPTION) -> None:
+def board_commissions(output: OutputFormat = FORMAT_OPTION,
+                      path: Path | None = OUTPUT_OPTION) -> None:
     """Every commissioned unit: fulfilled by which item, lapsed, or open and its days left."""
     tally, view = caught_up("boards")
     emit(view.commissions(tally.today()), COMMISSION_COLUMNS, output,
-         title=f"约稿看板（{tally.today().isoformat()}）")
+         title=f"约稿看板（{tally.today().isoformat()}）", path=path)
 
 
-# Output --------------------------------------------------------------------------------
+# Score reports ---------------------------------------------------------------------------
 
-def emit(rows: list[dict[str, Any]], columns: Sequence[Column], output: OutputFormat, *,
-         title: str, table_columns: Sequence[Column] | None = None,
-         dim: Callable[[dict[str, Any]], bool] = lambda row: False) -> None:
-    if output is OutputFormat.JSON:
-        write_utf8(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
-    elif output is OutputFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([heading for _, heading, _ in columns])
-        writer.writerows([[show(row) for _, _, show in columns] for row in rows])
-        write_utf8("\ufeff" + buffer.getvalue())  # the BOM tells Excel the file is UTF-8
-    else:
-        table = Table(title=title)
-        shown = table_columns or columns
-        for _, heading, _ in shown:
-            table.add_column(heading, overflow="fold")
-        for row in rows:
-            table.add_row(*[show(row) for _, _, show in shown],
-                          style="dim" if dim(row) else None)
-        console.print(table)
-        console.print(f"共 {len(rows)} 行")
+PERIOD_OPTION = typer.Option(..., "--period", help="2025, 2025-H1, 2025-Q3 or 2025-07.")
+AS_OF_OPTION = typer.Option(None, "--as-of",
+                            help="As the office knew it then (a date: its end); default now.")
+BY_OPTION = typer.Option("officer", "--by", help="officer or unit.")
 
 
-def write_utf8(text: str) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
+def reports() -> ScoreReports:
+    return score_reports(DatabaseSettings.from_environment())
+
+
+def as_of_text(as_of: str | None) -> str:
+    return f"，截至 {as_of}" if as_of else ""
+
+
+@report_app.command("ranking")
+def ranking(
+    period: str = PERIOD_OPTION, as_of: str | None = AS_OF_OPTION, by: str = BY_OPTION,
+    channel: str | None = typer.Option(None, "--channel", help="info or publicity only."),
+    level: str | None = typer.Option(None, "--level",
+                                     help="national, provincial, city or county only."),
+    order: str = typer.Option("points", "--order", help="points, adoptions or rate."),
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """Officers or units ranked by points, adoptions or adoption rate (ties share a rank)."""
+    standings = reports().standings(period, by, as_of, channel=channel, level=level,
+                                    order=order)
+    parts = [label(CHANNELS, channel) if channel else "", label(LEVELS, level) if level else ""]
+    scope = "".join(f"，{part}" for part in parts if part)
+    title = f"{period} {sheets.holder_name(by)}排名{scope}{as_of_text(as_of)}"
+    rows = sheets.ranking_rows(standings)
+    emit_sheets([sheets.ranking_sheet(rows, by, title)], output, document=rows, path=path,
+                notes=[f"排名规则：{tie_rule(order)}"])
+
+
+@report_app.command("bulletin")
+def bulletin_report(
+    period: str = PERIOD_OPTION, as_of: str | None = AS_OF_OPTION,
+    by: str = typer.Option("officer", "--by", help="The table a CSV holds: officer or unit."),
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """The monthly bulletin, quarterly evaluation, half-year or year-end bulletin of a period."""
+    content = bulletin(reports(), period, as_of)
+    tables = sheets.bulletin_sheets(content)
+    csv_table = 3 if inputs.choice("by", HolderKind, by) is HolderKind.OFFICER else 2
+    if output is OutputFormat.TABLE:
+        console.print(f"[bold]{content['title']}[/bold]（{content['kind_name']}）")
+    emit_sheets(tables, output, document=content, path=path, csv_sheet=csv_table,
+                notes=sheets.bulletin_notes(content))
+
+
+@report_app.command("quota")
+def quota(
+    period: str = PERIOD_OPTION, as_of: str | None = AS_OF_OPTION, by: str = BY_OPTION,
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """Quota progress: each month's target and items done, running totals, who is behind."""
+    progress = quota_progress(reports(), period, by, as_of)
+    tables = sheets.quota_sheets(progress)
+    behind = sum(1 for holder in progress["holders"] if holder["behind"])
+    emit_sheets(tables, output, document=progress, path=path, csv_sheet=1,
+                terminal_sheets=[0], notes=[
+        f"截至{progress['assessed_through']}月末落后于目标的：{behind} 个"
+        f"（共 {len(progress['holders'])} 个）"])
+
+
+@report_app.command("ledger")
+def ledger(
+    period: str = PERIOD_OPTION, as_of: str | None = AS_OF_OPTION, by: str = BY_OPTION,
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """Every scoring line of the period behind each officer's or unit's points."""
+    score = reports()
+    standings = score.standings(period, by, as_of)
+    officers = StandingsAt(score, as_of).settings.officers
+    rows = sheets.ledger_rows(standings, {oid: o.name for oid, o in officers.items()})
+    title = f"{period} {sheets.holder_name(by)}计分明细{as_of_text(as_of)}"
+    emit_sheets([sheets.ledger_sheet(rows, by, title)], output, document=rows, path=path)
+
+
+@report_app.command("diff")
+def diff(
+    period: str = PERIOD_OPTION,
+    before: str = typer.Option(..., "--before", help="The earlier moment (a date: its end)."),
+    after: str | None = typer.Option(None, "--after", help="The later moment; default now."),
+    by: str = BY_OPTION,
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """What changed in a period's results between two moments, and which facts did it."""
+    score = reports()
+    document = sheets.difference_document(score.difference(period, before, after, by),
+                                          score.zone)
+    title = f"{period} {sheets.holder_name(by)}得分变化：{before} → {after or '现在'}"
+    emit_sheets(sheets.difference_sheets(document, title), output, document=document,
+                path=path)
+
+
+METHOD_OPTION = typer.Option(..., "--method", exists=True, dir_okay=False,
+                             help="A scoring-method file (TOML) to score the period with.")
+
+
+@report_app.command("what-if")
+def what_if(
+    period: str = PERIOD_OPTION,
+    method: Path = METHOD_OPTION,
+    as_of: str | None = AS_OF_OPTION, by: str = BY_OPTION,
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """The period scored under another method, beside the methods in force."""
+    rows = reports().what_if(period, method.read_text(encoding="utf-8"), by, as_of)
+    title = f"{period} {sheets.holder_name(by)}：按 {method.name} 计分{as_of_text(as_of)}"
+    emit_sheets([sheets.what_if_sheet(rows, by, title)], output, document=rows, path=path)
