@@ -5,7 +5,7 @@ Pure functions from the reports' plain data to ``Sheet`` s; the command line pic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from api.report_output import (
@@ -23,7 +23,6 @@ from domain.scoring import CENT
 from domain.standings import Standing
 from projections.bulletins import GRADE_BELOW, GRADE_THRESHOLDS, standing_row
 from projections.labels import CHANNELS, LEVELS, label
-from projections.ledger import TIME_FORMAT
 
 HOLDER_NAMES = {"officer": "信息员", "unit": "单位"}
 LINE_KINDS = {"adoption": "采用", "submission": "报送", "instruction": "领导批示",
@@ -227,16 +226,9 @@ def ledger_sheet(rows: list[Row], by: str, title: str) -> Sheet:
     return Sheet(title, rows, columns, table_columns=table)
 
 
-def office_time(utc_text: str, zone: tzinfo) -> str:
-    """A ledger's UTC key (``2026-01-10T02:30:00.000000``) in office time."""
-    moment = datetime.strptime(utc_text, TIME_FORMAT).replace(tzinfo=UTC)
-    return moment.astimezone(zone).isoformat(timespec="seconds")
-
-
 def difference_document(difference: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
     """The difference with each cause's known time in office time, and causes per holder."""
-    causes = [{**cause, "known_at": office_time(cause["known_at"], zone)}
-              for cause in difference["causes"]]
+    causes = list(difference["causes"])  # known times are already in office time
     holders = [{**holder, "causes": [c for c in causes if c["id"] == holder["id"]]}
                for holder in difference["holders"]]
     return {**difference, "holders": holders, "causes": causes}

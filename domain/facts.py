@@ -26,6 +26,7 @@ class SendFact:
     level: Level
     route: Route
     sent_on: date
+    outlet_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -118,9 +118,9 @@ class FactFolder:
 
     @apply.register
     def _(self, e: Submission.SentToOutlet) -> None:
-        code, _, level = self.outlets[str(e.outlet_id)]
+        code, name, level = self.outlets[str(e.outlet_id)]
         item = self.facts.items[str(e.originator_id)]
-        self._change(e, sent=(*item.sent, SendFact(code, level, e.route, e.sent_on)))
+        self._change(e, sent=(*item.sent, SendFact(code, level, e.route, e.sent_on, name)))
 
     @apply.register
     def _(self, e: Submission.Adopted) -> None:

@@ -211,7 +211,8 @@ def item_lines(item: ItemFacts, facts: Facts) -> list[ScoreLine]:
     consequences = [
         *adoptions,
         *_item_bonuses(item, adoptions),
-        *_once_per_level(((s.level, s.sent_on, f"报送至{s.outlet_code}") for s in item.sent),
+        *_once_per_level(((s.level, s.sent_on, f"报送至{s.outlet_name or s.outlet_code}")
+                          for s in item.sent),
                          methods, "submission"),
         *_once_per_level(((i.level, i.instructed_on, f"{i.leader}批示") for i in item.instructions),
                          methods, "instruction"),

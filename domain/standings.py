@@ -30,6 +30,7 @@ class Standing:
     lines: list[ScoreLine] = field(default_factory=list)
     items: int = 0  # distinct items that counted for the quota, cliff and average rules
     submitted: int = 0  # distinct items submitted in the period
+    submitted_adopted: int = 0  # of those, the items adopted by the period's end
     rank: int = 0
 
     @property
@@ -47,10 +48,11 @@ class Standing:
 
     @property
     def adoption_rate(self) -> Decimal | None:
-        """Adoptions per submitted item; None (not zero) for a holder who submitted nothing."""
+        """The share of the items submitted in the period that were adopted by its end (采用率);
+        None, not zero, for a holder who submitted nothing."""
         if not self.submitted:
             return None
-        return (Decimal(self.adoptions) / self.submitted).quantize(Decimal("0.0001"))
+        return (Decimal(self.submitted_adopted) / self.submitted).quantize(Decimal("0.0001"))
 
     def as_dict(self) -> dict[str, object]:
         rate = self.adoption_rate
@@ -172,7 +174,11 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
         in_period = [line for line in year_lines if line.valid_on in period]
         standing = Standing(kind, holder_id, code, name, unit_name,
                             [line for line in in_period if line.kind != "submitted"])
-        standing.submitted = len({line.item_id for line in in_period if line.kind == "submitted"})
+        submitted = {line.item_id for line in in_period if line.kind == "submitted"}
+        adopted = {line.item_id for line in year_lines
+                   if line.adoption and line.valid_on <= period.end}
+        standing.submitted = len(submitted)
+        standing.submitted_adopted = len(submitted & adopted)
         by_month = _counted_items(year_lines, method, period)
         standing.items = len({i for m in period.months() for i in by_month.get(m, ())})
         if method is not None:

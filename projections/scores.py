@@ -4,7 +4,7 @@ at any moment. Every report, the command line and the specifications read scores
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,8 +104,11 @@ class ScoreReports:
             if holder is None or not (row["points_cents"] or row["money_cents"]):
                 continue
             code, name = names.get(holder, ("", ""))
+            known_at = datetime.fromisoformat(row["known_at"]).replace(tzinfo=UTC)
             causes.append({
-                "position": row["position"], "known_at": row["known_at"], "id": code,
+                "position": row["position"],
+                "known_at": known_at.astimezone(self.zone).isoformat(timespec="seconds"),
+                "id": code,
                 "name": name, "fact": row["fact"], "clause": row["clause"],
                 "valid_on": row["valid_on"],
                 "points": f"{Decimal(int(row['points_cents'])) / 100:.2f}",

@@ -300,7 +300,7 @@ def test_the_late_notice_changes_the_2025_ranking_by_exactly_its_points(
     assert "省委办公厅" in cause["fact"] and LATE_NOTICE_TITLE in cause["fact"]
     assert (cause["valid_on"], cause["points"], cause["id"]) == (
         "2025-12-26", "20.00", next(iter(expected)))
-    assert cause["known_at"].startswith("2026-01-10T02:30")  # 10:30 in the office
+    assert cause["known_at"] == "2026-01-10T10:30:00+08:00"  # in office time
     moved = {h["id"]: h["change"] for h in difference["holders"] if h["change"] != "0.00"}
     assert moved == {code: f"{points:.2f}" for code, points in expected.items()}
 
