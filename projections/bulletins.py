@@ -157,10 +157,16 @@ def log_state(reports: ScoreReports, moment: datetime | None) -> dict[str, Any]:
     """How much of the fact log the bulletin was computed from."""
     sql = ("SELECT COUNT(*) AS facts, MAX(position) AS last_position, "
            "MAX(known_at) AS last_known_at FROM fact_log")
+    clauses: list[str] = []
     params: list[Any] = []
     if moment is not None:
-        sql += " WHERE known_at <= ?"
+        clauses.append("known_at <= ?")
         params.append(time_key(moment))
+    if reports.upto is not None:
+        clauses.append("position <= ?")
+        params.append(reports.upto)
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
     [row] = reports.ledger.query(sql, params)
     last = row["last_known_at"]
     known = (datetime.strptime(last, TIME_FORMAT).replace(tzinfo=UTC).astimezone(reports.zone)

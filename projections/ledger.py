@@ -63,11 +63,16 @@ def line_key(line: ScoreLine) -> str:
 class LedgerView(SQLView):
     tables = ("fact_log", "ledger")
 
-    def fact_rows(self, as_of: datetime | None, topics: Sequence[str] = ()) -> list[dict[str, Any]]:
+    def fact_rows(self, as_of: datetime | None, topics: Sequence[str] = (),
+                  upto: int | None = None) -> list[dict[str, Any]]:
+        """Fact events known at ``as_of`` and recorded at or before position ``upto``."""
         clauses, params = [], []
         if as_of is not None:
             clauses.append("known_at <= ?")
             params.append(time_key(as_of))
+        if upto is not None:
+            clauses.append("position <= ?")
+            params.append(upto)
         if topics:
             clauses.append(f"topic IN ({', '.join('?' * len(topics))})")
             params.extend(topics)
@@ -75,13 +80,18 @@ class LedgerView(SQLView):
         return self.query(
             f"SELECT * FROM fact_log{where} ORDER BY position", params)  # noqa: S608
 
-    def lines(self, start: date, end: date, as_of: datetime | None) -> list[ScoreLine]:
-        """The consequences valid from ``start`` to ``end`` as known at ``as_of``."""
+    def lines(self, start: date, end: date, as_of: datetime | None,
+              upto: int | None = None) -> list[ScoreLine]:
+        """The consequences valid from ``start`` to ``end`` as known at ``as_of`` (and recorded
+        at or before position ``upto``: a published bulletin is pinned to a log position)."""
         params: list[Any] = [start.isoformat(), end.isoformat()]
         known = ""
         if as_of is not None:
             known = " AND known_at <= ?"
             params.append(time_key(as_of))
+        if upto is not None:
+            known += " AND position <= ?"
+            params.append(upto)
         # A consequence is its line key; its wording and method are those of its newest row.
         rows = self.query(
             "SELECT * FROM (SELECT line_key, kind, ref, clause, method, officer_id, unit_id, "  # noqa: S608
@@ -171,10 +181,10 @@ def decode_fact_rows(rows: Iterable[dict[str, Any]]) -> Iterable[Any]:
 
 
 def load_facts(view: LedgerView, as_of: datetime | None = None,
-               topics: Sequence[str] = ()) -> Facts:
-    """The facts as the office knew them at ``as_of`` (now, if None)."""
+               topics: Sequence[str] = (), upto: int | None = None) -> Facts:
+    """The facts as the office knew them at ``as_of`` (now, if None), up to log ``upto``."""
     folder = FactFolder()
-    for event in decode_fact_rows(view.fact_rows(as_of, topics)):
+    for event in decode_fact_rows(view.fact_rows(as_of, topics, upto)):
         folder.apply(event)
     return folder.facts
 

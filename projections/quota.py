@@ -82,14 +82,15 @@ class StandingsAt:
     @property
     def settings(self) -> Facts:
         if self._settings is None:
-            self._settings = load_facts(self.reports.ledger, self.moment, SETTING_TOPICS)
+            self._settings = load_facts(self.reports.ledger, self.moment, SETTING_TOPICS,
+                                        self.reports.upto)
         return self._settings
 
     def lines(self, span: Period) -> list[ScoreLine]:
         """The fact-level lines valid in ``span`` (before any period rule)."""
         if span.year not in self._lines:
             self._lines[span.year] = self.reports.ledger.lines(
-                date(span.year, 1, 1), date(span.year, 12, 31), self.moment)
+                date(span.year, 1, 1), date(span.year, 12, 31), self.moment, self.reports.upto)
         return [line for line in self._lines[span.year] if line.valid_on in span]
 
     def of(self, span: Period, by: str | HolderKind) -> list[Standing]:

@@ -28,9 +28,16 @@ SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
 
 
 class ScoreReports:
-    def __init__(self, ledger: LedgerView, zone: tzinfo | None = None) -> None:
+    def __init__(self, ledger: LedgerView, zone: tzinfo | None = None,
+                 upto: int | None = None) -> None:
+        """``upto`` pins every report to the log as it stood at that position."""
         self.ledger = ledger
         self.zone = zone or ZoneInfo("Asia/Shanghai")
+        self.upto = upto
+
+    def pinned(self, upto: int) -> ScoreReports:
+        """The same reports over the log up to position ``upto`` only."""
+        return ScoreReports(self.ledger, self.zone, upto)
 
     def moment(self, as_of: datetime | date | str | None) -> datetime | None:
         """A bare date means the end of that day in the office."""
@@ -40,7 +47,7 @@ class ScoreReports:
 
     def facts(self, as_of: datetime | date | str | None = None) -> Facts:
         """All facts known at ``as_of``, folded from the fact log (for replays and checks)."""
-        return load_facts(self.ledger, self.moment(as_of))
+        return load_facts(self.ledger, self.moment(as_of), upto=self.upto)
 
     def standings(self, period: str, by: str = "officer",
                   as_of: datetime | date | str | None = None, *, channel: str | None = None,
@@ -51,9 +58,9 @@ class ScoreReports:
             raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
         span = Period.parse(period)
         moment = self.moment(as_of)
-        settings = load_facts(self.ledger, moment, SETTING_TOPICS)
+        settings = load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
         start, end = year_to(span)
-        lines = self.ledger.lines(start, end, moment)
+        lines = self.ledger.lines(start, end, moment, self.upto)
         if channel is not None:
             wanted = inputs.choice("channel", Channel, channel)
             lines = [line for line in lines if line.channel is wanted]
