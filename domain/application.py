@@ -34,6 +34,7 @@ from domain.identity import derived_id
 from domain.officer import Officer
 from domain.outlet import Outlet
 from domain.planning_commands import PlanningCommands
+from domain.publication_commands import PublicationCommands
 from domain.submission import Submission
 from domain.submission_commands import SubmissionCommands
 from domain.transcodings import register_tally_transcodings
@@ -61,7 +62,7 @@ class CommandMeta:
 
 
 class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentCommands,
-            Application[UUID]):
+            PublicationCommands, Application[UUID]):
     """The write model of one office: directory, outlets, submissions, commissions, targets."""
 
     name = "Tally"

@@ -1,0 +1,189 @@
+"""Late facts → errata: a process manager that follows the log with its own tracking position.
+
+After an adoption, a leader instruction or a retraction is recorded whose valid date falls in a
+period already published, it issues an erratum to that period's bulletin: the fact, why, the
+ledger lines it changed, and each officer's and unit's result as published and as it stands
+with the fact. The published bulletin itself never changes.
+
+Run it like a projection (``catch_up(app, errata)`` or ``follow``); ``workflows.runner`` opens
+it. The erratum id is derived from the bulletin and the fact's event (id and version), and
+every number is pinned to the fact's log position, so reading the log again (a crash before
+the tracking position was written, a rebuild, a replay into a fresh store) issues nothing
+twice and the same erratum every time. A retraction also revokes the rewards of the lines
+it reverses.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from domain.application import CommandMeta, Tally
+from domain.bulletin import erratum_id
+from domain.errors import AlreadyExistsError, WrongStateError
+from domain.period import Period
+from domain.reward import Reward
+from domain.submission import Submission
+from domain.values import HolderKind
+from projections.runner import RecordedTracking, refresh, tracking_name
+from projections.scores import ScoreReports
+from projections.view import PostgresView, SQLiteView, SQLView
+
+ACTOR = "workflow:errata"
+REASONS = {
+    Submission.Adopted: "通报发布后收到的采用通知",
+    Submission.InstructionRecorded: "通报发布后收到的领导批示",
+}
+
+
+class ErrataView(SQLView):
+    """Only a tracking position: the decisions are events in the log."""
+
+
+class ErrataSQLiteView(ErrataView, SQLiteView):
+    pass
+
+
+class ErrataPostgresView(ErrataView, PostgresView):
+    pass
+
+
+VIEWS: dict[str, type[SQLView]] = {"sqlite": ErrataSQLiteView,
+                                   "postgres": ErrataPostgresView}
+
+
+def periods_of(day: date) -> list[str]:
+    """Every period label a day belongs to: its year, half, quarter and month."""
+    return [f"{day.year}", f"{day.year}-H{1 if day.month <= 6 else 2}",
+            f"{day.year}-Q{(day.month + 2) // 3}", f"{day.year}-{day.month:02d}"]
+
+
+class ErrataWorkflow(Projection[ErrataView]):
+    name = "errata"
+    batchable = True  # it never reads its own view
+
+    def __init__(self, view: ErrataView, app: Tally, ledger: Projection[Any]) -> None:
+        super().__init__(view)
+        self.app = app
+        self.ledger = ledger
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [])
+
+    @process_event.register
+    def adopted(self, domain_event: Submission.Adopted, tracking: Tracking) -> None:
+        self.late_fact(domain_event, tracking, REASONS[Submission.Adopted],
+                       {domain_event.adopted_on})
+
+    @process_event.register
+    def instruction_recorded(self, domain_event: Submission.InstructionRecorded,
+                             tracking: Tracking) -> None:
+        self.late_fact(domain_event, tracking, REASONS[Submission.InstructionRecorded],
+                       {domain_event.instructed_on})
+
+    @process_event.register
+    def adoption_retracted(self, domain_event: Submission.AdoptionRetracted,
+                           tracking: Tracking) -> None:
+        reason = f"撤销采用：{domain_event.reason}"
+        rows = self.rows_at(tracking.notification_id)
+        self.revoke_rewards(domain_event, rows, reason)
+        self.late_fact(domain_event, tracking, reason, set(), rows)
+
+    # Decisions -----------------------------------------------------------------------
+
+    def late_fact(self, event: Any, tracking: Tracking, reason: str, days: set[date],
+                  rows: list[dict[str, Any]] | None = None) -> None:
+        position = tracking.notification_id
+        if rows is None:
+            rows = self.rows_at(position)
+        days = days | {date.fromisoformat(row["valid_on"]) for row in rows}
+        known = event.cause.known_at or getattr(tracking, "recorded_at", None)
+        labels = sorted({label for day in days for label in periods_of(day)})
+        for label in labels:
+            if not self.app.is_published(label):
+                continue
+            published = self.app.published_bulletin(label)
+            if published["position"] >= position:
+                continue  # the bulletin was computed with this fact
+            bulletin_id = UUID(published["id"])
+            the_id = erratum_id(bulletin_id, event.originator_id, event.originator_version)
+            if any(e["id"] == str(the_id) for e in published["errata"]):
+                continue
+            fact = self.fact(event, position, known, rows, Period.parse(label))
+            holders = self.holders(published, position, known)
+            try:
+                self.app.issue_erratum(
+                    label, the_id, fact, reason, holders, fact.pop("lines"),
+                    meta=CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
+            except AlreadyExistsError:
+                continue  # another follower issued it first
+        self.view.write(tracking, [])
+
+    def revoke_rewards(self, event: Any, rows: list[dict[str, Any]], reason: str) -> None:
+        for row in rows:
+            if int(row["money_cents"]) >= 0 or int(row["presence"]) >= 0:
+                continue
+            reward = self.app.reward(row["line_key"])
+            if reward is None or reward["revoked_reason"] is not None:
+                continue
+            try:
+                self.app.revoke_reward(
+                    Reward.create_id(row["line_key"]), reason,
+                    meta=CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
+            except WrongStateError:
+                continue
+
+    # Reading the ledger, pinned to the fact's position -------------------------------
+
+    def rows_at(self, position: int) -> list[dict[str, Any]]:
+        """The ledger rows the event at ``position`` wrote (the ledger is caught up first)."""
+        if (self.ledger.view.max_tracking_id(tracking_name(self.ledger)) or 0) < position:
+            refresh(self.app, self.ledger)
+        return self.ledger.view.query(
+            "SELECT * FROM ledger WHERE position = ? ORDER BY seq", [position])
+
+    def fact(self, event: Any, position: int, known: datetime | None,
+             rows: list[dict[str, Any]], span: Period) -> dict[str, Any]:
+        lines = [{"fact": row["fact"], "clause": row["clause"], "valid_on": row["valid_on"],
+                  "officer_id": row["officer_id"], "unit_id": row["unit_id"],
+                  "points": f"{Decimal(int(row['points_cents'])) / 100:.2f}",
+                  "money": f"{Decimal(int(row['money_cents'])) / 100:.2f}"}
+                 for row in rows
+                 if span.start.isoformat() <= row["valid_on"] <= span.end.isoformat()]
+        return {"event": type(event).__qualname__, "item_id": str(event.originator_id),
+                "version": event.originator_version, "position": position,
+                "known_at": known.astimezone(self.app.zone).isoformat() if known else None,
+                "described": sorted({line["fact"] for line in lines}), "lines": lines}
+
+    def holders(self, published: dict[str, Any], position: int,
+                known: datetime | None) -> list[dict[str, Any]]:
+        """Each officer's and unit's result as published, and as it stands with the fact."""
+        reports = ScoreReports(self.ledger.view, self.app.zone)
+        as_of = published["as_of"]
+        after = max(as_of, known) if known is not None else as_of
+        changed = []
+        for kind in (HolderKind.UNIT, HolderKind.OFFICER):
+            before = {s.holder_id: s for s in reports.pinned(published["position"]).standings(
+                published["period"], kind.value, as_of)}
+            for now in reports.pinned(position).standings(published["period"], kind.value,
+                                                          after):
+                old = before.get(now.holder_id)
+                old_points = old.points if old else Decimal(0)
+                if now.points == old_points and old is not None and old.rank == now.rank:
+                    continue
+                changed.append({
+                    "by": kind.value, "id": now.code, "name": now.name,
+                    "before": f"{old_points:.2f}", "after": f"{now.points:.2f}",
+                    "change": f"{now.points - old_points:.2f}",
+                    "rank_before": old.rank if old else None, "rank_after": now.rank})
+        return changed
+
+
+__all__ = ["VIEWS", "ErrataWorkflow", "RecordedTracking", "periods_of"]
