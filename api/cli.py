@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from api import cli_integrity
 from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
 from api.errors import CLI_ERRORS, cli_message
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(method_app, name="method")
 app.add_typer(report_app, name="report")
 app.command()(explain)
+cli_integrity.register(app, db_app)
 console = Console()
 
 

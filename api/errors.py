@@ -13,6 +13,8 @@ from domain.errors import (
     StoreNotInitialisedError,
     TallyError,
 )
+from store.chain import RestoreRefusedError
+from store.guard import AppRoleError
 from store.settings import DatabaseURLError
 
 # The first matching class decides, so subclasses come before their bases.
@@ -46,4 +48,5 @@ def cli_message(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-CLI_ERRORS: tuple[type[Exception], ...] = (TallyError, DatabaseURLError)
+CLI_ERRORS: tuple[type[Exception], ...] = (TallyError, DatabaseURLError,
+                                           RestoreRefusedError, AppRoleError)

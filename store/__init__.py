@@ -1,1 +1,2 @@
-"""Persistence adapters: database settings and the recorders that add record time."""
+"""Persistence adapters: database settings, the recorders that add record time and the hash
+chain, the database guard, verification, and export and restore of the log."""

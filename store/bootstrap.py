@@ -36,6 +36,48 @@ def init_database(settings: DatabaseSettings | None = None) -> None:
         open_view(settings, views, create_table=True).datastore.close()  # type: ignore[attr-defined]
 
 
+def grant_app_role(settings: DatabaseSettings, role: str, password: str | None = None) -> bool:
+    """Create (if need be) a PostgreSQL login role for the running application, that may read
+    and append to the event log and its chain but never update, delete or truncate them, and
+    may read and write the tracking and read-model tables. Returns whether it was created.
+
+    Run it as the tables' owner after ``tally db init`` (again after an init adds tables)."""
+    import psycopg
+    from psycopg import sql
+
+    from store.guard import AppRoleError, grant_app_role_statements
+
+    if settings.backend != "postgres":
+        raise AppRoleError("SQLite has no roles: protect the database file with file permissions")
+    if not role or len(role) > 63:
+        raise AppRoleError("a role name has 1 to 63 characters")
+    app = open_tally(settings)
+    guarded = app.recorder.guarded_tables  # type: ignore[attr-defined]
+    app.close()
+    env = settings.eventsourcing_env()
+    schema = env["POSTGRES_SCHEMA"]
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"],
+    ) as conn, conn.transaction():
+        found = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",
+                             (role,)).fetchone()
+        if found and found[0]:
+            raise AppRoleError(f"{role} is a superuser, which no trigger or grant can restrain: "
+                               "name an ordinary role")
+        if found is None:
+            create = sql.SQL("CREATE ROLE {role} LOGIN").format(role=sql.Identifier(role))
+            if password:
+                create += sql.SQL(" PASSWORD {password}").format(password=sql.Literal(password))
+            conn.execute(create)
+        tables = [name for (name,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (schema,))]
+        others = [name for name in tables if name not in guarded]
+        for statement in grant_app_role_statements(schema, guarded[0], guarded, others, role):
+            conn.execute(statement)
+    return found is None
+
+
 def _create_schema(settings: DatabaseSettings) -> None:
     import psycopg
     from psycopg import sql

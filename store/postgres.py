@@ -1,29 +1,58 @@
-"""PostgreSQL recorders whose events carry a database-assigned, monotonic ``recorded_at``."""
+"""PostgreSQL recorders whose events carry a database-assigned, monotonic ``recorded_at``, and are
+chained by hash (store/chain.py) in the transaction of the append."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import islice
+from typing import Any
 
-from eventsourcing.persistence import ProgrammingError
+from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
+from eventsourcing.utils import Environment, EnvType
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from store.chain import (
+    GENESIS,
+    NOT_EMPTY,
+    Appended,
+    ChainLink,
+    ChainRecorder,
+    Checkpoint,
+    RestoredEvent,
+    RestoreRefusedError,
+    chain_links,
+    checkpoint_every,
+    crosses_checkpoint,
+)
+from store.guard import (
+    postgres_guard_statements,
+    postgres_lock_function_statements,
+)
 from store.recorded import RecordedNotification, RecordTimeRecorder, as_utc
 
 
-class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRecorder):
+class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRecorder,
+                                       ChainRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:
             raise ProgrammingError("Tally's recorder does not use POSTGRES_ENABLE_DB_FUNCTIONS")
+        self.chain_table_name = f"{self.events_table_name}_chain"
+        self.checkpoints_table_name = f"{self.events_table_name}_checkpoints"
         names = {
             "schema": Identifier(self.datastore.schema),
             "table": Identifier(self.events_table_name),
+            "chain": Identifier(self.chain_table_name),
+            "checkpoints": Identifier(self.checkpoints_table_name),
+            "lock": Identifier(f"{self.events_table_name}_lock"),
             "stored_event_type": Identifier(self.stored_event_type_name),
             "originator_id_type": Identifier(self.datastore.originator_id_type),
             "recorded_at_index": Identifier(f"{self.events_table_name}_recorded_at_idx"),
@@ -46,17 +75,89 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
                 "ON {schema}.{table} (recorded_at)"
             ).format(**names)
         )
+        self.sql_create_statements.extend([
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                "notification_id bigint PRIMARY KEY, "
+                "previous_id bigint NOT NULL, "
+                "chain_hash bytea NOT NULL)"
+            ).format(**names),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} ("
+                "notification_id bigint PRIMARY KEY, "
+                "chain_hash bytea NOT NULL, "
+                "taken_at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            ).format(**names),
+            *postgres_lock_function_statements(self.datastore.schema, self.events_table_name),
+            *postgres_guard_statements(self.datastore.schema, self.events_table_name,
+                                       self.guarded_tables),
+        ])
+        # The application role may not LOCK TABLE in EXCLUSIVE mode (that needs UPDATE, DELETE
+        # or TRUNCATE rights, which it lacks): it takes the same lock through <events>_lock().
+        self.lock_table_statements = [
+            self.lock_table_statements[0],
+            SQL("SELECT {schema}.{lock}()").format(**names),
+        ]
         # Inserts run under the library's EXCLUSIVE table lock, so the previous record time
         # read here is the latest committed one; greatest() keeps record time monotonic with
-        # the notification id even if the server's clock steps back.
+        # the notification id even if the server's clock steps back. The same statement reads
+        # the chain head (committed under the same lock), so chaining costs no extra round trip.
         self.insert_events_statement = SQL(
-            "INSERT INTO {schema}.{table} AS t "
+            "WITH head AS (SELECT notification_id, chain_hash FROM {schema}.{chain} "
+            "ORDER BY notification_id DESC LIMIT 1), "
+            "inserted AS (INSERT INTO {schema}.{table} AS t "
             "(originator_id, originator_version, topic, state, recorded_at) "
             "SELECT originator_id, originator_version, topic, state, "
             "greatest(clock_timestamp(), (SELECT max(recorded_at) FROM {schema}.{table})) "
             "FROM unnest(%s::{schema}.{stored_event_type}[]) "
-            "RETURNING notification_id"
+            "RETURNING notification_id, originator_id, originator_version, recorded_at) "
+            "SELECT i.*, h.notification_id AS head_id, h.chain_hash AS head_hash "
+            "FROM inserted i LEFT JOIN head h ON true "
+            "ORDER BY i.notification_id"
         ).format(**names)
+        self._insert_links_statement = SQL(
+            "INSERT INTO {schema}.{chain} (notification_id, previous_id, chain_hash) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
+        ).format(**names)
+        self._insert_checkpoint_statement = SQL(
+            "INSERT INTO {schema}.{checkpoints} (notification_id, chain_hash) VALUES (%s, %s) "
+            "ON CONFLICT (notification_id) DO NOTHING"
+        ).format(**names)
+        self._head_statement = SQL(
+            "SELECT notification_id, previous_id, chain_hash FROM {schema}.{chain} "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(**names)
+        self._select_links_statement = SQL(
+            "SELECT notification_id, previous_id, chain_hash FROM {schema}.{chain} "
+            "WHERE notification_id > %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(**names)
+        self._select_checkpoints_statement = SQL(
+            "SELECT notification_id, chain_hash, taken_at FROM {schema}.{checkpoints} "
+            "ORDER BY notification_id"
+        ).format(**names)
+        self._extent_statement = SQL(
+            "SELECT (SELECT max(notification_id) FROM {schema}.{table}) AS events, "
+            "(SELECT max(notification_id) FROM {schema}.{chain}) AS links"
+        ).format(**names)
+        self._holds_anything_statement = SQL(
+            "SELECT EXISTS (SELECT 1 FROM {schema}.{table}) "
+            "OR EXISTS (SELECT 1 FROM {schema}.{chain}) "
+            "OR EXISTS (SELECT 1 FROM {schema}.{checkpoints}) AS found"
+        ).format(**names)
+        self._restore_events_statement = SQL(
+            "INSERT INTO {schema}.{table} "
+            "(notification_id, originator_id, originator_version, topic, state, recorded_at) "
+            "SELECT * FROM unnest(%s::bigint[], %s::{originator_id_type}[], %s::bigint[], "
+            "%s::text[], %s::bytea[], %s::timestamptz[])"
+        ).format(**names)
+        self._restore_checkpoints_statement = SQL(
+            "INSERT INTO {schema}.{checkpoints} (notification_id, chain_hash, taken_at) "
+            "VALUES (%s, %s, %s)"
+        ).format(**names)
+        self._advance_sequence_statement = SQL(
+            "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)"
+        )
         self._select_notifications_prefix = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, "
             "recorded_at FROM {schema}.{table}"
@@ -68,6 +169,112 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         self._recorded_at_statement = SQL(
             "SELECT recorded_at FROM {schema}.{table} WHERE notification_id = %s"
         ).format(**names)
+
+    @property
+    def guarded_tables(self) -> list[str]:
+        """The append-only tables: the log, its chain and the checkpoints."""
+        return [self.events_table_name, f"{self.events_table_name}_chain",
+                f"{self.events_table_name}_checkpoints"]
+
+    # Appending: the library runs the insert (which also read the chain head), then this, in
+    # one transaction under its EXCLUSIVE lock; the links go in with one more statement.
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        rows = curs.fetchall()
+        if len(rows) != len(stored_events):
+            raise ProgrammingError(f"appended {len(stored_events)} events, got {len(rows)} ids")
+        events = {(str(e.originator_id), e.originator_version): e for e in stored_events}
+        appended = []
+        for row in rows:
+            event = events[(str(row["originator_id"]), row["originator_version"])]
+            appended.append(Appended(row["notification_id"], row["recorded_at"],
+                                     event.originator_id, event.originator_version,
+                                     event.topic, event.state))
+        after, after_hash = 0, GENESIS
+        if rows and rows[0]["head_id"] is not None:
+            after, after_hash = rows[0]["head_id"], bytes(rows[0]["head_hash"])
+        links = chain_links(after, after_hash, appended)
+        curs.execute(self._insert_links_statement, (
+            [link.position for link in links], [link.previous for link in links],
+            [link.chain_hash for link in links],
+        ))
+        if crosses_checkpoint(after, links, self.checkpoint_every):
+            curs.execute(self._insert_checkpoint_statement,
+                         (links[-1].position, links[-1].chain_hash))
+        positions = {(str(e.originator_id), e.originator_version): e.position for e in appended}
+        return [positions[(str(e.originator_id), e.originator_version)] for e in stored_events]
+
+    # The chain, read back.
+
+    def chain_head(self) -> ChainLink | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._head_statement, prepare=True)
+            return _link(curs.fetchone())
+
+    def select_links(self, after: int, limit: int, stop: int | None = None) -> list[ChainLink]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_links_statement,
+                         (after, stop if stop is not None else 2**63 - 1, limit), prepare=True)
+            return [_link(row) for row in curs.fetchall()]  # type: ignore[misc]
+
+    def select_link(self, position: int) -> ChainLink | None:
+        found = self.select_links(position - 1, 1, stop=position)
+        return found[0] if found else None
+
+    def select_checkpoints(self) -> list[Checkpoint]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_checkpoints_statement)
+            return [Checkpoint(row["notification_id"], bytes(row["chain_hash"]), row["taken_at"])
+                    for row in curs.fetchall()]
+
+    def write_checkpoint(self) -> Checkpoint | None:
+        head = self.chain_head()
+        if head is None:
+            return None
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._insert_checkpoint_statement, (head.position, head.chain_hash))
+        return next(point for point in self.select_checkpoints()
+                    if point.position == head.position)
+
+    def log_extent(self) -> tuple[int, int]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._extent_statement)
+            row = curs.fetchone()
+            assert row is not None
+            return row["events"] or 0, row["links"] or 0
+
+    def restore(self, events: Iterator[RestoredEvent], checkpoints: Sequence[Checkpoint]) -> int:
+        """Rows are written as exported, bypassing the append statement: notification_id and
+        recorded_at are given explicitly, so restored events keep their original positions and
+        record times; then the sequence moves past the last position, and the append's
+        greatest(now, last) rule keeps every later record time after the restored ones."""
+        count, last = 0, 0
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            curs.execute(self._holds_anything_statement)
+            row = curs.fetchone()
+            if row and row["found"]:
+                raise RestoreRefusedError(NOT_EMPTY)
+            while batch := list(islice(events, 1000)):
+                curs.execute(self._restore_events_statement, (
+                    [e.position for e in batch], [e.originator_id for e in batch],
+                    [e.originator_version for e in batch], [e.topic for e in batch],
+                    [e.state for e in batch], [e.recorded_at for e in batch],
+                ))
+                curs.execute(self._insert_links_statement, (
+                    [e.position for e in batch], [e.previous for e in batch],
+                    [e.chain_hash for e in batch],
+                ))
+                count, last = count + len(batch), batch[-1].position
+            for point in checkpoints:
+                curs.execute(self._restore_checkpoints_statement,
+                             (point.position, point.chain_hash, point.taken_at))
+            if last:
+                table = f'"{self.datastore.schema}"."{self.events_table_name}"'
+                curs.execute(self._advance_sequence_statement, (table, last))
+        return count
 
     def select_notifications(
         self,
@@ -131,5 +338,20 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             return bool(row and row["found"])
 
 
+def _link(row: DictRow | None) -> ChainLink | None:
+    if row is None:
+        return None
+    return ChainLink(row["notification_id"], row["previous_id"], bytes(row["chain_hash"]))
+
+
 class Factory(PostgresFactory):
     application_recorder_class = TallyPostgresApplicationRecorder
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        self.checkpoint_every = checkpoint_every(self.env)
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        recorder.checkpoint_every = self.checkpoint_every  # type: ignore[attr-defined]
+        return recorder
