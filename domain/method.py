@@ -60,6 +60,20 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class HonourRule:
+    """Who may be honoured in one category at year end: the top ``top`` by points, with at
+    least ``min_points``, none vetoed by ``veto_missed_commissions`` lapsed commissions."""
+
+    top: int
+    min_points: Decimal
+    veto_missed_commissions: int | None
+
+
+#: The categories of year-end honours: advanced units, advanced officers, excellent items.
+HONOUR_CATEGORIES = ("units", "officers", "items")
+
+
+@dataclass(frozen=True)
 class ScoringMethod:
     code: str
     name: str
@@ -90,6 +104,7 @@ class ScoringMethod:
     rewards: Mapping[Level, Decimal]
     reward_outlets: Mapping[str, Decimal]
     source: str = field(repr=False, compare=False)
+    honours: Mapping[str, HonourRule] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -301,6 +316,31 @@ def _rewards(root: _Table) -> tuple[dict[Level, Decimal], dict[str, Decimal]]:
     return by_level, by_outlet
 
 
+def _honours(root: _Table) -> dict[str, HonourRule]:
+    """The optional [honours] table: [honours.units], [honours.officers], [honours.items]."""
+    table = root.table("honours")
+    if table is None:
+        return {}
+    rules: dict[str, HonourRule] = {}
+    for category in HONOUR_CATEGORIES:
+        rule = table.table(category)
+        if rule is None:
+            continue
+        top = rule.whole("top", minimum=1)
+        if top is None:
+            raise MethodError("is required", field=rule.key("top"))
+        veto = (rule.whole("veto_missed_commissions", minimum=1)
+                if category == "units" else None)
+        rules[category] = HonourRule(top=top, min_points=rule.amount("min_points") or Decimal(0),
+                                     veto_missed_commissions=veto)
+        rule.finish()
+    table.finish()
+    if not rules:
+        raise MethodError("must hold [honours.units], [honours.officers] or [honours.items]",
+                          field="honours")
+    return rules
+
+
 def parse_method(source: str) -> ScoringMethod:
     """Read and validate a scoring-method file; raise ``MethodError`` naming the key."""
     try:
@@ -400,6 +440,7 @@ def parse_method(source: str) -> ScoringMethod:
         veto.finish()
 
     rewards, reward_outlets = _rewards(root)
+    honours = _honours(root)
     root.finish()
     return ScoringMethod(
         code=code, name=name, effective_from=effective_from, levels=levels,
@@ -412,7 +453,7 @@ def parse_method(source: str) -> ScoringMethod:
         missed_commission=missed_commission, floor=floor, period_cap=period_cap,
         deduction_cap=deduction_cap, quota=quota, cliff_min_items=cliff_min_items,
         veto_missed_commissions=veto_missed_commissions, rewards=rewards,
-        reward_outlets=reward_outlets, source=source,
+        reward_outlets=reward_outlets, source=source, honours=honours,
     )
 
 

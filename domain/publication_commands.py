@@ -17,6 +17,8 @@ from eventsourcing.domain import Aggregate
 from domain import inputs
 from domain.bulletin import Bulletin
 from domain.errors import InvalidInputError, NotFoundError
+from domain.honour import Honour
+from domain.method import HONOUR_CATEGORIES
 from domain.period import Period
 from domain.reward import Reward
 from domain.values import Cause
@@ -112,6 +114,31 @@ class PublicationCommands:
             return reward.id, [reward]
 
         return self._execute("revoke_reward", meta, args, decide)
+
+    def award_honour(self: Tally, year: int, category: str, holder: str, name: str, rank: int,
+                     points: Decimal | str, rule: str, *, meta: CommandMeta) -> UUID:
+        if category not in HONOUR_CATEGORIES:
+            raise InvalidInputError(f"must be one of: {', '.join(HONOUR_CATEGORIES)}",
+                                    field="category")
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise InvalidInputError("must be a year such as 2025", field="year")
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            raise InvalidInputError("must be a rank of 1 or more", field="rank")
+        try:
+            score = Decimal(str(points))
+        except InvalidOperation:
+            raise InvalidInputError("must be a number", field="points") from None
+        args = {"year": year, "category": category, "holder": inputs.text("holder", holder),
+                "name": inputs.text("name", name), "rank": rank, "points": score,
+                "rule": inputs.text("rule", rule)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            honour_id = Honour.create_id(args["year"], args["category"], args["holder"])
+            self._check_new(honour_id, "holder", f"this {category} honour of {year}")
+            honour = Honour(**args, cause=cause)
+            return honour.id, [honour]
+
+        return self._execute("award_honour", meta, args, decide)
 
     # Queries -------------------------------------------------------------------------
 

@@ -40,7 +40,8 @@ def decisions(app: Tally) -> list[tuple[str, str, int]]:
     """Every bulletin, erratum and reward event in the log: (topic, aggregate, version)."""
     found = []
     for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
-        if "domain.bulletin:" in notification.topic or "domain.reward:" in notification.topic:
+        if notification.topic.split(":")[0] in ("domain.bulletin", "domain.reward",
+                                                  "domain.honour"):
             found.append((notification.topic, str(notification.originator_id),
                           notification.originator_version))
     return found
@@ -68,11 +69,14 @@ def test_closing_the_demo_year_publishes_a_pinned_bulletin_and_late_facts_issue_
     published = app.published_bulletin("2025")
     assert published["kind"] == "year"
     assert published["position"] == app.recorder.max_notification_id() - len(
-        [d for d in decisions(app) if "Reward" in d[0]]) - 1
+        [d for d in decisions(app) if "Reward" in d[0] or "Honour" in d[0]]) - 1
     first = reissue(app, ledger, "2025")
     assert first.digest == published["digest"]
     rewards = [d for d in decisions(app) if "Reward" in d[0]]
     assert rewards, "the demo's method pays money for adoptions"
+    honours = [d for d in decisions(app) if "Honour" in d[0]]
+    categories = {app.repository.get(UUID(d[1])).category for d in honours}
+    assert categories == {"units", "officers", "items"}
     assert close_period(app, ledger, "2025", meta=CLOSE) == bulletin_id
     assert len([d for d in decisions(app) if "Reward" in d[0]]) == len(rewards)
 

@@ -1,5 +1,5 @@
-"""Period close: publish a period's bulletin pinned to the log position at close, and grant
-the money rewards of its adoptions.
+"""Period close: publish a period's bulletin pinned to the log position at close, grant the
+money rewards of its adoptions, and at year end award the honours (``workflows.honours``).
 
 The bulletin's content is computed by the score reports pinned to that position
 (``ScoreReports.pinned``) as known at the close's moment, so re-issuing it later, however
@@ -25,6 +25,7 @@ from projections.bulletins import bulletin, canonical_bytes, digest
 from projections.ledger import line_key, year_to
 from projections.runner import refresh
 from projections.scores import ScoreReports
+from workflows.honours import award_honours
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ def close_period(app: Tally, ledger: Projection[Any], period: str, *,
         published = app.published_bulletin(span.label)
         grant_rewards(app, ledger, span.label, published["position"], published["as_of"],
                       meta)
+        if span.is_year:
+            award_honours(app, ledger, span.label, published["position"],
+                          published["as_of"], meta)
         return UUID(published["id"])
     position = refresh(app, ledger)  # the ledger holds exactly the log up to here
     content = issue(app, ledger, span.label, position, as_of).content
@@ -59,6 +63,8 @@ def close_period(app: Tally, ledger: Projection[Any], period: str, *,
         bulletin_id = UUID(app.published_bulletin(span.label)["id"])
     published = app.published_bulletin(span.label)
     grant_rewards(app, ledger, span.label, published["position"], published["as_of"], meta)
+    if span.is_year:
+        award_honours(app, ledger, span.label, published["position"], published["as_of"], meta)
     return bulletin_id
 
 

@@ -1,0 +1,70 @@
+"""The optional [honours] table of a method file, and the ranking of honours within the top N."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from domain.application import CommandMeta, Tally
+from domain.errors import InvalidInputError
+from domain.method import HonourRule, MethodError, parse_method
+from tests.conftest import event_count
+from tests.test_method_file import VALID
+from workflows.honours import ranked
+
+
+def test_a_method_may_name_the_rules_of_each_honour() -> None:
+    method = parse_method(VALID + "[honours.units]\ntop = 3\nmin_points = 100\n"
+                          "veto_missed_commissions = 2\n[honours.items]\ntop = 10\n")
+    assert method.honours == {
+        "units": HonourRule(top=3, min_points=Decimal(100), veto_missed_commissions=2),
+        "items": HonourRule(top=10, min_points=Decimal(0), veto_missed_commissions=None)}
+    assert parse_method(VALID).honours == {}
+
+
+@pytest.mark.parametrize(("table", "key"), [
+    ("[honours.units]\nmin_points = 10\n", "honours.units.top"),
+    ("[honours.officers]\ntop = 0\n", "honours.officers.top"),
+    ("[honours.officers]\ntop = 'ten'\n", "honours.officers.top"),
+    ("[honours.items]\ntop = 5\nmin_points = -1\n", "honours.items.min_points"),
+    ("[honours.items]\ntop = 5\nveto_missed_commissions = 1\n",
+     "honours.items.veto_missed_commissions"),
+    ("[honours.units]\ntop = 5\nveto_missed_commissions = 0\n",
+     "honours.units.veto_missed_commissions"),
+    ("[honours.medals]\ntop = 5\n", "honours.medals"),
+    ("[honours]\n", "honours"),
+    ("honours = 3\n", "honours"),
+])
+def test_a_malformed_honours_table_is_refused_naming_the_key(table: str, key: str) -> None:
+    source = table + VALID if not table.startswith("[") else VALID + table
+    with pytest.raises(MethodError) as refused:
+        parse_method(source)
+    assert refused.value.field == key
+
+
+def test_ties_at_the_boundary_are_all_honoured_and_the_minimum_holds() -> None:
+    rule = HonourRule(top=2, min_points=Decimal(10), veto_missed_commissions=None)
+    candidates = [("a", "甲", Decimal(30)), ("b", "乙", Decimal(20)), ("c", "丙", Decimal(20)),
+                  ("d", "丁", Decimal(15)), ("e", "戊", Decimal(5))]
+    assert [(rank, code) for rank, (code, _, _) in ranked(candidates, rule)] == [
+        (1, "a"), (2, "b"), (2, "c")]
+    strict = HonourRule(top=5, min_points=Decimal(16), veto_missed_commissions=None)
+    assert [code for _, (code, _, _) in ranked(candidates, strict)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"category": "medals"}, "category"), ({"year": "2025"}, "year"), ({"rank": 0}, "rank"),
+    ({"points": "many"}, "points"), ({"holder": ""}, "holder"),
+])
+def test_an_honour_with_bad_input_is_refused_and_nothing_is_written(
+    app: Tally, meta: CommandMeta, changes: dict[str, object], field: str
+) -> None:
+    args: dict[str, object] = {"year": 2025, "category": "units", "holder": "u1",
+                               "name": "县委办公室", "rank": 1, "points": "120",
+                               "rule": "honours.units"}
+    before = event_count(app)
+    with pytest.raises(InvalidInputError) as refused:
+        app.award_honour(**{**args, **changes}, meta=meta)  # type: ignore[arg-type]
+    assert refused.value.field == field
+    assert event_count(app) == before

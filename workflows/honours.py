@@ -1,0 +1,96 @@
+"""Year-end honours by the [honours] rules of the method in force on the last day of the year:
+advanced units and officers by their year's standing, excellent items by their points, each
+category's top N (ties at the boundary all honoured) with at least the minimum points, units
+with too many lapsed commissions vetoed. Computed from the year-end bulletin's pinned log, so a
+replay awards the same honours; each has a deterministic id and is awarded once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.projection import Projection
+
+from domain.application import CommandMeta, Tally
+from domain.errors import AlreadyExistsError
+from domain.honour import Honour
+from domain.method import HonourRule, in_force
+from domain.period import Period
+from projections.scores import ScoreReports
+
+Candidate = tuple[str, str, Decimal]  # holder (code or item id), name, points
+
+
+def rule_text(method_code: str, category: str, rule: HonourRule) -> str:
+    text = f"{method_code} honours.{category}: top={rule.top}, min_points={rule.min_points}"
+    if rule.veto_missed_commissions is not None:
+        text += f", veto_missed_commissions={rule.veto_missed_commissions}"
+    return text
+
+
+def ranked(candidates: Iterable[Candidate], rule: HonourRule) -> list[tuple[int, Candidate]]:
+    """The eligible candidates ranked 1-2-2-4 by points (ties by holder), within the top N."""
+    eligible = sorted((c for c in candidates if c[2] > 0 and c[2] >= rule.min_points),
+                      key=lambda c: (-c[2], c[0]))
+    result: list[tuple[int, Candidate]] = []
+    for place, candidate in enumerate(eligible, 1):
+        rank = result[-1][0] if result and result[-1][1][2] == candidate[2] else place
+        if rank > rule.top:
+            break
+        result.append((rank, candidate))
+    return result
+
+
+def honour_candidates(app: Tally, ledger: Projection[Any], year: str, position: int,
+                      as_of: datetime) -> dict[str, tuple[str, HonourRule, list[Candidate]]]:
+    span = Period.parse(year)
+    reports = ScoreReports(ledger.view, app.zone).pinned(position)
+    facts = reports.facts(as_of)
+    method = in_force(facts.methods.values(), span.end)
+    if method is None or not method.honours:
+        return {}
+    found: dict[str, tuple[str, HonourRule, list[Candidate]]] = {}
+    for category, rule in method.honours.items():
+        text = rule_text(method.code, category, rule)
+        if category == "items":
+            points: dict[str, Decimal] = {}
+            moment = reports.moment(as_of)
+            for line in ledger.view.lines(span.start, span.end, moment, position):
+                if line.item_id:
+                    points[line.item_id] = points.get(line.item_id, Decimal(0)) + line.points
+            found[category] = (text, rule, [
+                (item_id, facts.items[item_id].title if item_id in facts.items else item_id,
+                 total) for item_id, total in points.items()])
+            continue
+        lapses: dict[str, int] = {}
+        for lapse in facts.lapses:
+            if lapse.lapsed_on in span:
+                lapses[lapse.unit_id] = lapses.get(lapse.unit_id, 0) + 1
+        veto = rule.veto_missed_commissions
+        found[category] = (text, rule, [
+            (s.code, s.name, s.points)
+            for s in reports.standings(span.label, category[:-1], as_of)
+            if veto is None or lapses.get(s.holder_id, 0) < veto])
+    return found
+
+
+def award_honours(app: Tally, ledger: Projection[Any], year: str, position: int,
+                  as_of: datetime, meta: CommandMeta) -> list[UUID]:
+    span = Period.parse(year)
+    awarded = []
+    for category, (text, rule, candidates) in honour_candidates(
+            app, ledger, span.label, position, as_of).items():
+        for rank, (holder, name, points) in ranked(candidates, rule):
+            if Honour.create_id(span.year, category, holder) in app.repository:
+                continue
+            try:
+                awarded.append(app.award_honour(
+                    span.year, category, holder, name, rank, points, text,
+                    meta=CommandMeta(actor=meta.actor, correlation_id=meta.correlation_id,
+                                     known_at=meta.known_at)))
+            except AlreadyExistsError:
+                continue
+    return awarded
