@@ -1,5 +1,5 @@
-"""Command-line commands for the integrity of the log: verify, checkpoint, and the application
-role that may append but never rewrite.
+"""Command-line commands for the integrity of the log: verify, checkpoint, export and restore,
+and the application role that may append but never rewrite.
 
 ``tally verify`` exits 0 when the chain holds and 1, naming the first position where it breaks,
 when it does not; so does ``tally checkpoint``, which verifies from the latest checkpoint before
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from domain.application import Tally
 from store.bootstrap import grant_app_role, open_tally
 from store.chain import CHAIN_ALGORITHM
+from store.logfile import export_log, import_log
 from store.settings import DatabaseSettings
 from store.verify import Verification, verify_chain
 
@@ -95,6 +97,31 @@ def checkpoint() -> None:
                   soft_wrap=True)
 
 
+def export_log_command(
+    file: Annotated[Path, typer.Argument(help="Where to write (.jsonl, or .jsonl.gz)")],
+) -> None:
+    """Write the whole log, with record times and chain hashes, to a portable file."""
+    with _tally() as tally, _positions(f"exporting to {file.name}") as progress:
+        summary = export_log(tally.recorder, file, progress=progress)
+    head = (f"chain head at position {summary.head.position}: {summary.head.chain_hash.hex()}"
+            if summary.head else "an empty log")
+    console.print(f"[green]Exported[/green] {summary.events} events to {file}; {head}",
+                  soft_wrap=True)
+
+
+def import_log_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="A file written by tally export-log")],
+) -> None:
+    """Restore an exported log into an empty store, verifying its chain as it loads."""
+    with _tally() as tally, _positions(f"restoring {file.name}") as progress:
+        summary = import_log(tally.recorder, file, progress=progress)
+    head = (f"chain head at position {summary.head.position}: {summary.head.chain_hash.hex()}"
+            if summary.head else "an empty log")
+    console.print(f"[green]Restored[/green] {summary.events} events; {head}. "
+                  "Run `tally project` to build the read models.", soft_wrap=True)
+
+
 def grant_app_role_command(
     name: Annotated[str, typer.Argument(help="The PostgreSQL role the application connects as")],
     password: Annotated[bool, typer.Option("--password", help="Ask for a login password")] = False,
@@ -113,4 +140,6 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     """Mount these commands on the ``tally`` and ``tally db`` command groups."""
     app.command()(verify)
     app.command()(checkpoint)
+    app.command("export-log")(export_log_command)
+    app.command("import-log")(import_log_command)
     db_app.command("grant-app-role")(grant_app_role_command)

@@ -15,6 +15,7 @@ from domain.errors import (
 )
 from store.chain import RestoreRefusedError
 from store.guard import AppRoleError
+from store.logfile import LogFileError
 from store.settings import DatabaseURLError
 
 # The first matching class decides, so subclasses come before their bases.
@@ -48,5 +49,5 @@ def cli_message(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-CLI_ERRORS: tuple[type[Exception], ...] = (TallyError, DatabaseURLError,
+CLI_ERRORS: tuple[type[Exception], ...] = (TallyError, DatabaseURLError, LogFileError,
                                            RestoreRefusedError, AppRoleError)
