@@ -21,6 +21,7 @@ from rich.table import Table
 from api import cli_integrity
 from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
+from api.cli_workflows import register as mount_workflows
 from api.errors import CLI_ERRORS, cli_message
 from domain.application import Tally
 from store.bootstrap import init_database, open_tally
@@ -34,6 +35,7 @@ app.add_typer(method_app, name="method")
 app.add_typer(report_app, name="report")
 app.command()(explain)
 cli_integrity.register(app, db_app)
+mount_workflows(app, report_app)
 console = Console()
 
 
