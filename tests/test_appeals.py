@@ -1,0 +1,58 @@
+"""Appeals: an upheld appeal records its correcting fact, linked in the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.application import CommandMeta, Tally
+from domain.errors import InvalidInputError
+from projections.audit import AuditTrail
+from projections.registry import open_projection
+from projections.runner import catch_up
+from store.settings import DatabaseSettings
+from tests.conftest import event_count
+from tests.report_history import office_history
+from workflows.appeals import appeal_correlation, decide_appeal
+
+
+def test_an_upheld_appeal_records_the_correcting_fact_and_the_audit_trail_links_them(
+    app: Tally, database: DatabaseSettings
+) -> None:
+    history = office_history(app)
+    number = app.file_appeal(history.item_a, "o1", "2025-06-01", "市委办公室的采用不应撤销",
+                             meta=CommandMeta(actor="zhangwei"))
+    correction = ("record_instruction", {"leader_level": "provincial", "leader": "省委秘书长",
+                                         "instructed_on": "2025-03-20",
+                                         "text": "请总结推广"})
+    decided = decide_appeal(app, history.item_a, number, True, "2025-06-05", "核实属实",
+                            actor="editor", correction=correction)
+    assert decided["correlation_id"] == appeal_correlation(history.item_a, number)
+    count = event_count(app)
+    assert decide_appeal(app, history.item_a, number, True, "2025-06-05", "核实属实",
+                         actor="editor", correction=correction) == decided
+    assert event_count(app) == count
+
+    audit = open_projection(database, "audit")
+    catch_up(app, audit)
+    linked = [entry for entry in AuditTrail(audit.view, app.zone).entries(item=history.item_a)
+              if entry["correlation_id"] == decided["correlation_id"]]
+    events = {entry["event"] for entry in linked}
+    assert any("AppealDecided" in name for name in events), events
+    assert any("InstructionRecorded" in name for name in events), events
+
+
+@pytest.mark.parametrize(("upheld", "correction"), [
+    (True, None), (False, ("record_instruction", {})), (True, ("delete_item", {})),
+])
+def test_an_appeal_decision_without_the_right_correction_is_refused(
+    app: Tally, upheld: bool, correction: tuple[str, dict[str, object]] | None
+) -> None:
+    history = office_history(app)
+    number = app.file_appeal(history.item_a, "o1", "2025-06-01", "申诉",
+                             meta=CommandMeta(actor="zhangwei"))
+    before = event_count(app)
+    with pytest.raises(InvalidInputError) as refused:
+        decide_appeal(app, history.item_a, number, upheld, "2025-06-05", "复核",
+                      actor="editor", correction=correction)
+    assert refused.value.field == "correction"
+    assert event_count(app) == before
