@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from api import demo_data as data
-from api.demo import run_step
+from api.demo import generate_demo, run_step
 from api.demo_plan import LATE_NOTICE_AT, plan_year
 from domain.application import CommandMeta, Tally
 from domain.bulletin import Bulletin
@@ -132,3 +132,20 @@ def test_closing_the_demo_year_publishes_a_pinned_bulletin_and_late_facts_issue_
         finally:
             fresh.close()
     assert Bulletin.create_id("year", "2025") == bulletin_id
+
+
+def test_a_notice_recorded_before_the_close_but_known_after_it_gets_its_erratum(
+    app: Tally, database: DatabaseSettings
+) -> None:
+    """The whole demo year recorded first (its late notice known on 2026-01-10), then 2025
+    closed as known on 2026-01-05: the notice is not in the bulletin, and has its erratum."""
+    generate_demo(app)
+    ledger = open_projection(database, "ledger")
+    close_period(app, ledger, "2025", meta=CLOSE)
+    first = reissue(app, ledger, "2025")
+    run_workflows(app, database)
+    run_workflows(app, database)
+    [erratum] = app.published_bulletin("2025")["errata"]
+    assert any(data.LATE_NOTICE_TITLE in text for text in erratum["fact"]["described"])
+    assert erratum["fact"]["known_at"].startswith("2026-01-10")
+    assert reissue(app, ledger, "2025").data == first.data

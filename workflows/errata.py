@@ -3,7 +3,10 @@
 After an adoption, a leader instruction or a retraction is recorded whose valid date falls in a
 period already published, it issues an erratum to that period's bulletin: the fact, why, the
 ledger lines it changed, and each officer's and unit's result as published and as it stands
-with the fact. The published bulletin itself never changes.
+with the fact. The published bulletin itself never changes. A fact recorded before the close
+but known only after the bulletin's as-of moment (imported history, a notice entered with the
+day it arrived) was left out of the bulletin as well: when the follower reaches the
+publication it issues those errata too.
 
 Run it like a projection (``catch_up(app, errata)`` or ``follow``); ``workflows.runner`` opens
 it. The erratum id is derived from the bulletin and the fact's event (id and version), and
@@ -23,14 +26,16 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
 
 from domain.application import CommandMeta, Tally
-from domain.bulletin import erratum_id
+from domain.bulletin import Bulletin, erratum_id
 from domain.errors import AlreadyExistsError, WrongStateError
 from domain.period import Period
 from domain.reward import Reward
 from domain.submission import Submission
 from domain.values import HolderKind
+from projections.ledger import decode_fact_rows, time_key
 from projections.runner import RecordedTracking, refresh, tracking_name
 from projections.scores import ScoreReports
 from projections.view import PostgresView, SQLiteView, SQLView
@@ -111,20 +116,53 @@ class ErrataWorkflow(Projection[ErrataView]):
                 continue
             published = self.app.published_bulletin(label)
             if published["position"] >= position:
-                continue  # the bulletin was computed with this fact
-            bulletin_id = UUID(published["id"])
-            the_id = erratum_id(bulletin_id, event.originator_id, event.originator_version)
-            if any(e["id"] == str(the_id) for e in published["errata"]):
-                continue
-            fact = self.fact(event, position, known, rows, Period.parse(label))
-            holders = self.holders(published, position, known)
-            try:
-                self.app.issue_erratum(
-                    label, the_id, fact, reason, holders, fact.pop("lines"),
-                    meta=CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
-            except AlreadyExistsError:
-                continue  # another follower issued it first
+                continue  # recorded before the close: see ``published``
+            self.issue(published, event, position, position, known, reason, rows)
         self.view.write(tracking, [])
+
+    @process_event.register
+    def published(self, domain_event: Bulletin.Published, tracking: Tracking) -> None:
+        """Facts recorded before the close but known only after its as-of moment (imported
+        history, or a notice entered with the day it arrived) were left out of the bulletin
+        too: each gets its erratum, pinned to the bulletin's position."""
+        self.rows_at(tracking.notification_id)
+        span = Period.parse(domain_event.period)
+        topics = [get_topic(cls) for cls in REASONS] + [get_topic(
+            Submission.AdoptionRetracted)]
+        facts = self.ledger.view.query(
+            "SELECT * FROM fact_log WHERE position <= ? AND known_at > ? "  # noqa: S608
+            f"AND topic IN ({', '.join('?' * len(topics))}) AND position IN (SELECT position "
+            "FROM ledger WHERE valid_on >= ? AND valid_on <= ?) ORDER BY position",
+            [domain_event.position, time_key(domain_event.as_of), *topics,
+             span.start.isoformat(), span.end.isoformat()])
+        published = None
+        for row, event in zip(facts, decode_fact_rows(facts), strict=True):
+            published = published or self.app.published_bulletin(domain_event.period)
+            reason = (f"撤销采用：{event.reason}"
+                      if isinstance(event, Submission.AdoptionRetracted)
+                      else REASONS[type(event)])
+            self.issue(published, event, row["position"], domain_event.position,
+                       event.cause.known_at, reason, self.rows_at(row["position"]))
+        self.view.write(tracking, [])
+
+    def issue(self, published: dict[str, Any], event: Any, position: int, pin: int,
+              known: datetime | None, reason: str, rows: list[dict[str, Any]]) -> None:
+        """The erratum of one fact (recorded at ``position``) to a published bulletin; its
+        results as they stand with the fact are read from the log up to ``pin``."""
+        the_id = erratum_id(UUID(published["id"]), event.originator_id,
+                            event.originator_version)
+        if any(e["id"] == str(the_id) for e in published["errata"]):
+            return
+        label = published["period"]
+        fact = self.fact(event, position, known, rows, Period.parse(label))
+        lines = fact.pop("lines")
+        holders = self.holders(published, pin, known)
+        try:
+            self.app.issue_erratum(
+                label, the_id, fact, reason, holders, lines,
+                meta=CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
+        except AlreadyExistsError:
+            pass  # another follower issued it first
 
     def revoke_rewards(self, event: Any, rows: list[dict[str, Any]], reason: str) -> None:
         for row in rows:
