@@ -55,11 +55,31 @@ def verify(
         help="Start at the latest checkpoint (after checking it against the stored chain)")
     ] = False,
 ) -> None:
-    """Recompute the hash chain over the log and report the first position where it breaks."""
-    with _tally() as tally, _positions("verifying the chain") as progress:
-        result = verify_chain(tally.recorder, from_checkpoint=from_checkpoint,
-                              progress=progress)
-    _report(result)
+    """Recompute the hash chain over the log and report the first position where it breaks;
+    then recompute every published bulletin at its pinned position and check its digest."""
+    with _tally() as tally:
+        with _positions("verifying the chain") as progress:
+            result = verify_chain(tally.recorder, from_checkpoint=from_checkpoint,
+                                  progress=progress)
+        _report(result)
+        _report_bulletins(tally)
+
+
+def _report_bulletins(tally: Tally) -> None:
+    from projections.registry import open_projection
+    from workflows.publication import verify_bulletins
+
+    checks = verify_bulletins(tally, open_projection(DatabaseSettings.from_environment(), "ledger"))
+    for check in checks:
+        if check.ok:
+            console.print(f"Bulletin {check.period} (position {check.position}): digest "
+                          f"{check.published_digest} [green]agrees[/green]", soft_wrap=True)
+        else:
+            console.print(f"[red bold]Bulletin {check.period} (position {check.position}) does "
+                          f"not agree[/red bold]: published {check.published_digest}, "
+                          f"recomputed {check.recomputed_digest}", soft_wrap=True)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
 
 
 def _report(result: Verification) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from api import demo_data as data
 from api.demo import generate_demo, run_step
@@ -21,6 +20,7 @@ from projections.registry import open_projection
 from projections.runner import catch_up
 from projections.scores import ScoreReports
 from store.bootstrap import open_tally
+from store.logfile import export_log, import_log
 from store.settings import DatabaseSettings
 from tests.conftest import fresh_store
 from workflows.publication import close_period, reissue
@@ -47,14 +47,12 @@ def decisions(app: Tally) -> list[tuple[str, str, int]]:
     return found
 
 
-def copy_log(source: Tally, target: Tally) -> None:
-    """Replay: every stored event of ``source``, in order, into the empty store of ``target``."""
-    notifications = source.recorder.select_notifications(start=1, limit=1_000_000)
-    for notification in notifications:
-        target.recorder.insert_events([StoredEvent(
-            originator_id=notification.originator_id,
-            originator_version=notification.originator_version,
-            topic=notification.topic, state=notification.state)])
+def copy_log(source: Tally, target: Tally, folder: Path) -> None:
+    """Replay: the whole log of ``source``, with its positions, record times and chain, into
+    the empty store of ``target`` (``tally export-log`` then ``tally import-log``)."""
+    exported = folder / "log.jsonl.gz"
+    export_log(source.recorder, exported)
+    import_log(target.recorder, exported)
 
 
 def test_closing_the_demo_year_publishes_a_pinned_bulletin_and_late_facts_issue_errata(
@@ -117,7 +115,7 @@ def test_closing_the_demo_year_publishes_a_pinned_bulletin_and_late_facts_issue_
     with fresh_store(database.backend, request, replay_dir) as settings:
         fresh = open_tally(settings)
         try:
-            copy_log(app, fresh)
+            copy_log(app, fresh, tmp_path)
             run_workflows(fresh, settings)
             fresh_ledger = open_projection(settings, "ledger")
             close_period(fresh, fresh_ledger, "2025", meta=CLOSE)

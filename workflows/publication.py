@@ -16,8 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
 
 from domain.application import CommandMeta, Tally
+from domain.bulletin import Bulletin
 from domain.errors import AlreadyExistsError
 from domain.period import Period
 from domain.reward import Reward
@@ -70,9 +72,50 @@ def close_period(app: Tally, ledger: Projection[Any], period: str, *,
 
 def issue(app: Tally, ledger: Projection[Any], period: str, position: int,
           as_of: datetime) -> Issue:
+    """The bulletin computed from the log at ``position``, carrying the chain hash there, so
+    that anyone holding the printed bulletin can check it against the log."""
     reports = ScoreReports(ledger.view, app.zone).pinned(position)
     content = bulletin(reports, period, as_of)
+    content["log"]["chain_head"] = chain_head_at(app, position)
     return Issue(period, position, as_of, content, canonical_bytes(content), digest(content))
+
+
+def chain_head_at(app: Tally, position: int) -> str | None:
+    """The hash chain's value at ``position`` (the last event at or before it), in hex."""
+    select_link = getattr(app.recorder, "select_link", None)
+    if select_link is None:
+        return None
+    link = select_link(position)
+    return link.chain_hash.hex() if link is not None else None
+
+
+@dataclass(frozen=True)
+class BulletinCheck:
+    period: str
+    position: int
+    published_digest: str
+    recomputed_digest: str
+
+    @property
+    def ok(self) -> bool:
+        return self.published_digest == self.recomputed_digest
+
+
+def verify_bulletins(app: Tally, ledger: Projection[Any]) -> list[BulletinCheck]:
+    """Every published bulletin recomputed from the log at its pinned position, digest against
+    digest."""
+    topic = get_topic(Bulletin.Published)
+    checks = []
+    position = 0
+    while notifications := app.recorder.select_notifications(
+            start=position, limit=500, topics=[topic], inclusive_of_start=False):
+        for notification in notifications:
+            published = app.mapper.to_domain_event(notification)
+            again = reissue(app, ledger, published.period)
+            checks.append(BulletinCheck(published.period, published.position,
+                                        published.digest, again.digest))
+        position = notifications[-1].id
+    return checks
 
 
 def reissue(app: Tally, ledger: Projection[Any], period: str) -> Issue:
