@@ -106,14 +106,18 @@ class LedgerView(SQLView):
         )
         return [_line(row) for row in rows]
 
-    def changes(self, start: date, end: date, after: datetime, until: datetime | None
-                ) -> list[dict[str, Any]]:
-        """Ledger rows valid in the period and learned after ``after`` (up to ``until``)."""
+    def changes(self, start: date, end: date, after: datetime, until: datetime | None,
+                upto: int | None = None) -> list[dict[str, Any]]:
+        """Ledger rows valid in the period and learned after ``after`` (up to ``until``, and
+        recorded at or before position ``upto``)."""
         params: list[Any] = [start.isoformat(), end.isoformat(), time_key(after)]
         until_clause = ""
         if until is not None:
             until_clause = " AND known_at <= ?"
             params.append(time_key(until))
+        if upto is not None:
+            until_clause += " AND position <= ?"
+            params.append(upto)
         return self.query(
             "SELECT * FROM ledger WHERE valid_on >= ? AND valid_on <= ? AND known_at > ?"  # noqa: S608
             + until_clause + " ORDER BY position, seq",

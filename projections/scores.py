@@ -106,7 +106,8 @@ class ScoreReports:
         causes = []
         before_moment = self.moment(before)
         assert before_moment is not None
-        for row in self.ledger.changes(span.start, span.end, before_moment, self.moment(after)):
+        for row in self.ledger.changes(span.start, span.end, before_moment, self.moment(after),
+                                       self.upto):
             holder = row["officer_id"] if kind is HolderKind.OFFICER else row["unit_id"]
             if holder is None or not (row["points_cents"] or row["money_cents"]):
                 continue
