@@ -10,10 +10,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.errors import http_status
+from domain import inputs
+from domain.errors import TallyError
 from projections.registry import open_projections
 from projections.runner import refresh
+from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
+from workflows.reminders import reminders
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -46,6 +51,12 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
     read_side = ReadSide(settings or DatabaseSettings.from_environment())
     web = FastAPI(title="Tally", version="0.1.0")
 
+    @web.exception_handler(TallyError)
+    def refused(request: Request, error: TallyError) -> HTMLResponse:
+        """A refused request answers with its status and names the field; nothing was written."""
+        return TEMPLATES.TemplateResponse(request, "error.html", {"error": error.as_dict()},
+                                          status_code=http_status(error))
+
     @web.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         """The directory and the latest submissions."""
@@ -62,6 +73,19 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
                 "statuses": STATUSES,
                 "categories": CATEGORIES,
             },
+        )
+
+    @web.get("/reminders", response_class=HTMLResponse)
+    def reminder_list(request: Request, as_of: str | None = None) -> HTMLResponse:
+        """Who to chase (催报): quotas behind, commissions due or overdue, feedback awaited."""
+        projections = read_side.current()
+        tally = read_side.tally
+        day = inputs.day("as_of", as_of) if as_of else tally.today()
+        found = reminders(ScoreReports(projections["ledger"].view, tally.zone),
+                          projections["boards"].view, day)
+        return TEMPLATES.TemplateResponse(
+            request, "reminders.html",
+            {"day": day.isoformat(), "reminders": [r.as_dict() for r in found]},
         )
 
     @web.get("/healthz")

@@ -79,3 +79,19 @@ def test_the_command_line_chases_records_lapses_and_closes_and_reissues_a_month(
     assert again.returncode == 0, again.stderr.decode()
     assert hashlib.sha256(again.stdout.rstrip(b"\n")).hexdigest() == digest
     assert tally("workflows", "run", url=url).returncode == 0
+
+
+def test_the_web_page_lists_the_reminders_of_a_day(app: Tally, database: DatabaseSettings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.web import create_app
+    from projections.registry import open_projections
+
+    office_history(app)
+    for projection in open_projections(database).values():  # the workers' part on PostgreSQL
+        catch_up(app, projection)
+    client = TestClient(create_app(database))
+    page = client.get("/reminders", params={"as_of": DAY.isoformat()})
+    assert page.status_code == 200
+    assert "约稿逾期未报" in page.text and "领导批示待反馈" in page.text
+    assert client.get("/reminders", params={"as_of": "2025-13-40"}).status_code == 422
