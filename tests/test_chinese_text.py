@@ -24,7 +24,6 @@ PINYIN_AFTER_HANZI = re.compile(
 )
 TO_SIMPLIFIED = opencc.OpenCC("t2s")
 LANGUAGES = json.loads((Path(gherkin.__file__).parent / "gherkin-languages.json").read_text())
-THIS_FILE = Path(__file__).resolve()
 
 
 def text_files() -> list[Path]:
@@ -32,7 +31,6 @@ def text_files() -> list[Path]:
         path for path in ROOT.rglob("*")
         if path.is_file() and path.suffix in CHECKED_SUFFIXES
         and not SKIPPED_PARTS.intersection(path.relative_to(ROOT).parts)
-        and path.resolve() != THIS_FILE
     )
 
 
@@ -104,8 +102,9 @@ def looks_like_foreign_keyword(line: str, language: str) -> bool:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("采用(cǎi)一篇", "pinyin"),
-        ("信息員報送", "Traditional"),
+        # The defective samples are written with escapes, so that this file itself stays clean.
+        ("采用(c\u01cei)一篇", "pinyin"),
+        ("信息\u54e1\u5831送", "Traditional"),
         ("信息员报送稿件", None),
     ],
 )
@@ -118,7 +117,7 @@ def test_the_checker_itself_tells_clean_text_from_defects(text: str, expected: s
 
 
 def test_the_keyword_check_catches_a_traditional_keyword() -> None:
-    bad = "# language: zh-CN\n功能: 计分\n  場景: 采用\n    假如 一篇稿件\n"
+    bad = "# language: zh-CN\n功能: 计分\n  \u5834\u666f: 采用\n    假如 一篇稿件\n"
     good = "# language: zh-CN\n功能: 计分\n  场景: 采用\n    假如 一篇稿件\n    那么 得分\n"
     assert keyword_defects(bad)
     assert keyword_defects(good) == []
