@@ -88,5 +88,29 @@ def meta() -> CommandMeta:
     return CommandMeta(actor="admin")
 
 
+class ModuleStores:
+    """Initialised stores that live as long as a module's fixture: a SQLite file or a
+    PostgreSQL schema each, the schemas dropped on ``close``."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.schemas: list[str] = []
+
+    def fresh(self, backend: str) -> DatabaseSettings:
+        if backend == "sqlite":
+            settings = DatabaseSettings(f"sqlite:///{self.folder / f'{self.prefix}.db'}")
+        else:
+            schema = f"t_{self.prefix}_{uuid.uuid4().hex[:10]}"
+            self.schemas.append(schema)
+            settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
+        init_database(settings)
+        return settings
+
+    def close(self) -> None:
+        for schema in self.schemas:
+            _drop_schema(schema)
+
+
 def event_count(app: Tally) -> int:
     return app.recorder.max_notification_id() or 0

@@ -4,7 +4,6 @@ demo year with its late adoption notice (issue 4's "must show")."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,10 +29,10 @@ from projections.bulletins import (
 from projections.quota import StandingsAt, completion, quota_progress
 from projections.runner import catch_up
 from projections.scores import ScoreReports
-from store.bootstrap import init_database, open_tally
+from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from tests.bulletin_office import ITEM_C, ITEM_D, known, office_reports, record_office
-from tests.conftest import PG_ADMIN, _drop_schema
+from tests.conftest import ModuleStores
 
 ZONE = ZoneInfo("Asia/Shanghai")
 BEFORE_NOTICE = "2026-01-09"
@@ -227,19 +226,12 @@ class DemoYears:
     """The demo year generated once per backend for this module, with its ledger caught up."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.stores = ModuleStores(folder, "bulletin")
         self.years: dict[str, DemoYear] = {}
-        self.schemas: list[str] = []
 
     def get(self, backend: str) -> DemoYear:
         if backend not in self.years:
-            if backend == "sqlite":
-                settings = DatabaseSettings(f"sqlite:///{self.folder / 'demo.db'}")
-            else:
-                schema = f"t_bulletin_{uuid.uuid4().hex[:10]}"
-                self.schemas.append(schema)
-                settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
-            init_database(settings)
+            settings = self.stores.fresh(backend)
             tally = open_tally(settings)
             generate_demo(tally)
             reports, ledger = office_reports(tally, settings)
@@ -250,8 +242,7 @@ class DemoYears:
         for year in self.years.values():
             year.ledger.view.datastore.close()
             year.tally.close()
-        for schema in self.schemas:
-            _drop_schema(schema)
+        self.stores.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,9 +24,9 @@ from domain.outlet import Outlet
 from domain.submission import Submission
 from projections.registry import open_projections
 from projections.runner import catch_up
-from store.bootstrap import init_database, open_tally
+from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
-from tests.conftest import PG_ADMIN, _drop_schema
+from tests.conftest import ModuleStores
 
 ZONE = ZoneInfo("Asia/Shanghai")
 YEAR_END = datetime(2026, 1, 1, tzinfo=ZONE)
@@ -61,30 +60,18 @@ class DemoYears:
     """The demo year generated once per backend for this module, on first use."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.stores = ModuleStores(folder, "demo")
         self.years: dict[str, GeneratedYear] = {}
-        self.schemas: list[str] = []
 
     def get(self, backend: str) -> GeneratedYear:
         if backend not in self.years:
-            self.years[backend] = generate_into(self.fresh_store(backend))
+            self.years[backend] = generate_into(self.stores.fresh(backend))
         return self.years[backend]
-
-    def fresh_store(self, backend: str) -> DatabaseSettings:
-        if backend == "sqlite":
-            settings = DatabaseSettings(f"sqlite:///{self.folder / 'demo.db'}")
-        else:
-            schema = f"t_demo_{uuid.uuid4().hex[:10]}"
-            self.schemas.append(schema)
-            settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
-        init_database(settings)
-        return settings
 
     def close(self) -> None:
         for year in self.years.values():
             year.tally.close()
-        for schema in self.schemas:
-            _drop_schema(schema)
+        self.stores.close()
 
 
 @pytest.fixture(scope="module")
