@@ -199,12 +199,3 @@ class FactFolder:
 
 def _target_id(target: TargetFact) -> UUID:
     return Target.create_id(target.holder_kind, UUID(target.holder_id), target.year)
-
-
-def fold(events: Any) -> Facts:
-    folder = FactFolder()
-    for event in events:
-        folder.apply(event)
-    return folder.facts
-
-

@@ -341,6 +341,18 @@ def _honours(root: _Table) -> dict[str, HonourRule]:
     return rules
 
 
+def _count_table(root: _Table, name: str, key: str) -> int | None:
+    """An optional table holding one required count, such as ``[cliff] min_items``."""
+    table = root.table(name)
+    if table is None:
+        return None
+    count = table.whole(key, minimum=1)
+    if count is None:
+        raise MethodError("is required", field=table.key(key))
+    table.finish()
+    return count
+
+
 def parse_method(source: str) -> ScoringMethod:
     """Read and validate a scoring-method file; raise ``MethodError`` naming the key."""
     try:
@@ -423,21 +435,8 @@ def parse_method(source: str) -> ScoringMethod:
         )
         quota_table.finish()
 
-    cliff_min_items = None
-    cliff = root.table("cliff")
-    if cliff is not None:
-        cliff_min_items = cliff.whole("min_items", minimum=1)
-        if cliff_min_items is None:
-            raise MethodError("is required", field="cliff.min_items")
-        cliff.finish()
-
-    veto_missed_commissions = None
-    veto = root.table("veto")
-    if veto is not None:
-        veto_missed_commissions = veto.whole("missed_commissions", minimum=1)
-        if veto_missed_commissions is None:
-            raise MethodError("is required", field="veto.missed_commissions")
-        veto.finish()
+    cliff_min_items = _count_table(root, "cliff", "min_items")
+    veto_missed_commissions = _count_table(root, "veto", "missed_commissions")
 
     rewards, reward_outlets = _rewards(root)
     honours = _honours(root)

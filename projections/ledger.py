@@ -256,8 +256,8 @@ class LedgerProjection(Projection[LedgerView]):
             self._current = _Current(folder, lines, rows[-1]["position"] if rows else 0)
         return self._current
 
-    def _fact_row(self, event: Any, tracking: Tracking, known_at: str) -> Statement:
-        stored = self.mapper.to_stored_event(event)
+    def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:
+        stored = tracking.notification or self.mapper.to_stored_event(event)
         return (
             "INSERT INTO fact_log (position, known_at, imported, originator_id, "
             "originator_version, topic, state) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -5,11 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    Notification,
+    Tracking,
+)
 from eventsourcing.projection import Projection
 
 from domain.application import Tally
@@ -21,9 +26,11 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class RecordedTracking(Tracking):
-    """A position in the log, with the database's record time of the event there."""
+    """A position in the log, with the database's record time of the event there, and the
+    stored event itself for projections that keep its bytes (no need to encode it again)."""
 
     recorded_at: datetime
+    notification: Notification | None = field(default=None, compare=False, repr=False)
 
 
 def tracking_name(projection: Projection[Any]) -> str:
@@ -61,7 +68,8 @@ def catch_up(app: Tally, projection: Projection[Any],
             with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
                 for notification in notifications:
                     event = app.mapper.to_domain_event(notification)
-                    tracking = RecordedTracking(name, notification.id, notification.recorded_at)
+                    tracking = RecordedTracking(name, notification.id, notification.recorded_at,
+                                                notification)
                     projection.process_event(event, tracking)
         except BaseException:
             forget = getattr(projection, "forget", None)
