@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from api import cli_integrity
+from api.cli_accounts import account_app
 from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
 from api.cli_workflows import register as mount_workflows
@@ -31,6 +32,7 @@ app = typer.Typer(help="Tally: information and publicity work, recorded as facts
                   no_args_is_help=True)
 db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(account_app, name="account")
 app.add_typer(method_app, name="method")
 app.add_typer(report_app, name="report")
 app.command()(explain)
@@ -122,7 +124,9 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Generate the year and exit."),
 ) -> None:
     """Record a realistic year (2025) of a county bureau in a fresh store, then serve it."""
-    from api.demo import generate_demo
+    from api.auth import Authenticator
+    from api.demo import generate_demo, set_demo_passwords
+    from store.credentials import open_credentials
 
     settings = DatabaseSettings(database or os.environ.get(URL_VARIABLE) or DEMO_URL)
     try:
@@ -140,6 +144,7 @@ def demo(
                                                                     total=total))
             elapsed = time.perf_counter() - started
             catch_up_projections(tally, settings, progress)
+        set_demo_passwords(Authenticator(tally, open_credentials(settings)))
     finally:
         tally.close()
     console.print(
@@ -238,9 +243,9 @@ def catch_up_projections(tally: Tally, settings: DatabaseSettings, progress: Pro
 
 
 def demo_logins_table() -> Table:
-    from api.demo import demo_logins
+    from api.demo import DEMO_PASSWORD, demo_logins
 
-    table = Table(title="Demo logins (the web pages do not ask for passwords yet)")
+    table = Table(title=f"Demo logins (password {DEMO_PASSWORD} for every account)")
     for column in ("角色 role", "用户名 username", "姓名 name"):
         table.add_column(column)
     officers = [login for login in demo_logins() if login[0] == "officer"]

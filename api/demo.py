@@ -69,6 +69,18 @@ def summarise(steps: list[Step]) -> dict[str, int]:
     return summary
 
 
+#: The password of every demo account; a real office sets its own (`tally account password`).
+DEMO_PASSWORD = "tally-2025"
+
+
+def set_demo_passwords(auth: Any) -> int:
+    """Give every demo account the demo password; return how many."""
+    logins = demo_logins()
+    for _role, username, _name in logins:
+        auth.set_password(username, DEMO_PASSWORD)
+    return len(logins)
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
     """(role, username, name and unit at the end of the year) of every demo account."""
     unit_names = {unit.code: unit.name for unit in data.UNITS}

@@ -8,10 +8,12 @@ from domain.errors import (
     IdempotencyKeyReusedError,
     InvalidInputError,
     InvariantError,
+    NotAuthenticatedError,
     NotAuthorisedError,
     NotFoundError,
     StoreNotInitialisedError,
     TallyError,
+    TooManyAttemptsError,
 )
 from store.chain import RestoreRefusedError
 from store.guard import AppRoleError
@@ -26,7 +28,9 @@ HTTP_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ConflictError, 409),
     (IdempotencyKeyReusedError, 409),
     (InvariantError, 409),
+    (NotAuthenticatedError, 401),
     (NotAuthorisedError, 403),
+    (TooManyAttemptsError, 429),
     (StoreNotInitialisedError, 503),
     (TallyError, 400),
 )

@@ -1,96 +1,114 @@
-"""The web pages (server-rendered with Jinja2) over the read models."""
+"""The application served over HTTP: the JSON API under /api/v1 and the web pages.
+
+Both sides share one set of services, one error map (``api.errors``) and one role table
+(``api.policy``). The API authenticates by bearer token; pages by a session cookie (signed,
+HttpOnly, SameSite=Lax, Secure where configured) with a CSRF token on every form."""
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+import logging
+import os
+import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
 
+from api.deps import LoginRequired
 from api.errors import http_status
-from domain import inputs
+from api.services import Services
 from domain.errors import TallyError
-from projections.registry import open_projections
-from projections.runner import refresh
-from projections.scores import ScoreReports
-from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
-from workflows.reminders import reminders
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-CHANNELS = {"info": "政务信息", "publicity": "宣传稿件"}
-STATUSES = {"draft": "草稿", "submitted": "待审核", "approved": "已签发", "returned": "已退回",
-            "withdrawn": "已撤回"}
-CATEGORIES = {"new_measure": "新举措", "important_situation": "重要情况和突出问题",
-              "typical_experience": "典型经验", "other": "其他"}
+log = logging.getLogger(__name__)
 
 
-class ReadSide:
-    """The write model and the projections, kept current before each page on SQLite."""
+@dataclass(frozen=True)
+class SessionSettings:
+    secret: str
+    max_age: int
+    idle_seconds: int
+    https_only: bool
 
-    def __init__(self, settings: DatabaseSettings) -> None:
-        self.settings = settings
-        self.tally = open_tally(settings)
-        self.projections = open_projections(settings)
-        self._lock = threading.Lock()
+    @classmethod
+    def from_environment(cls) -> SessionSettings:
+        secret = os.environ.get("TALLY_SECRET_KEY", "")
+        if not secret:
+            log.warning("TALLY_SECRET_KEY is not set: sessions last only as long as this process")
+            secret = secrets.token_urlsafe(32)
+        return cls(
+            secret=secret,
+            max_age=int(float(os.environ.get("TALLY_SESSION_HOURS", "8")) * 3600),
+            idle_seconds=int(float(os.environ.get("TALLY_SESSION_IDLE_MINUTES", "30")) * 60),
+            https_only=os.environ.get("TALLY_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+        )
 
-    def current(self) -> dict[str, Any]:
-        # On SQLite there are no projection workers: catch up in-process, one at a time.
-        if self.settings.backend == "sqlite":
-            with self._lock:
-                for projection in self.projections.values():
-                    refresh(self.tally, projection)
-        return self.projections
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
 
-def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
-    read_side = ReadSide(settings or DatabaseSettings.from_environment())
-    web = FastAPI(title="Tally", version="0.1.0")
+def error_body(error: TallyError) -> dict[str, Any]:
+    return error.as_dict()
+
+
+def create_app(settings: DatabaseSettings | None = None, *, services: Services | None = None,
+               session: SessionSettings | None = None) -> FastAPI:
+    from api.pages import pages_router, render_error
+    from api.v1 import api_router
+
+    services = services or Services(settings or DatabaseSettings.from_environment())
+    session = session or SessionSettings.from_environment()
+    web = FastAPI(
+        title="Tally",
+        version="1.0.0",
+        description="信息宣传工作 — submissions, adoptions, scores, rankings and bulletins.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    web.state.services = services
+    web.state.session_settings = session
+    web.add_middleware(SessionMiddleware, secret_key=session.secret, session_cookie="tally_session",
+                       max_age=session.max_age, same_site="lax", https_only=session.https_only)
 
     @web.exception_handler(TallyError)
-    def refused(request: Request, error: TallyError) -> HTMLResponse:
+    def refused(request: Request, error: TallyError) -> Response:
         """A refused request answers with its status and names the field; nothing was written."""
-        return TEMPLATES.TemplateResponse(request, "error.html", {"error": error.as_dict()},
-                                          status_code=http_status(error))
+        status = http_status(error)
+        if is_api(request):
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse(error_body(error), status_code=status, headers=headers)
+        if status == 401:
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return render_error(request, error.as_dict(), status)
 
-    @web.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        """The directory and the latest submissions."""
-        catalog = read_side.current()["catalog"].view
-        return TEMPLATES.TemplateResponse(
-            request,
-            "home.html",
-            {
-                "counts": catalog.counts(),
-                "units": catalog.units(),
-                "officers": catalog.officers(),
-                "submissions": catalog.submissions(limit=100),
-                "channels": CHANNELS,
-                "statuses": STATUSES,
-                "categories": CATEGORIES,
-            },
-        )
+    @web.exception_handler(RequestValidationError)
+    def invalid(request: Request, error: RequestValidationError) -> Response:
+        """Malformed requests (422) name the first field at fault, and list every problem."""
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query",
+                                                                             "path", "header")),
+                     "message": e["msg"]} for e in error.errors()]
+        first = problems[0] if problems else {"field": None, "message": "invalid request"}
+        body = {"error": "InvalidInputError", "field": first["field"] or None,
+                "message": first["message"], "problems": problems}
+        if is_api(request):
+            return JSONResponse(body, status_code=422)
+        return render_error(request, body, 422)
 
-    @web.get("/reminders", response_class=HTMLResponse)
-    def reminder_list(request: Request, as_of: str | None = None) -> HTMLResponse:
-        """Who to chase (催报): quotas behind, commissions due or overdue, feedback awaited."""
-        projections = read_side.current()
-        tally = read_side.tally
-        day = inputs.day("as_of", as_of) if as_of else tally.today()
-        found = reminders(ScoreReports(projections["ledger"].view, tally.zone),
-                          projections["boards"].view, day)
-        return TEMPLATES.TemplateResponse(
-            request, "reminders.html",
-            {"day": day.isoformat(), "reminders": [r.as_dict() for r in found]},
-        )
+    @web.exception_handler(LoginRequired)
+    def login_first(request: Request, error: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(error.next_url)}", status_code=303)
 
-    @web.get("/healthz")
+    @web.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         """Liveness check."""
         return {"status": "ok"}
 
+    web.include_router(api_router)
+    web.include_router(pages_router)
     return web

@@ -73,3 +73,11 @@ class WrongStateError(InvariantError):
 
 class NotAuthorisedError(TallyError):
     """The actor's roles do not allow this command."""
+
+
+class NotAuthenticatedError(TallyError):
+    """No valid login, session or token came with the request."""
+
+
+class TooManyAttemptsError(TallyError):
+    """Logins for this account failed too often lately; wait before trying again."""

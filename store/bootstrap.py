@@ -34,6 +34,9 @@ def init_database(settings: DatabaseSettings | None = None) -> None:
 
     for _projection_class, views in PROJECTIONS:
         open_view(settings, views, create_table=True).datastore.close()  # type: ignore[attr-defined]
+    from store.credentials import open_credentials
+
+    open_credentials(settings, create_table=True).datastore.close()
 
 
 def grant_app_role(settings: DatabaseSettings, role: str, password: str | None = None) -> bool:

@@ -27,6 +27,7 @@ from projections.runner import catch_up
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from tests.conftest import ModuleStores
+from tests.web import log_in
 
 ZONE = ZoneInfo("Asia/Shanghai")
 YEAR_END = datetime(2026, 1, 1, tzinfo=ZONE)
@@ -248,6 +249,7 @@ def test_two_generations_into_fresh_stores_record_the_same_facts(
 
 def test_the_home_page_shows_the_demo_units_and_officers(year: GeneratedYear) -> None:
     with TestClient(create_app(year.settings)) as client:
+        log_in(client, "leader")
         response = client.get("/")
     assert response.status_code == 200
     for name in ("县委办公室", "县发展和改革局", "河口镇", "张伟", "韩雪", "稿件 400 篇"):

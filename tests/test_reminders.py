@@ -86,11 +86,14 @@ def test_the_web_page_lists_the_reminders_of_a_day(app: Tally, database: Databas
 
     from api.web import create_app
     from projections.registry import open_projections
+    from tests.web import log_in
 
     office_history(app)
+    app.open_account("editor", "编辑部", ["editor"], meta=CommandMeta(actor="admin"))
     for projection in open_projections(database).values():  # the workers' part on PostgreSQL
         catch_up(app, projection)
     client = TestClient(create_app(database))
+    log_in(client, "editor")
     page = client.get("/reminders", params={"as_of": DAY.isoformat()})
     assert page.status_code == 200
     assert "约稿逾期未报" in page.text and "领导批示待反馈" in page.text
