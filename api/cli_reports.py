@@ -10,16 +10,15 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from api import report_sheets as sheets
+from api import reports as assemble
 from api.cli_scores import score_reports
 from api.report_output import OutputFormat, emit, emit_sheets
+from api.reports import Report
 from domain import inputs
 from domain.application import Tally
 from domain.errors import NotFoundError
 from domain.submission import Status
-from domain.values import HolderKind
 from projections.audit import AuditTrail
-from projections.bulletins import bulletin, tie_rule
 from projections.labels import (
     AGGREGATE_KINDS,
     CATEGORIES,
@@ -31,7 +30,6 @@ from projections.labels import (
     STATUSES,
     label,
 )
-from projections.quota import StandingsAt, quota_progress
 from projections.registry import open_projection
 from projections.runner import refresh
 from projections.scores import ScoreReports
@@ -227,8 +225,10 @@ def reports() -> ScoreReports:
     return score_reports(DatabaseSettings.from_environment())
 
 
-def as_of_text(as_of: str | None) -> str:
-    return f"，截至 {as_of}" if as_of else ""
+def show(report: Report, output: OutputFormat, path: Path | None) -> None:
+    emit_sheets(report.sheets, output, document=report.document, path=path,
+                csv_sheet=report.csv_sheet, notes=report.notes,
+                terminal_sheets=report.terminal_sheets)
 
 
 @report_app.command("ranking")
@@ -241,14 +241,7 @@ def ranking(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """Officers or units ranked by points, adoptions or adoption rate (ties share a rank)."""
-    standings = reports().standings(period, by, as_of, channel=channel, level=level,
-                                    order=order)
-    parts = [label(CHANNELS, channel) if channel else "", label(LEVELS, level) if level else ""]
-    scope = "".join(f"，{part}" for part in parts if part)
-    title = f"{period} {sheets.holder_name(by)}排名{scope}{as_of_text(as_of)}"
-    rows = sheets.ranking_rows(standings)
-    emit_sheets([sheets.ranking_sheet(rows, by, title)], output, document=rows, path=path,
-                notes=[f"排名规则：{tie_rule(order)}"])
+    show(assemble.ranking(reports(), period, by, as_of, channel, level, order), output, path)
 
 
 @report_app.command("bulletin")
@@ -258,13 +251,10 @@ def bulletin_report(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """The monthly bulletin, quarterly evaluation, half-year or year-end bulletin of a period."""
-    content = bulletin(reports(), period, as_of)
-    tables = sheets.bulletin_sheets(content)
-    csv_table = 3 if inputs.choice("by", HolderKind, by) is HolderKind.OFFICER else 2
+    report = assemble.bulletin(reports(), period, by, as_of)
     if output is OutputFormat.TABLE:
-        console.print(f"[bold]{content['title']}[/bold]（{content['kind_name']}）")
-    emit_sheets(tables, output, document=content, path=path, csv_sheet=csv_table,
-                notes=sheets.bulletin_notes(content))
+        console.print(f"[bold]{report.title}[/bold]（{report.document['kind_name']}）")
+    show(report, output, path)
 
 
 @report_app.command("quota")
@@ -273,13 +263,7 @@ def quota(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """Quota progress: each month's target and items done, running totals, who is behind."""
-    progress = quota_progress(reports(), period, by, as_of)
-    tables = sheets.quota_sheets(progress)
-    behind = sum(1 for holder in progress["holders"] if holder["behind"])
-    emit_sheets(tables, output, document=progress, path=path, csv_sheet=1,
-                terminal_sheets=[0], notes=[
-        f"截至{progress['assessed_through']}月末落后于目标的：{behind} 个"
-        f"（共 {len(progress['holders'])} 个）"])
+    show(assemble.quota(reports(), period, by, as_of), output, path)
 
 
 @report_app.command("ledger")
@@ -288,12 +272,7 @@ def ledger(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """Every scoring line of the period behind each officer's or unit's points."""
-    score = reports()
-    standings = score.standings(period, by, as_of)
-    officers = StandingsAt(score, as_of).settings.officers
-    rows = sheets.ledger_rows(standings, {oid: o.name for oid, o in officers.items()})
-    title = f"{period} {sheets.holder_name(by)}计分明细{as_of_text(as_of)}"
-    emit_sheets([sheets.ledger_sheet(rows, by, title)], output, document=rows, path=path)
+    show(assemble.ledger(reports(), period, by, as_of), output, path)
 
 
 @report_app.command("diff")
@@ -305,12 +284,7 @@ def diff(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """What changed in a period's results between two moments, and which facts did it."""
-    score = reports()
-    document = sheets.difference_document(score.difference(period, before, after, by),
-                                          score.zone)
-    title = f"{period} {sheets.holder_name(by)}得分变化：{before} → {after or '现在'}"
-    emit_sheets(sheets.difference_sheets(document, title), output, document=document,
-                path=path)
+    show(assemble.difference(reports(), period, before, after, by), output, path)
 
 
 METHOD_OPTION = typer.Option(..., "--method", exists=True, dir_okay=False,
@@ -325,6 +299,5 @@ def what_if(
     output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
 ) -> None:
     """The period scored under another method, beside the methods in force."""
-    rows = reports().what_if(period, method.read_text(encoding="utf-8"), by, as_of)
-    title = f"{period} {sheets.holder_name(by)}：按 {method.name} 计分{as_of_text(as_of)}"
-    emit_sheets([sheets.what_if_sheet(rows, by, title)], output, document=rows, path=path)
+    show(assemble.what_if(reports(), period, method.read_text(encoding="utf-8"), method.name,
+                          by, as_of), output, path)
