@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api import cli_integrity
+from api import cli_bench, cli_integrity
 from api.cli_accounts import account_app
 from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
@@ -35,6 +35,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(account_app, name="account")
 app.add_typer(method_app, name="method")
 app.add_typer(report_app, name="report")
+app.add_typer(cli_bench.bench_app, name="bench")
 app.command()(explain)
 cli_integrity.register(app, db_app)
 mount_workflows(app, report_app)

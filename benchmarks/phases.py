@@ -1,0 +1,212 @@
+"""The measured phases of a benchmark run; each heavy phase runs in a child process of its own,
+so that its peak memory (``ru_maxrss``) is its own."""
+
+from __future__ import annotations
+
+import random
+import resource
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
+from eventsourcing.utils import Environment
+
+from benchmarks.province import ZONE, Scale, generate
+from domain.fold import FactFolder
+from domain.period import Period
+from domain.standings import standings
+from domain.values import HolderKind
+from projections import runner
+from projections.registry import open_projection, open_projections
+from projections.scores import ScoreReports
+from store.bootstrap import open_tally
+from store.settings import DatabaseSettings
+
+#: Notifications per page, for the raw reading and for the projections (the runner's batch).
+PAGE = runner.BATCH
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def import_log(url: str, scale: dict[str, Any]) -> dict[str, Any]:
+    """Tally's bulk write: the generator's batches saved through the domain."""
+    app = open_tally(DatabaseSettings(url))
+    started = time.perf_counter()
+    log = generate(app, Scale(**scale))
+    seconds = time.perf_counter() - started
+    app.close()
+    return {"events": log.events, "saves": log.saves, "seconds": seconds,
+            "rate": log.events / seconds, "counts": log.counts,
+            "first_known": log.first_known.isoformat() if log.first_known else None,
+            "last_known": log.last_known.isoformat() if log.last_known else None,
+            "rss_mb": peak_rss_mb()}
+
+
+def raw_recorder(settings: DatabaseSettings) -> ApplicationRecorder:
+    """The library's own recorder (no record time, no chain) in a table of its own."""
+    env = settings.eventsourcing_env(create_table=True)
+    if settings.backend == "postgres":
+        env["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
+    else:
+        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env["SQLITE_DBNAME"] = f"{settings.sqlite_path}.raw"
+    factory = InfrastructureFactory.construct(Environment("BenchRaw", env))
+    return factory.application_recorder()
+
+
+def _stored_pages(app: Any, size: int) -> Iterator[list[StoredEvent]]:
+    position = 0
+    while page := app.recorder.select_notifications(position, size, inclusive_of_start=False):
+        position = page[-1].id
+        yield [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+               for n in page]
+
+
+def raw_rates(url: str, batch: int) -> dict[str, Any]:
+    """The library's yardsticks: batched ``insert_events`` of the very events Tally stored
+    (same sizes, same batch size), then reading and decoding them all in pages."""
+    settings = DatabaseSettings(url)
+    app = open_tally(settings)
+    recorder = raw_recorder(settings)
+    appended, append_seconds, state_bytes = 0, 0.0, 0
+    for page in _stored_pages(app, batch):
+        started = time.perf_counter()
+        recorder.insert_events(page)
+        append_seconds += time.perf_counter() - started
+        appended += len(page)
+        state_bytes += sum(len(e.state) for e in page)
+    read, position = 0, 0
+    started = time.perf_counter()
+    while notifications := recorder.select_notifications(position, PAGE,
+                                                         inclusive_of_start=False):
+        for notification in notifications:
+            app.mapper.to_domain_event(notification)
+        read += len(notifications)
+        position = notifications[-1].id
+    read_seconds = time.perf_counter() - started
+    app.close()
+    return {"append": {"events": appended, "seconds": append_seconds,
+                       "rate": appended / append_seconds, "batch": batch,
+                       "mean_state_bytes": state_bytes / max(1, appended)},
+            "read_decode": {"events": read, "seconds": read_seconds,
+                            "rate": read / read_seconds, "page": PAGE}}
+
+
+def rebuild_all(url: str) -> dict[str, Any]:
+    """Every projection of the registry emptied and projected again, one after another."""
+    settings = DatabaseSettings(url)
+    app = open_tally(settings)
+    per_projection: dict[str, float] = {}
+    started = time.perf_counter()
+    position = 0
+    for name, projection in open_projections(settings).items():
+        began = time.perf_counter()
+        position = runner.rebuild(app, projection)
+        per_projection[name] = time.perf_counter() - began
+        projection.view.datastore.close()  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - started
+    app.close()
+    return {"events": position, "seconds": seconds, "rate": position / seconds,
+            "per_projection": per_projection, "rss_mb": peak_rss_mb()}
+
+
+PERIOD_KINDS = ("year", "half", "quarter", "month")
+
+
+def query_pairs(first: datetime, last: datetime, years: int, first_year: int, count: int,
+                seed: int) -> list[tuple[str, datetime]]:
+    """Random (period, as-of) pairs: a period of a generated year, known at a random moment
+    between its start and the end of the log."""
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(count):
+        year = first_year + rng.randrange(years)
+        kind = rng.choice(PERIOD_KINDS)
+        label = {"year": f"{year}", "half": f"{year}-H{rng.randint(1, 2)}",
+                 "quarter": f"{year}-Q{rng.randint(1, 4)}",
+                 "month": f"{year}-{rng.randint(1, 12):02d}"}[kind]
+        start = datetime.combine(Period.parse(label).start, datetime.min.time(), ZONE)
+        span = (last - start).total_seconds()
+        pairs.append((label, start + timedelta(seconds=rng.uniform(0, span))))
+    return pairs
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _summary(key: str, standings_list: list[Any]) -> list[tuple[str, str, int]]:
+    return [(s.code, f"{s.points:.2f}", s.rank) for s in standings_list]
+
+
+def as_of_queries(url: str, pairs: list[tuple[str, str]], naive_count: int) -> dict[str, Any]:
+    """The as-of ranking from the points ledger for every pair, then the first
+    ``naive_count`` pairs again by replaying the log and folding it; both must agree."""
+    settings = DatabaseSettings(url)
+    app = open_tally(settings)
+    ledger = open_projection(settings, "ledger")
+    reports = ScoreReports(ledger.view, ZONE)
+    reports.ranking("2025", as_of=pairs[0][1])  # connect and prepare before timing
+    times, answers = [], []
+    for period, as_of in pairs:
+        started = time.perf_counter()
+        answer = reports.standings(period, "officer", as_of)
+        times.append(time.perf_counter() - started)
+        answers.append(answer)
+    naive_times, agree = [], True
+    for (period, as_of), projected in zip(pairs[:naive_count], answers, strict=False):
+        started = time.perf_counter()
+        replayed = replay_standings(app, period, datetime.fromisoformat(as_of))
+        naive_times.append(time.perf_counter() - started)
+        agree = agree and _summary("", replayed) == _summary("", projected)
+    app.close()
+    return {
+        "queries": len(times), "p50_ms": percentile(times, 50) * 1000,
+        "p95_ms": percentile(times, 95) * 1000, "max_ms": max(times) * 1000,
+        "holders": len(answers[0]) if answers else 0,
+        "naive": {"queries": len(naive_times),
+                  "p50_ms": percentile(naive_times, 50) * 1000,
+                  "mean_ms": sum(naive_times) / max(1, len(naive_times)) * 1000,
+                  "agree": agree},
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def replay_standings(app: Any, period: str, as_of: datetime) -> list[Any]:
+    """The naive answer: read the log from the start, fold every fact known at ``as_of``,
+    score the folded facts. It stops at the first page holding nothing known by then (the
+    generator records in known-time order, batch by batch, so nothing later is)."""
+    folder = FactFolder()
+    position = 0
+    while page := app.recorder.select_notifications(position, 5 * PAGE,
+                                                    inclusive_of_start=False):
+        position = page[-1].id
+        any_known = False
+        for notification in page:
+            event = app.mapper.to_domain_event(notification)
+            cause = getattr(event, "cause", None)
+            known = (cause.known_at if cause is not None and cause.known_at
+                     else notification.recorded_at)
+            if known <= as_of:
+                any_known = True
+                folder.apply(event)
+        if not any_known:
+            break
+    return standings(folder.facts, Period.parse(period), HolderKind.OFFICER)
+
+
+def describe(value: Any) -> Any:
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else value
+
+
+__all__ = ["as_of_queries", "date", "import_log", "raw_rates", "rebuild_all"]

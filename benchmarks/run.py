@@ -1,0 +1,266 @@
+"""One benchmark run: a fresh store, the province log, every measurement, a table and a JSON
+file. ``python -m benchmarks --events N --database URL`` or ``tally bench run ...``."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import http_load, phases
+from benchmarks.province import Scale
+from store.bootstrap import init_database, open_tally
+from store.settings import DatabaseSettings
+
+TARGETS = {
+    "import_vs_raw_append": 0.8, "rebuild_vs_raw_read": 0.6, "as_of_p95_ms": 50.0,
+    "as_of_speedup": 100.0, "http_rate": 300.0, "http_p95_ms": 50.0, "lag_p95_ms": 500.0,
+    "rss_mb": 500.0,
+}
+
+
+class StoreNotEmptyError(RuntimeError):
+    """The benchmark writes its own log and needs a store nobody uses."""
+
+
+@dataclass(frozen=True)
+class Options:
+    database: str
+    scale: Scale
+    queries: int = 200
+    naive_queries: int = 3
+    http_seconds: float = 10.0
+    http_workers: int = 2
+    http_clients: int = 32
+    out: Path | None = None
+    drop_after: bool = False
+
+
+def _in_child(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``function`` in a fresh process, so its peak memory is its own."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(function, args)
+
+
+def prepare_store(settings: DatabaseSettings) -> None:
+    """Create the tables; refuse a store that already holds events."""
+    init_database(settings)
+    app = open_tally(settings)
+    try:
+        if app.recorder.max_notification_id():
+            raise StoreNotEmptyError(
+                "the benchmark needs an empty store: give a new ?schema= or SQLite file")
+    finally:
+        app.close()
+
+
+def drop_store(settings: DatabaseSettings) -> None:
+    if settings.backend == "sqlite":
+        for suffix in ("", "-wal", "-shm", ".raw", ".raw-wal", ".raw-shm"):
+            Path(settings.sqlite_path + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = settings.eventsourcing_env()
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"], autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+            sql.Identifier(env["POSTGRES_SCHEMA"])))
+
+
+def machine() -> dict[str, Any]:
+    memory = 0
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) // 1024
+    return {"nproc": os.cpu_count(), "memory_mb": memory, "python": platform.python_version(),
+            "platform": platform.platform(), "cpu": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def server_version(settings: DatabaseSettings) -> str:
+    if settings.backend == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    app = open_tally(settings)
+    try:
+        with app.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            row = conn.execute("SHOW server_version").fetchone()
+            return f"PostgreSQL {next(iter(row.values()))}"
+    finally:
+        app.close()
+
+
+def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[str, Any]:
+    settings = DatabaseSettings(options.database)
+    prepare_store(settings)
+    scale = asdict(options.scale)
+    results: dict[str, Any] = {
+        "command": command_line(options), "revision": git_revision(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": settings.backend, "server": server_version(settings),
+        "machine": machine(), "scale": scale, "targets": TARGETS,
+    }
+    try:
+        say(f"import: generating about {options.scale.events:,} events through the domain")
+        results["import"] = _in_child(phases.import_log, options.database, scale)
+        results["import"]["path"] = _import_path()
+        say(f"raw: the library's batched append and read-and-decode of "
+            f"{results['import']['events']:,} events")
+        results["raw"] = _in_child(phases.raw_rates, options.database, options.scale.batch)
+        say("rebuild: every projection of the registry")
+        results["rebuild"] = _in_child(phases.rebuild_all, options.database)
+        say(f"as-of: {options.queries} ranking queries, {options.naive_queries} by replay")
+        first = datetime.fromisoformat(results["import"]["first_known"])
+        last = datetime.fromisoformat(results["import"]["last_known"])
+        pairs = [(period, moment.isoformat()) for period, moment in phases.query_pairs(
+            first, last, options.scale.years, options.scale.first_year, options.queries,
+            options.scale.seed)]
+        results["as_of"] = _in_child(phases.as_of_queries, options.database, pairs,
+                                     options.naive_queries)
+        say("http: commands against the API")
+        results["http"] = http_load.measure(options.database, seconds=options.http_seconds,
+                                            workers=options.http_workers,
+                                            clients=options.http_clients)
+        results["ratios"] = ratios(results)
+        results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    finally:
+        if options.drop_after:
+            drop_store(settings)
+    if options.out is not None:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+        options.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                               encoding="utf-8")
+    return results
+
+
+def command_line(options: Options) -> str:
+    """The command that reproduces this run."""
+    scale, default = options.scale, Scale()
+    parts = ["tally bench", f"--events {scale.events}", f"--database '{options.database}'"]
+    for name in ("units", "officers", "years", "seed", "batch"):
+        if getattr(scale, name) != getattr(default, name):
+            parts.append(f"--{name} {getattr(scale, name)}")
+    parts += [f"--queries {options.queries}", f"--naive {options.naive_queries}"]
+    if options.out is not None:
+        parts.append(f"--out {options.out}")
+    return " ".join(parts)
+
+
+def _import_path() -> str:
+    if Path(__file__).resolve().parent.parent.joinpath("api", "ledger_import.py").exists():
+        return ("the province generator's batched saves through the domain "
+                "(api.ledger_import exists, but the benchmark does not use it yet)")
+    return ("the province generator's batched saves through the domain "
+            "(api.ledger_import has not landed)")
+
+
+def ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    raw = results["raw"]
+    naive = results["as_of"]["naive"]
+    return {
+        "import_vs_raw_append": results["import"]["rate"] / raw["append"]["rate"],
+        "rebuild_vs_raw_read": results["rebuild"]["rate"] / raw["read_decode"]["rate"],
+        "as_of_speedup": (naive["p50_ms"] / results["as_of"]["p50_ms"]
+                          if naive["queries"] else None),
+    }
+
+
+def _verdict(value: float | None, target: float, *, below: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    met = value < target if below else value >= target
+    return "[green]met[/green]" if met else "[red]missed[/red]"
+
+
+def print_results(results: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"Tally at province scale: {results['import']['events']:,} events, "
+                        f"{results['server']}, {results['machine']['nproc']} cores")
+    for column in ("measure", "figure", "target", ""):
+        table.add_column(column)
+    imp, raw, reb, q, http = (results[k] for k in ("import", "raw", "rebuild", "as_of", "http"))
+    r = results["ratios"]
+    table.add_row("raw batched append (library)",
+                  f"{raw['append']['rate']:,.0f} events/s "
+                  f"(batches of {raw['append']['batch']}, "
+                  f"{raw['append']['mean_state_bytes']:.0f} B/event)", "yardstick", "")
+    table.add_row("raw read + decode (library)",
+                  f"{raw['read_decode']['rate']:,.0f} events/s "
+                  f"(pages of {raw['read_decode']['page']})", "yardstick", "")
+    table.add_row("import (generator through the domain)",
+                  f"{imp['rate']:,.0f} events/s = {r['import_vs_raw_append']:.2f}x raw append",
+                  "≥ 0.8x", _verdict(r["import_vs_raw_append"], 0.8))
+    table.add_row("rebuild, all projections",
+                  f"{reb['rate']:,.0f} events/s = {r['rebuild_vs_raw_read']:.2f}x raw read "
+                  f"({reb['seconds']:.1f} s: " + ", ".join(
+                      f"{k} {v:.1f}" for k, v in reb["per_projection"].items()) + ")",
+                  "≥ 0.6x", _verdict(r["rebuild_vs_raw_read"], 0.6))
+    table.add_row("as-of ranking (ledger)",
+                  f"p50 {q['p50_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms "
+                  f"({q['queries']} queries, {q['holders']} officers)",
+                  "p95 < 50 ms", _verdict(q["p95_ms"], 50, below=True))
+    naive = q["naive"]
+    speed = r["as_of_speedup"]
+    table.add_row("as-of ranking by replay",
+                  f"p50 {naive['p50_ms']:,.0f} ms ({naive['queries']} queries; "
+                  f"{'agrees' if naive['agree'] else 'DISAGREES'}); "
+                  + (f"ledger {speed:,.0f}x faster" if speed else ""),
+                  "≥ 100x", _verdict(speed, 100))
+    if http.get("measured"):
+        table.add_row("HTTP commands",
+                      f"{http['rate']:,.0f}/s, p50 {http['p50_ms']:.1f} ms, "
+                      f"p95 {http['p95_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms",
+                      "≥ 300/s, p95 < 50 ms",
+                      _verdict(http["rate"], 300) + " " + _verdict(http["p95_ms"], 50,
+                                                                 below=True))
+        table.add_row("projection lag under load", f"p95 {http['lag_p95_ms']:.0f} ms",
+                      "< 500 ms", _verdict(http["lag_p95_ms"], 500, below=True))
+    else:
+        table.add_row("HTTP commands", f"not measured yet: {http['reason']}", "≥ 300/s", "")
+        table.add_row("projection lag under load", f"not measured yet: {http['reason']}",
+                      "< 500 ms", "")
+    table.add_row("peak RSS", f"import {imp['rss_mb']:.0f} MB, rebuild {reb['rss_mb']:.0f} MB, "
+                  f"queries {q['rss_mb']:.0f} MB", "< 500 MB",
+                  _verdict(max(imp["rss_mb"], reb["rss_mb"]), 500, below=True))
+    console.print(table)
+    console.print(f"log: {imp['saves']:,} saves; " + ", ".join(
+        f"{k} {v:,}" for k, v in imp["counts"].items()))
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")

@@ -1,0 +1,88 @@
+"""The province benchmark runs whole at a tiny size on both backends and prints every figure."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import PG_ADMIN
+
+FIGURES = (
+    "raw batched append", "raw read + decode", "import", "rebuild, all projections",
+    "as-of ranking (ledger)", "as-of ranking by replay", "HTTP commands",
+    "projection lag under load", "peak RSS",
+)
+
+
+def _run(database: str, out: Path) -> tuple[str, dict]:
+    result = CliRunner().invoke(app, [
+        "bench", "--events", "4000", "--units", "12", "--officers", "60", "--batch", "500",
+        "--queries", "10", "--naive", "2", "--http-seconds", "1", "--database", database,
+        "--out", str(out), "--drop-after",
+    ], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output, json.loads(out.read_text(encoding="utf-8"))
+
+
+def _check(output: str, results: dict) -> None:
+    for figure in FIGURES:
+        assert figure in output
+    assert 3500 <= results["import"]["events"] <= 4500
+    assert results["raw"]["append"]["events"] == results["import"]["events"]
+    assert results["raw"]["read_decode"]["events"] == results["import"]["events"]
+    assert results["rebuild"]["events"] == results["import"]["events"]
+    for rate in (results["import"]["rate"], results["raw"]["append"]["rate"],
+                 results["raw"]["read_decode"]["rate"], results["rebuild"]["rate"]):
+        assert rate > 0 and math.isfinite(rate)
+    queries = results["as_of"]
+    assert queries["queries"] == 10 and 0 < queries["p50_ms"] <= queries["p95_ms"]
+    assert queries["holders"] == 60
+    assert queries["naive"]["queries"] == 2 and queries["naive"]["agree"]
+    assert 0 < results["import"]["rss_mb"] < 2000 and 0 < results["rebuild"]["rss_mb"] < 2000
+    http = results["http"]
+    assert http["measured"] or "not measured yet" in output
+    assert set(results["ratios"]) == {"import_vs_raw_append", "rebuild_vs_raw_read",
+                                      "as_of_speedup"}
+
+
+@pytest.mark.slow
+def test_the_benchmark_prints_every_figure_on_sqlite(tmp_path: Path) -> None:
+    output, results = _run(f"sqlite:///{tmp_path / 'bench.db'}", tmp_path / "results.json")
+    _check(output, results)
+    assert not (tmp_path / "bench.db").exists()  # dropped after
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_benchmark_prints_every_figure_on_postgres(
+        tmp_path: Path, postgres_available: bool) -> None:
+    if not postgres_available:
+        pytest.skip("PostgreSQL is not reachable (it never skips with CI=true)")
+    url = f"{PG_ADMIN}?schema=bench_{uuid.uuid4().hex[:10]}"
+    output, results = _run(url, tmp_path / "results.json")
+    _check(output, results)
+    assert results["server"].startswith("PostgreSQL")
+
+
+def test_the_benchmark_refuses_a_store_that_holds_events(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'bench.db'}"
+    _run(database.replace("bench.db", "first.db"), tmp_path / "first.json")
+    from store.bootstrap import init_database, open_tally
+    from store.settings import DatabaseSettings
+
+    settings = DatabaseSettings(database)
+    init_database(settings)
+    tally = open_tally(settings)
+    from benchmarks.province import Scale, generate
+
+    generate(tally, Scale(events=400, units=3, officers=6, batch=100))
+    tally.close()
+    result = CliRunner().invoke(app, ["bench", "--database", database, "--events", "100"])
+    assert result.exit_code == 1
+    assert "empty store" in result.output
