@@ -1,0 +1,429 @@
+"""From the rows of the ledger files to the service commands that record them, each with the
+moment the office knew its fact; references, duplicates and known times are checked here,
+before anything is written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from typing import Any, Protocol
+from uuid import UUID
+
+from api.ledger_rows import Row, RowError
+from domain.account import Account
+from domain.commission import Commission
+from domain.finding import Finding
+from domain.officer import Officer
+from domain.outlet import Outlet
+from domain.submission import Submission
+from domain.target import Target
+from domain.unit import Unit
+from domain.values import HolderKind
+
+#: Ties of known time are broken by what a fact rests on: the directory first, then the steps
+#: of an item in the order of its workflow.
+RANKS = {command: rank for rank, command in enumerate((
+    "publish_method", "register_unit", "register_outlet", "enrol_officer", "open_account",
+    "set_target", "transfer_officer", "issue_commission", "draft_submission", "submit",
+    "return_submission", "revise_submission", "resubmit", "approve", "withdraw",
+    "send_to_outlet", "record_decline", "record_adoption", "retract_adoption",
+    "record_instruction", "record_feedback", "record_lapse", "record_finding"))}
+
+KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
+         "commission": Commission, "submission": Submission, "finding": Finding}
+
+#: Where a command's field is named differently from the file's column.
+COLUMNS = {"unit": "unit_id", "to_unit": "to_unit_id", "outlet": "outlet_id",
+           "officer": "officer_id", "holder": "holder_id", "units": "unit_ids",
+           "commission": "commission_id", "approver": "approved_by",
+           "approved_at": "approved_on", "display_name": "name", "unit_class": "class",
+           "known_at": "known_on", "commission_id": "commission_id"}
+
+
+class Store(Protocol):
+    def exists(self, aggregate_id: UUID) -> bool: ...
+
+    def load(self, aggregate_id: UUID) -> Any: ...
+
+
+@dataclass
+class Step:
+    """One service command, with the row it comes from."""
+
+    known_at: datetime
+    rank: int
+    seq: int
+    file: str
+    line: int
+    command: str
+    kwargs: dict[str, Any]
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def column(self, command_field: str | None) -> str:
+        """The file's column that a command's field comes from."""
+        if not command_field:
+            return ""
+        if command_field in ("code", "ref"):
+            return KEYS.get(self.file, command_field)
+        return self.columns.get(command_field) or COLUMNS.get(command_field, command_field)
+
+
+KEYS = {"units.csv": "unit_id", "outlets.csv": "outlet_id", "officers.csv": "officer_id",
+        "accounts.csv": "username", "commissions.csv": "commission_id",
+        "submissions.csv": "submission_id", "findings.csv": "finding_id"}
+
+
+class Planner:
+    """Checks the rows against each other and the store, and plans their commands."""
+
+    def __init__(self, rows: dict[str, list[Row]], store: Store, now: datetime,
+                 zone: tzinfo) -> None:
+        self.rows = rows
+        self.store = store
+        self.now = now
+        self.zone = zone
+        self.steps: list[Step] = []
+        self.errors: list[RowError] = []
+        self.defined: dict[str, dict[str, Row]] = defaultdict(dict)
+        self.ready: dict[tuple[Any, ...], datetime] = {}
+        self.start = self.earliest()
+
+    # Known times ----------------------------------------------------------------------
+
+    def when(self, value: date | datetime | None) -> datetime | None:
+        """A date means the end of that day in the office (but never later than now)."""
+        if value is None or isinstance(value, datetime):
+            return value
+        return min(datetime.combine(value, time(23, 59, 59), self.zone), self.now)
+
+    def earliest(self) -> datetime:
+        moments = [self.when(row[column]) for rows in self.rows.values() for row in rows
+                   for column in ("known_on", *OWN_DATES.values()) if row[column] is not None]
+        return min([m for m in moments if m is not None], default=self.now)
+
+    def known(self, row: Row, *needs: tuple[Any, ...], column: str = "known_on",
+              own: str | None = None) -> datetime:
+        base = self.when(row[column]) or self.when(row[own or OWN_DATES.get(row.file, "")]) \
+            or self.start
+        return max([base, *(self.ready[need] for need in needs if need in self.ready)])
+
+    # Identities and references ---------------------------------------------------------
+
+    def error(self, row: Row, column: str, message: str) -> None:
+        self.errors.append(RowError(row.file, row.line, column, message))
+
+    def define(self, kind: str, row: Row, column: str) -> bool:
+        code = row[column]
+        if code is None:
+            return False
+        earlier = self.defined[kind].get(code)
+        if earlier is not None:
+            self.error(row, column, f"{kind} {code} is also on line {earlier.line}")
+            return False
+        self.defined[kind][code] = row
+        if self.store.exists(KINDS[kind].create_id(code)):
+            self.error(row, column, f"{kind} {code} is already in the store")
+            return False
+        return row.ok
+
+    def refer(self, kind: str, row: Row, column: str, code: str | None = None) -> UUID | None:
+        """The id of the thing ``code`` names, in the files or in the store, or an error."""
+        code = code if code is not None else row[column]
+        if code is None:
+            return None
+        derived = KINDS[kind].create_id(code)
+        if code in self.defined[kind] or self.store.exists(derived):
+            return derived
+        if kind in ("commission", "submission") and is_uuid(code) and \
+                self.store.exists(UUID(code)):
+            return UUID(code)
+        source = {"unit": "units.csv", "officer": "officers.csv", "outlet": "outlets.csv",
+                  "account": "accounts.csv", "commission": "commissions.csv",
+                  "submission": "submissions.csv"}[kind]
+        self.error(row, column, f"no {kind} {code} in {source} or in the store")
+        return None
+
+    def holder(self, row: Row) -> str | None:
+        kind = row["holder_kind"]
+        code = row["holder_id"]
+        if kind is not None:
+            return kind if self.refer(kind, row, "holder_id") else None
+        found = [k for k in ("unit", "officer")
+                 if code in self.defined[k] or self.store.exists(KINDS[k].create_id(code))]
+        if len(found) == 1:
+            return found[0]
+        self.error(row, "holder_id", f"{code} names both a unit and an officer: give holder_kind"
+                   if found else f"no unit or officer {code} in the files or in the store")
+        return None
+
+    def add(self, row: Row, command: str, known_at: datetime, provides: tuple[Any, ...] | None,
+            columns: dict[str, str] | None = None, **kwargs: Any) -> None:
+        if provides is not None:
+            self.ready[provides] = known_at
+        if row.ok:
+            self.steps.append(Step(known_at, RANKS[command], len(self.steps), row.file, row.line,
+                                   command, kwargs, columns or {}))
+
+    def of(self, name: str) -> list[Row]:
+        return self.rows.get(name, [])
+
+    # The plan -------------------------------------------------------------------------
+
+    def plan(self) -> list[Step]:
+        self.plan_directory()
+        self.plan_planning()
+        self.plan_items()
+        self.plan_outcomes()
+        self.plan_findings()
+        return sorted(self.steps, key=lambda s: (s.known_at, s.rank, s.seq))
+
+    def plan_directory(self) -> None:
+        for row in self.of("units.csv"):
+            if self.define("unit", row, "unit_id"):
+                registered = row["registered_on"] or self.start.astimezone(self.zone).date()
+                self.add(row, "register_unit", self.known(row, own="registered_on"),
+                         ("unit", row["unit_id"]), code=row["unit_id"], name=row["name"],
+                         unit_class=row["class"], registered_on=registered)
+        for row in self.of("outlets.csv"):
+            if self.define("outlet", row, "outlet_id"):
+                self.add(row, "register_outlet", self.known(row), ("outlet", row["outlet_id"]),
+                         code=row["outlet_id"], name=row["name"], channel=row["channel"],
+                         level=row["level"])
+        for row in self.of("officers.csv"):
+            new = self.define("officer", row, "officer_id")
+            if self.refer("unit", row, "unit_id") and new:
+                self.add(row, "enrol_officer", self.known(row, ("unit", row["unit_id"])),
+                         ("officer", row["officer_id"]), code=row["officer_id"],
+                         name=row["name"], unit=row["unit_id"], enrolled_on=row["enrolled_on"])
+        for row in self.of("accounts.csv"):
+            new = self.define("account", row, "username")
+            officer = self.refer("officer", row, "officer_id")
+            unit = self.refer("unit", row, "unit_id")
+            if new and (officer or not row["officer_id"]) and (unit or not row["unit_id"]):
+                needs = [("officer", row["officer_id"]), ("unit", row["unit_id"])]
+                self.add(row, "open_account", self.known(row, *needs),
+                         ("account", row["username"]), username=row["username"],
+                         display_name=row["name"], roles=row["roles"],
+                         officer=row["officer_id"], unit=row["unit_id"])
+
+    def plan_planning(self) -> None:
+        targets: dict[tuple[str, str, int], Row] = {}
+        for row in self.of("targets.csv"):
+            kind = self.holder(row)
+            if kind is None or row["year"] is None:
+                continue
+            key = (kind, row["holder_id"], row["year"])
+            if key in targets:
+                self.error(row, "year", f"the {row['year']} target of {row['holder_id']} is "
+                           f"also on line {targets[key].line}")
+                continue
+            targets[key] = row
+            holder_id = KINDS[kind].create_id(row["holder_id"])
+            if self.store.exists(Target.create_id(HolderKind(kind), holder_id, row["year"])):
+                self.error(row, "year", f"the {row['year']} target of {row['holder_id']} is "
+                           "already in the store")
+                continue
+            self.add(row, "set_target", self.known(row, (kind, row["holder_id"])), None,
+                     holder_kind=kind, holder=row["holder_id"], year=row["year"],
+                     items=row["items"], points=row["points"],
+                     monthly_items=row["monthly_items"], monthly_points=row["monthly_points"])
+        for row in self.of("transfers.csv"):
+            found = [self.refer("officer", row, "officer_id"),
+                     self.refer("unit", row, "to_unit_id")]
+            if all(found):
+                needs = [("officer", row["officer_id"]), ("unit", row["to_unit_id"])]
+                self.add(row, "transfer_officer", self.known(row, *needs), None,
+                         officer=row["officer_id"], to_unit=row["to_unit_id"],
+                         effective_on=row["effective_on"], reason=row["reason"] or "")
+        for row in self.of("commissions.csv"):
+            new = self.define("commission", row, "commission_id")
+            units = [self.refer("unit", row, "unit_ids", code) for code in row["unit_ids"] or []]
+            if new and all(units):
+                needs = [("unit", code) for code in row["unit_ids"]]
+                self.add(row, "issue_commission", self.known(row, *needs),
+                         ("commission", row["commission_id"]), topic=row["topic"],
+                         units=row["unit_ids"], issued_on=row["issued_on"],
+                         deadline=row["deadline"], ref=row["commission_id"])
+        for row in self.of("lapses.csv"):
+            commission = self.refer("commission", row, "commission_id")
+            if commission and self.refer("unit", row, "unit_id"):
+                needs = [("commission", row["commission_id"]), ("unit", row["unit_id"])]
+                self.add(row, "record_lapse", self.known(row, *needs), None,
+                         commission_id=str(commission), unit=row["unit_id"],
+                         lapsed_on=row["lapsed_on"])
+
+    def plan_items(self) -> None:
+        submissions = self.of("submissions.csv")
+        for row in submissions:
+            new = self.define("submission", row, "submission_id")
+            authors = [self.refer("officer", row, "authors", code)
+                       for code, _ in row["authors"] or []]
+            commission = self.refer("commission", row, "commission_id")
+            if not (new and all(authors) and (commission or not row["commission_id"])):
+                continue
+            code = row["submission_id"]
+            submitted = self.known(row, *[("officer", c) for c, _ in row["authors"]],
+                                   ("commission", row["commission_id"]))
+            drafted = min(self.when(row["drafted_known_on"]) or submitted, submitted)
+            self.add(row, "draft_submission", drafted, ("drafted", code),
+                     title=row["title"], channel=row["channel"], category=row["category"],
+                     authors=as_args("authors", row["authors"]),
+                     event_date=row["event_date"], research=row["research"] or False, ref=code,
+                     commission=str(commission) if commission else None)
+            self.add(row, "submit", submitted, ("submitted", code),
+                     submission_id=str(Submission.create_id(code)),
+                     submitted_on=row["submitted_on"])
+        self.plan_returns()
+        for row in submissions:
+            if (row["approved_by"] is None) != (row["approved_on"] is None):
+                missing = "approved_on" if row["approved_on"] is None else "approved_by"
+                self.error(row, missing, "give approved_by and approved_on together")
+            elif row["approved_by"] and self.refer("account", row, "approved_by") and \
+                    row["submission_id"] in self.defined["submission"]:
+                code = row["submission_id"]
+                known = self.known(row, ("submitted", code), ("account", row["approved_by"]),
+                                   column="approved_known_on", own="approved_on")
+                approved_at = row["approved_on"] if isinstance(row["approved_on"], datetime) \
+                    else self.when(row["approved_on"])
+                self.add(row, "approve", known, ("approved", code),
+                         submission_id=str(Submission.create_id(code)),
+                         approver=row["approved_by"], approved_at=approved_at)
+
+    def plan_returns(self) -> None:
+        drafts = {row["submission_id"]: row for row in self.of("submissions.csv")}
+        for row in self.of("returns.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item is None:
+                continue
+            code = row["submission_id"]
+            returned = self.known(row, ("submitted", code), column="returned_on")
+            self.add(row, "return_submission", returned, ("submitted", code),
+                     submission_id=str(item), reason=row["reason"])
+            if row["resubmitted_on"] is None:
+                continue
+            again = self.known(row, ("submitted", code), column="resubmitted_known_on",
+                               own="resubmitted_on")
+            revised = [c for c in REVISED if row[c] is not None]
+            if revised:
+                base = self.current(drafts.get(code), item)
+                self.add(row, "revise_submission", again, None, submission_id=str(item),
+                         **{c: base[c] if row[c] is None else as_args(c, row[c])
+                            for c in REVISED})
+            self.add(row, "resubmit", again, ("submitted", code),
+                     {"submitted_on": "resubmitted_on"}, submission_id=str(item),
+                     submitted_on=row["resubmitted_on"])
+
+    def current(self, draft: Row | None, item: UUID) -> dict[str, Any]:
+        """The content an item has before a revision, from its row or from the store."""
+        if draft is not None:
+            return {"title": draft["title"], "category": draft["category"],
+                    "authors": as_args("authors", draft["authors"]),
+                    "event_date": draft["event_date"], "research": draft["research"] or False}
+        stored = self.store.load(item)
+        codes = {a.officer_id: self.store.load(a.officer_id).code for a in stored.authors}
+        return {"title": stored.title, "category": stored.category.value,
+                "authors": [{"officer": codes[a.officer_id], "share": a.share}
+                            for a in stored.authors],
+                "event_date": stored.event_date, "research": stored.research}
+
+    def plan_outcomes(self) -> None:
+        for row in self.of("withdrawals.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item:
+                self.add(row, "withdraw", self.known(row, ("submitted", row["submission_id"]),
+                                                     column="withdrawn_on"),
+                         None, submission_id=str(item), reason=row["reason"])
+        for name, command in (("sends.csv", "send_to_outlet"), ("declines.csv", "record_decline"),
+                              ("adoptions.csv", "record_adoption"),
+                              ("retractions.csv", "retract_adoption")):
+            for row in self.of(name):
+                self.plan_outcome(row, command)
+        self.plan_instructions()
+
+    def plan_outcome(self, row: Row, command: str) -> None:
+        item = self.refer("submission", row, "submission_id")
+        outlet = self.refer("outlet", row, "outlet_id")
+        if not (item and outlet):
+            return
+        code, place = row["submission_id"], row["outlet_id"]
+        needs = [("approved", code), ("submitted", code), ("outlet", place)]
+        args: dict[str, Any] = {"submission_id": str(item), "outlet": place}
+        if command == "send_to_outlet":
+            args.update(route=row["route"], sent_on=row["sent_on"])
+            needs.append(("sent", code, place))
+        elif command == "record_decline":
+            args.update(declined_on=row["declined_on"], reason=row["reason"] or "")
+        elif command == "record_adoption":
+            args.update(form=row["form"], adopted_on=row["adopted_on"], route=row["route"])
+            needs.append(("sent", code, place))
+        else:
+            args.update(reason=row["reason"])
+            needs.append(("adopted", code, place))
+        provides = {"send_to_outlet": ("sent", code, place),
+                    "record_adoption": ("adopted", code, place)}.get(command)
+        self.add(row, command, self.known(row, *needs), provides, **args)
+
+    def plan_instructions(self) -> None:
+        given: dict[str, list[tuple[datetime, Row, UUID]]] = defaultdict(list)
+        for row in self.of("instructions.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item:
+                code = row["submission_id"]
+                given[code].append((self.known(row, ("approved", code)), row, item))
+        for code, rows in given.items():
+            earlier = 0
+            if code not in self.defined["submission"]:
+                earlier = len(self.store.load(rows[0][2]).instructions)
+            for number, (known, row, item) in enumerate(
+                    sorted(rows, key=lambda r: (r[0], r[1].line)), earlier + 1):
+                self.add(row, "record_instruction", known, ("instruction", code, number),
+                         submission_id=str(item), leader_level=row["leader_level"],
+                         leader=row["leader"] or LEADERS[row["leader_level"]],
+                         instructed_on=row["instructed_on"], text=row["text"] or "")
+        for row in self.of("feedback.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item:
+                number = row["instruction"] or 1
+                known = self.known(row, ("instruction", row["submission_id"], number))
+                self.add(row, "record_feedback", known, None, submission_id=str(item),
+                         instruction=number, fed_back_on=row["fed_back_on"], text=row["text"])
+
+    def plan_findings(self) -> None:
+        for row in self.of("findings.csv"):
+            new = self.define("finding", row, "finding_id") if row["finding_id"] else row.ok
+            kind = self.holder(row)
+            item = self.refer("submission", row, "submission_id")
+            if new and kind and (item or not row["submission_id"]):
+                self.add(row, "record_finding", self.known(row, (kind, row["holder_id"])), None,
+                         kind=row["kind"], holder_kind=kind, holder=row["holder_id"],
+                         found_on=row["found_on"], reason=row["reason"],
+                         submission_id=str(item) if item else None, ref=row["finding_id"])
+
+
+OWN_DATES = {"units.csv": "registered_on", "officers.csv": "enrolled_on",
+             "transfers.csv": "effective_on", "commissions.csv": "issued_on",
+             "lapses.csv": "lapsed_on", "submissions.csv": "submitted_on",
+             "returns.csv": "returned_on", "withdrawals.csv": "withdrawn_on",
+             "sends.csv": "sent_on", "declines.csv": "declined_on",
+             "adoptions.csv": "adopted_on", "instructions.csv": "instructed_on",
+             "feedback.csv": "fed_back_on", "findings.csv": "found_on"}
+REVISED = ("title", "category", "authors", "event_date", "research")
+#: The leader named when an instruction's row gives only the level.
+LEADERS = {"national": "国家级领导", "provincial": "省级领导", "city": "市级领导",
+           "county": "县级领导"}
+
+
+def as_args(column: str, value: Any) -> Any:
+    """A parsed cell as the command takes it: authors as a list of {officer, share}."""
+    if column == "authors":
+        return [{"officer": code, "share": share} for code, share in value]
+    return value
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,314 @@
+"""The ledger files an import reads: their columns, and each cell turned into a value, naming the
+file, line and column of everything that is wrong (docs/import.md describes every column)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from domain import inputs
+from domain.errors import InvalidInputError
+from domain.values import Category, Channel, FindingKind, Form, HolderKind, Level, Role, Route
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why a row (or a whole file, when ``line`` is 0) was refused."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    line: int
+    values: dict[str, Any]
+    ok: bool = True  # a row with a bad cell still names its id, so others may refer to it
+
+    def __getitem__(self, column: str) -> Any:
+        return self.values.get(column)
+
+
+class Cells:
+    """Parsers of one cell each; they know today and now in the office's time zone."""
+
+    def __init__(self, now: datetime, zone: tzinfo) -> None:
+        self.now = now.astimezone(zone)
+        self.zone = zone
+
+    def code(self, value: str) -> str:
+        return inputs.code("", value)
+
+    def text(self, value: str) -> str:
+        return inputs.text("", value)
+
+    def day(self, value: str) -> date:
+        day = inputs.day("", value)
+        if day > self.now.date():
+            raise InvalidInputError(f"{day.isoformat()} is in the future", field="")
+        return day
+
+    def any_day(self, value: str) -> date:
+        """A date that may lie ahead, such as a deadline."""
+        return inputs.day("", value)
+
+    def moment(self, value: str) -> date | datetime:
+        """A date, or a date and time (in the office's zone when it names none)."""
+        if len(value.strip()) == 10:
+            return self.day(value)
+        moment = inputs.instant("", value, zone=self.zone)
+        if moment > self.now + timedelta(minutes=5):
+            raise InvalidInputError(f"{value.strip()} is in the future", field="")
+        return moment
+
+    def whole(self, value: str) -> int:
+        return inputs.whole("", value, minimum=0)
+
+    def year(self, value: str) -> int:
+        return inputs.whole("", value, minimum=2000, maximum=2100)
+
+    def amount(self, value: str) -> Any:
+        return inputs.amount("", value)
+
+    def flag(self, value: str) -> bool:
+        return inputs.flag("", value)
+
+    def authors(self, value: str) -> list[tuple[str, Any]]:
+        return inputs.author_shares("", value)
+
+    def codes(self, value: str) -> list[str]:
+        codes = [inputs.code("", part) for part in value.split(";") if part.strip()]
+        if not codes:
+            raise InvalidInputError("must list at least one, separated by ;", field="")
+        return codes
+
+    def wholes(self, value: str) -> list[int]:
+        return [inputs.whole("", part) for part in value.split(";")]
+
+    def amounts(self, value: str) -> list[Any]:
+        return [inputs.amount("", part) for part in value.split(";")]
+
+
+def one_of(enum_type: type[Any]) -> Callable[[Cells, str], str]:
+    def parse(_: Cells, value: str) -> str:
+        return str(inputs.choice("", enum_type, value.strip()).value)
+    return parse
+
+
+def roles(cells: Cells, value: str) -> list[str]:
+    return [inputs.choice("", Role, part).value for part in cells.codes(value)]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[Cells, str], Any]
+    required: bool = True
+
+
+def need(name: str, parse: Callable[[Cells, str], Any]) -> Column:
+    return Column(name, parse)
+
+
+def may(name: str, parse: Callable[[Cells, str], Any]) -> Column:
+    return Column(name, parse, required=False)
+
+
+KNOWN = may("known_on", Cells.moment)
+
+#: Every file an import reads, in the order its facts rest on one another.
+FILES: dict[str, tuple[Column, ...]] = {
+    "units.csv": (need("unit_id", Cells.code), need("name", Cells.text),
+                  need("class", Cells.text), may("registered_on", Cells.day), KNOWN),
+    "outlets.csv": (need("outlet_id", Cells.code), need("name", Cells.text),
+                    need("channel", one_of(Channel)), need("level", one_of(Level)), KNOWN),
+    "officers.csv": (need("officer_id", Cells.code), need("name", Cells.text),
+                     need("unit_id", Cells.code), need("enrolled_on", Cells.day), KNOWN),
+    "accounts.csv": (need("username", Cells.code), need("name", Cells.text),
+                     need("roles", roles), may("officer_id", Cells.code),
+                     may("unit_id", Cells.code), KNOWN),
+    "targets.csv": (need("holder_id", Cells.code), need("year", Cells.year),
+                    may("items", Cells.whole), may("points", Cells.amount),
+                    may("holder_kind", one_of(HolderKind)), may("monthly_items", Cells.wholes),
+                    may("monthly_points", Cells.amounts), KNOWN),
+    "transfers.csv": (need("officer_id", Cells.code), need("to_unit_id", Cells.code),
+                      need("effective_on", Cells.day), may("reason", Cells.text), KNOWN),
+    "commissions.csv": (need("commission_id", Cells.code), need("topic", Cells.text),
+                        need("unit_ids", Cells.codes), need("issued_on", Cells.day),
+                        need("deadline", Cells.any_day), KNOWN),
+    "lapses.csv": (need("commission_id", Cells.code), need("unit_id", Cells.code),
+                   need("lapsed_on", Cells.day), KNOWN),
+    "submissions.csv": (need("submission_id", Cells.code), need("channel", one_of(Channel)),
+                        need("title", Cells.text), need("category", one_of(Category)),
+                        need("authors", Cells.authors), need("event_date", Cells.day),
+                        need("submitted_on", Cells.day), may("approved_by", Cells.code),
+                        may("approved_on", Cells.moment), may("commission_id", Cells.code),
+                        may("research", Cells.flag), may("drafted_known_on", Cells.moment),
+                        KNOWN, may("approved_known_on", Cells.moment)),
+    "returns.csv": (need("submission_id", Cells.code), need("reason", Cells.text),
+                    need("returned_on", Cells.moment), may("resubmitted_on", Cells.day),
+                    may("title", Cells.text), may("category", one_of(Category)),
+                    may("authors", Cells.authors), may("event_date", Cells.day),
+                    may("research", Cells.flag), may("resubmitted_known_on", Cells.moment)),
+    "withdrawals.csv": (need("submission_id", Cells.code), need("reason", Cells.text),
+                        need("withdrawn_on", Cells.moment)),
+    "sends.csv": (need("submission_id", Cells.code), need("outlet_id", Cells.code),
+                  need("route", one_of(Route)), need("sent_on", Cells.day), KNOWN),
+    "declines.csv": (need("submission_id", Cells.code), need("outlet_id", Cells.code),
+                     need("declined_on", Cells.day), may("reason", Cells.text), KNOWN),
+    "adoptions.csv": (need("submission_id", Cells.code), need("outlet_id", Cells.code),
+                      need("form", one_of(Form)), may("route", one_of(Route)),
+                      need("adopted_on", Cells.day), KNOWN),
+    "retractions.csv": (need("submission_id", Cells.code), need("outlet_id", Cells.code),
+                        need("reason", Cells.text), need("known_on", Cells.moment)),
+    "instructions.csv": (need("submission_id", Cells.code), need("leader_level", one_of(Level)),
+                         need("instructed_on", Cells.day), KNOWN, may("leader", Cells.text),
+                         may("text", Cells.text)),
+    "feedback.csv": (need("submission_id", Cells.code), may("instruction", Cells.whole),
+                     need("fed_back_on", Cells.day), need("text", Cells.text), KNOWN),
+    "findings.csv": (may("finding_id", Cells.code), need("kind", one_of(FindingKind)),
+                     need("holder_id", Cells.code), may("holder_kind", one_of(HolderKind)),
+                     need("found_on", Cells.day), need("reason", Cells.text),
+                     may("submission_id", Cells.code), KNOWN),
+}
+
+METHOD_SHEET = "method"
+
+
+@dataclass
+class Source:
+    """The raw rows of every file found, by file name, with the method texts."""
+
+    tables: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    methods: list[tuple[str, str]] = field(default_factory=list)  # (where, TOML text)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(rows) for rows in self.tables.values())
+
+
+def read_source(path: Path, method: Path | None = None) -> Source:
+    """A folder of CSV files, or a workbook with one sheet per file."""
+    source = Source()
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        read_workbook(path, source)
+    elif path.is_dir():
+        read_folder(path, source)
+    else:
+        source.errors.append(RowError(path.name, 0, "", "give a folder of CSV files or an .xlsx"))
+    if method is not None:
+        source.methods = [(method.name, method.read_text(encoding="utf-8-sig"))]
+    return source
+
+
+def read_folder(folder: Path, source: Source) -> None:
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() == ".toml" and path.name.startswith("method"):
+            source.methods.append((path.name, path.read_text(encoding="utf-8-sig")))
+        elif path.suffix.lower() == ".csv":
+            if path.name not in FILES:
+                source.errors.append(RowError(path.name, 0, "", unknown_file(path.name)))
+                continue
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, [])
+                rows = []
+                for cells in reader:
+                    if any(cell.strip() for cell in cells):
+                        rows.append((reader.line_num, cells))
+            add_table(source, path.name, header, rows)
+
+
+def read_workbook(path: Path, source: Source) -> None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            lines = sheet.iter_rows(values_only=True)
+            header = [cell_text(c) for c in next(lines, ())]
+            rows = [(number, [cell_text(c) for c in cells])
+                    for number, cells in enumerate(lines, 2)
+                    if any(cell_text(c).strip() for c in cells)]
+            if sheet.title == METHOD_SHEET:
+                column = header.index("source") if "source" in header else 0
+                source.methods += [(f"{METHOD_SHEET}:{number}", cells[column])
+                                   for number, cells in rows]
+            elif f"{sheet.title}.csv" in FILES:
+                add_table(source, f"{sheet.title}.csv", header, rows)
+            else:
+                source.errors.append(RowError(sheet.title, 0, "", unknown_file(sheet.title)))
+    finally:
+        workbook.close()
+
+
+def cell_text(value: Any) -> str:
+    """A workbook cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def unknown_file(name: str) -> str:
+    return f"not a ledger file; the files are: {', '.join(FILES)}"
+
+
+def add_table(source: Source, name: str, header: list[str],
+              rows: list[tuple[int, list[str]]]) -> None:
+    header = [h.strip() for h in header]
+    columns = {c.name: c for c in FILES[name]}
+    for position, heading in enumerate(header):
+        if heading and heading not in columns:
+            source.errors.append(RowError(name, 1, heading, "not a column of this file"))
+        elif heading in header[:position]:
+            source.errors.append(RowError(name, 1, heading, "the column is given twice"))
+    for column in columns.values():
+        if column.required and column.name not in header:
+            source.errors.append(RowError(name, 1, column.name, "the column is missing"))
+    source.headers[name] = header
+    source.tables[name] = [
+        (line, {heading: (cells[i] if i < len(cells) else "")
+                for i, heading in enumerate(header) if heading})
+        for line, cells in rows
+    ]
+
+
+def parse_rows(source: Source, cells: Cells) -> dict[str, list[Row]]:
+    """Every row's cells as values; errors are added to ``source.errors``."""
+    parsed: dict[str, list[Row]] = {}
+    for name, rows in source.tables.items():
+        columns = FILES[name]
+        out = parsed.setdefault(name, [])
+        for line, raw in rows:
+            values: dict[str, Any] = {}
+            good = True
+            for column in columns:
+                text = (raw.get(column.name) or "").strip()
+                if not text:
+                    if column.required:
+                        source.errors.append(RowError(name, line, column.name, "must not be empty"))
+                        good = False
+                    continue
+                try:
+                    values[column.name] = column.parse(cells, text)
+                except InvalidInputError as error:
+                    source.errors.append(RowError(name, line, column.name, error.message))
+                    good = False
+            out.append(Row(name, line, values, good))
+    return parsed
