@@ -20,6 +20,7 @@ from rich.table import Table
 
 from api import cli_bench, cli_integrity
 from api.cli_accounts import account_app
+from api.cli_ledgers import register as mount_ledgers
 from api.cli_reports import report_app
 from api.cli_scores import explain, method_app
 from api.cli_workflows import register as mount_workflows
@@ -39,6 +40,7 @@ app.add_typer(cli_bench.bench_app, name="bench")
 app.command()(explain)
 cli_integrity.register(app, db_app)
 mount_workflows(app, report_app)
+mount_ledgers(app)
 console = Console()
 
 
