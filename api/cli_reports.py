@@ -98,6 +98,8 @@ def audit(
     officer: str | None = typer.Option(None, "--officer",
                                        help="Officer code: their events and their items'."),
     unit: str | None = typer.Option(None, "--unit", help="Unit code."),
+    period: str | None = typer.Option(None, "--period",
+                                      help="Only what the office learned in this period."),
     as_of: str | None = typer.Option(None, "--as-of",
                                      help="Only what was known then (a date: its end)."),
     limit: int = typer.Option(100, "--limit", help="At most this many events."),
@@ -111,10 +113,11 @@ def audit(
     tally, view = caught_up("audit")
     rows = AuditTrail(view, zone=tally.zone).entries(
         item=item, officer=officer, unit=unit, as_of=as_of, limit=limit, offset=offset,
-        commands=commands)
+        commands=commands, period=period)
     scope = (f"稿件 {item}" if item else f"信息员 {officer}" if officer
              else f"单位 {unit}" if unit else "全部")
-    title = f"审计记录（{scope}" + (f"，截至 {as_of}）" if as_of else "）")
+    title = (f"审计记录（{scope}" + (f"，{period}" if period else "")
+             + (f"，截至 {as_of}）" if as_of else "）"))
     shown = [c for c in AUDIT_COLUMNS if c[0] in AUDIT_TABLE]
     emit(rows, AUDIT_COLUMNS, output, title=title, table_columns=shown,
          dim=lambda r: bool(r["command_record"]), path=path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from eventsourcing.projection import Projection
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.identity import derived_id
+from domain.period import Period
 from projections.audit_entries import (
     Describer,
     ItemRecord,
@@ -170,25 +171,30 @@ class AuditView(SQLView):
         return self.entries("unit", unit_id, as_of, limit, offset, commands)
 
     def entries(self, scope: str, subject: str | None, as_of: datetime | None, limit: int = 100,
-                offset: int = 0, commands: bool = True) -> list[dict[str, Any]]:
-        sql, params = self._selection(scope, subject, as_of, commands)
+                offset: int = 0, commands: bool = True,
+                since: datetime | None = None) -> list[dict[str, Any]]:
+        """Events known by ``as_of`` (and not before ``since``), in log order."""
+        sql, params = self._selection(scope, subject, as_of, commands, since)
         rows = self.query(f"SELECT t.* {sql} ORDER BY t.position LIMIT ? OFFSET ?",
                           (*params, limit, offset))
         return [_entry(row) for row in rows]
 
     def count(self, scope: str, subject: str | None, as_of: datetime | None = None,
-              commands: bool = True) -> int:
-        sql, params = self._selection(scope, subject, as_of, commands)
+              commands: bool = True, since: datetime | None = None) -> int:
+        sql, params = self._selection(scope, subject, as_of, commands, since)
         return int(self.query(f"SELECT count(*) AS n {sql}", params)[0]["n"])
 
     def _selection(self, scope: str, subject: str | None, as_of: datetime | None,
-                   commands: bool) -> tuple[str, tuple[Any, ...]]:
+                   commands: bool, since: datetime | None = None) -> tuple[str, tuple[Any, ...]]:
         known = time_key(as_of) if as_of is not None else NOW
         params: tuple[Any, ...] = {
             "all": (), "item": (subject,), "unit": (subject,),
             "officer": (subject, subject, known),
         }[scope]
         only_events = "" if commands else " AND t.command_record = 0"
+        if since is not None:
+            only_events += " AND t.known_at >= ?"
+            params = (time_key(since), *params)
         sql = (f"FROM audit_trail t WHERE t.known_at <= ?{only_events} "  # noqa: S608 (constants)
                f"AND {SCOPES[scope]}")
         return sql, (known, *params)
@@ -264,15 +270,21 @@ class AuditTrail:
     def entries(self, *, item: str | None = None, officer: str | None = None,
                 unit: str | None = None, as_of: datetime | str | None = None,
                 limit: int | str = 100, offset: int | str = 0,
-                commands: bool = True) -> list[dict[str, Any]]:
-        """Rows with times in office time; ``as_of`` a bare date means the end of that day."""
+                commands: bool = True, period: str | None = None) -> list[dict[str, Any]]:
+        """Rows with times in office time; ``as_of`` a bare date means the end of that day;
+        ``period`` keeps the events the office learned within that period."""
         scope, subject = self.scope(item=item, officer=officer, unit=unit)
-        moment = None
+        moment = since = None
         if as_of is not None:
             moment = inputs.instant("as_of", as_of, zone=self.zone, end_of_day=True)
+        if period is not None:
+            span = Period.parse(period)
+            since = datetime.combine(span.start, time(), self.zone)
+            end = datetime.combine(span.end, time.max, self.zone)
+            moment = end if moment is None else min(moment, end)
         rows = self.view.entries(scope, subject, moment,
                                  inputs.whole("limit", limit, minimum=1, maximum=100_000),
-                                 inputs.whole("offset", offset), commands)
+                                 inputs.whole("offset", offset), commands, since)
         return [{**row, "recorded_at": self.office_time(row["recorded_at"]),
                  "known_at": self.office_time(row["known_at"])} for row in rows]
 

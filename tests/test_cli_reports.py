@@ -98,3 +98,22 @@ def test_report_boards_of_submissions_and_commissions(sqlite_store: tuple[str, H
         ("C1", "县委办公室"): "逾期未报", ("C1", "城关镇"): "已完成",
         ("C2", "县委办公室"): "已超期", ("C3", "城关镇"): "已超期"}
     assert rows[-1]["完成稿件"] == "《城关镇春耕备耕有序推进》"
+
+
+def test_report_audit_of_a_period_keeps_what_was_learned_in_it(
+    sqlite_store: tuple[str, History],
+) -> None:
+    url, _ = sqlite_store
+    result = tally("report", "audit", "--item", "A-2025-01", "--period", "2025-03",
+                   "--as-of", "2025-03-06", "--format", "json", url=url)
+    assert result.returncode == 0, result.stderr.decode()
+    rows = json.loads(result.stdout.decode("utf-8"))
+    assert [row["event"] for row in rows] == [
+        "Submission.Drafted", "Submission.Submitted", "Submission.Approved",
+        "Submission.SentToOutlet", "Submission.Adopted"]
+    later = tally("report", "audit", "--item", "A-2025-01", "--period", "2025-04",
+                  "--format", "json", url=url)
+    march = {row["position"] for row in rows}
+    assert not march & {row["position"] for row in json.loads(later.stdout.decode("utf-8"))}
+    refused = tally("report", "audit", "--period", "2025-13", url=url)
+    assert refused.returncode == 1 and b"[period]" in refused.stderr
