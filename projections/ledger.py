@@ -14,7 +14,7 @@ then applies the period rules of the method: no replay.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -79,6 +79,15 @@ class LedgerView(SQLView):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return self.query(
             f"SELECT * FROM fact_log{where} ORDER BY position", params)  # noqa: S608
+
+    def all_fact_rows(self, page: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every fact row in log order, read a page at a time (never the whole log at once)."""
+        position = -1
+        while rows := self.query(
+                "SELECT * FROM fact_log WHERE position > ? ORDER BY position LIMIT ?",
+                (position, page)):
+            yield from rows
+            position = rows[-1]["position"]
 
     def lines(self, start: date, end: date, as_of: datetime | None,
               upto: int | None = None) -> list[ScoreLine]:
@@ -247,13 +256,18 @@ class LedgerProjection(Projection[LedgerView]):
 
     def _warm(self) -> _Current:
         if self._current is None:
-            folder = FactFolder()
-            rows = self.view.fact_rows(None)
-            for event in decode_fact_rows(rows):
+            folder, last = FactFolder(), [0]
+
+            def rows() -> Iterator[dict[str, Any]]:
+                for row in self.view.all_fact_rows():
+                    last[0] = row["position"]
+                    yield row
+
+            for event in decode_fact_rows(rows()):
                 folder.apply(event)
             facts = folder.facts
             lines = {scope: _by_key(self._compute(facts, scope)) for scope in _all_scopes(facts)}
-            self._current = _Current(folder, lines, rows[-1]["position"] if rows else 0)
+            self._current = _Current(folder, lines, last[0])
         return self._current
 
     def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:

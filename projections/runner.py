@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,31 +54,36 @@ def catch_up(app: Tally, projection: Projection[Any],
 
     A projection that declares ``batchable = True`` commits each batch of events in one
     transaction with the batch's last position; the others commit event by event."""
-    name = tracking_name(projection)
-    view = projection.view
-    position = view.max_tracking_id(name) or 0
-    batched = getattr(projection, "batchable", False)
+    position = projection.view.max_tracking_id(tracking_name(projection)) or 0
     while True:
         notifications = app.recorder.select_notifications(
             start=position, limit=BATCH, inclusive_of_start=False
         )
         if not notifications:
             return position
-        try:
-            with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
-                for notification in notifications:
-                    event = app.mapper.to_domain_event(notification)
-                    tracking = RecordedTracking(name, notification.id, notification.recorded_at,
-                                                notification)
-                    projection.process_event(event, tracking)
-        except BaseException:
-            forget = getattr(projection, "forget", None)
-            if forget is not None:
-                forget()  # what it holds in memory may be ahead of what was committed
-            raise
+        events = [app.mapper.to_domain_event(notification) for notification in notifications]
+        _process_page(projection, notifications, events)
         position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))
+
+
+def _process_page(projection: Projection[Any], notifications: Sequence[Notification],
+                  events: Sequence[Any]) -> None:
+    name = tracking_name(projection)
+    view = projection.view
+    batched = getattr(projection, "batchable", False)
+    try:
+        with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
+            for notification, event in zip(notifications, events, strict=True):
+                recorded_at = notification.recorded_at  # type: ignore[attr-defined]
+                tracking = RecordedTracking(name, notification.id, recorded_at, notification)
+                projection.process_event(event, tracking)
+    except BaseException:
+        forget = getattr(projection, "forget", None)
+        if forget is not None:
+            forget()  # what it holds in memory may be ahead of what was committed
+        raise
 
 
 def refresh(app: Tally, projection: Projection[Any]) -> int:
@@ -101,8 +106,28 @@ def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2
 def rebuild(app: Tally, projection: Projection[Any],
             progress: Callable[[int], None] | None = None) -> int:
     """Empty the view and project the whole log again."""
-    projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
-    forget = getattr(projection, "forget", None)
-    if forget is not None:
-        forget()
-    return catch_up(app, projection, progress)
+    return rebuild_together(app, [projection], progress)
+
+
+def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
+                     progress: Callable[[int], None] | None = None) -> int:
+    """Empty every view and project the whole log again, reading and decoding it once: each
+    page goes to every projection, and each commits it with its own position."""
+    for projection in projections:
+        projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
+        forget = getattr(projection, "forget", None)
+        if forget is not None:
+            forget()
+    position = 0
+    while True:
+        notifications = app.recorder.select_notifications(
+            start=position, limit=BATCH, inclusive_of_start=False
+        )
+        if not notifications:
+            return position
+        events = [app.mapper.to_domain_event(notification) for notification in notifications]
+        for projection in projections:
+            _process_page(projection, notifications, events)
+        position = notifications[-1].id
+        if progress is not None:
+            progress(len(notifications))

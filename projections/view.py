@@ -6,6 +6,7 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -15,6 +16,12 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 Statement = tuple[str, Sequence[Any]]
 
 _PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def _postgres_sql(sql: str) -> str:
+    """``?`` placeholders as psycopg's ``%s`` (the views' statements are a few constants)."""
+    return _PLACEHOLDER.sub("%s", sql)
 
 
 class SQLView(TrackingRecorder):
@@ -105,14 +112,17 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
 
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         with self._cursor(commit=True) as curs:
-            for sql, params in statements:
-                curs.execute(_PLACEHOLDER.sub("%s", sql), params)
+            # A batch's statements go in one pipeline: no round trip per statement. The
+            # pipeline syncs (and raises any error) before the tracking row and the commit.
+            with curs.connection.pipeline():
+                for sql, params in statements:
+                    curs.execute(_postgres_sql(sql), params)
             if tracking is not None:
                 self._insert_tracking(curs, tracking)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._cursor(commit=False) as curs:
-            curs.execute(_PLACEHOLDER.sub("%s", sql), params)
+            curs.execute(_postgres_sql(sql), params)
             return [dict(row) for row in curs.fetchall()]
 
     def reset(self, tracking_name: str) -> None:
