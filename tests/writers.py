@@ -32,3 +32,36 @@ def record_instructions(url: str, writer: int, submission_id: str, count: int) -
             outcomes.append("conflict")
     app.close()
     return outcomes
+
+
+def contend(url: str, writer: int, adopt: list[str], approve: list[str],
+            rounds: int) -> list[tuple[str, str, str]]:
+    """Race the other writers: adopt the same items by the same outlet, approve the same
+    submitted items, and add instructions to the same items. Each outcome is (command, item,
+    result): the acknowledged result, or the name of the error that refused it."""
+    from api.errors import http_status
+    from domain.errors import TallyError
+
+    app = open_tally(DatabaseSettings(url))
+    outcomes: list[tuple[str, str, str]] = []
+
+    def attempt(command: str, item: str, call: object) -> None:
+        try:
+            result = call()  # type: ignore[operator]
+        except TallyError as error:
+            outcomes.append((command, item, f"{type(error).__name__}:{http_status(error)}"))
+        else:
+            outcomes.append((command, item, f"ok:{result}"))
+
+    for number in range(rounds):
+        meta = CommandMeta(actor=f"writer-{writer}", correlation_id=f"w{writer}-{number}")
+        for item in adopt:
+            attempt("adopt", item, lambda i=item: app.record_adoption(
+                i, "prov", "full", "2025-03-05", meta=meta))
+            attempt("instruct", item, lambda i=item: app.record_instruction(
+                i, "city", f"领导{writer}", "2025-03-10", f"批示{writer}-{number}", meta=meta))
+        for item in approve:
+            attempt("approve", item, lambda i=item: app.approve(
+                i, "approver", "2025-03-02T09:00:00+08:00", meta=meta))
+    app.close()
+    return outcomes
