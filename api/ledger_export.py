@@ -164,7 +164,7 @@ class Ledgers:
         self.open_returns[e.originator_id] = self.add(
             "returns.csv", submission_id=self.code(e.originator_id), reason=e.reason,
             returned_on=known, resubmitted_on=None, title=None, category=None, authors=None,
-            event_date=None, research=None, resubmitted_known_on=None)
+            event_date=None, research=None, revised_known_on=None, resubmitted_known_on=None)
 
     def revised(self, e: Submission.Revised, known: str) -> None:
         returned = self.open_returns.get(e.originator_id)
@@ -173,7 +173,7 @@ class Ledgers:
             return
         returned.update(title=e.title, category=e.category.value,
                         authors=self.authors(e.authors), event_date=text(e.event_date),
-                        research=text(e.research))
+                        research=text(e.research), revised_known_on=known)
 
     def approved(self, e: Submission.Approved, known: str) -> None:
         self.items[e.originator_id].update(approved_by=e.approver,

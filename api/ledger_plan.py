@@ -300,16 +300,19 @@ class Planner:
             returned = self.known(row, ("submitted", code), column="returned_on")
             self.add(row, "return_submission", returned, ("submitted", code),
                      submission_id=str(item), reason=row["reason"])
+            if any(row[c] is not None for c in REVISED):
+                base = self.current(drafts.get(code), item)
+                revised = self.known(row, ("submitted", code), column="revised_known_on",
+                                     own="resubmitted_on" if row["resubmitted_on"]
+                                     else "returned_on")
+                self.add(row, "revise_submission", revised, ("submitted", code),
+                         submission_id=str(item),
+                         **{c: base[c] if row[c] is None else as_args(c, row[c])
+                            for c in REVISED})
             if row["resubmitted_on"] is None:
                 continue
             again = self.known(row, ("submitted", code), column="resubmitted_known_on",
                                own="resubmitted_on")
-            revised = [c for c in REVISED if row[c] is not None]
-            if revised:
-                base = self.current(drafts.get(code), item)
-                self.add(row, "revise_submission", again, None, submission_id=str(item),
-                         **{c: base[c] if row[c] is None else as_args(c, row[c])
-                            for c in REVISED})
             self.add(row, "resubmit", again, ("submitted", code),
                      {"submitted_on": "resubmitted_on"}, submission_id=str(item),
                      submitted_on=row["resubmitted_on"])

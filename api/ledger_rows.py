@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from domain import inputs
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, TallyError
 from domain.values import Category, Channel, FindingKind, Form, HolderKind, Level, Role, Route
 
 
@@ -156,7 +156,8 @@ FILES: dict[str, tuple[Column, ...]] = {
                     need("returned_on", Cells.moment), may("resubmitted_on", Cells.day),
                     may("title", Cells.text), may("category", one_of(Category)),
                     may("authors", Cells.authors), may("event_date", Cells.day),
-                    may("research", Cells.flag), may("resubmitted_known_on", Cells.moment)),
+                    may("research", Cells.flag), may("revised_known_on", Cells.moment),
+                    may("resubmitted_known_on", Cells.moment)),
     "withdrawals.csv": (need("submission_id", Cells.code), need("reason", Cells.text),
                         need("withdrawn_on", Cells.moment)),
     "sends.csv": (need("submission_id", Cells.code), need("outlet_id", Cells.code),
@@ -307,7 +308,7 @@ def parse_rows(source: Source, cells: Cells) -> dict[str, list[Row]]:
                     continue
                 try:
                     values[column.name] = column.parse(cells, text)
-                except InvalidInputError as error:
+                except TallyError as error:
                     source.errors.append(RowError(name, line, column.name, error.message))
                     good = False
             out.append(Row(name, line, values, good))

@@ -73,6 +73,9 @@ class StagedTally(Tally):
         self.staged: list[StoredEvent] = []
         self.staged_by_id: dict[UUID, list[int]] = defaultdict(list)
 
+    def close(self) -> None:
+        """The store belongs to the wrapped ``Tally``, which closes it."""
+
     @property
     def stage(self) -> StagedRepository:
         return self.repository  # type: ignore[return-value]
