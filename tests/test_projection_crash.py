@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -41,36 +42,47 @@ def wait_for(condition: Any, worker: subprocess.Popen[bytes], seconds: float = 1
         time.sleep(0.02)
 
 
+KILLS = 20
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_workers_killed_mid_batch_and_restarted_equal_a_clean_rebuild(
+def test_workers_killed_at_random_points_twenty_times_then_restarted_equal_a_clean_rebuild(
     postgres_database: DatabaseSettings,
 ) -> None:
     tally = open_tally(postgres_database)
     generate_demo(tally)
     last = tally.recorder.max_notification_id()
     assert last > 1000
+    projections = {name: open_projection(postgres_database, name) for name in NAMES}
 
-    for name in NAMES:
-        projection = open_projection(postgres_database, name)
+    def position(name: str) -> int:
+        projection = projections[name]
+        return projection.view.max_tracking_id(tracking_name(projection)) or 0
 
-        def position(p: Any = projection) -> int:
-            return p.view.max_tracking_id(tracking_name(p)) or 0
-
+    chance = random.Random(9)  # noqa: S311 (a reproducible schedule of kills, not a secret)
+    mid_batch = 0
+    for kill in range(KILLS):
+        name = NAMES[kill % len(NAMES)]
+        if position(name) == last:  # caught up: start it over, for another random point
+            projections[name].view.reset(tracking_name(projections[name]))
         worker = start_worker(postgres_database, name)
-        wait_for(lambda: position() > last // 3, worker)
+        before = position(name)
+        wait_for(lambda n=name, b=before: position(n) > b, worker)
+        time.sleep(chance.uniform(0, 0.05))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
-        killed_at = position()
-        assert last // 3 < killed_at < last, (name, killed_at)
+        mid_batch += position(name) < last
+    assert mid_batch >= KILLS // 2, "most kills should land before the worker caught up"
 
+    for name in NAMES:
         worker = start_worker(postgres_database, name)
         try:
-            wait_for(lambda: position() == last, worker)
+            wait_for(lambda n=name: position(n) == last, worker)
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)
-
+        projection = projections[name]
         after_restart = snapshot(projection.view)
         rebuild(tally, projection)
         assert snapshot(projection.view) == after_restart, name
