@@ -45,6 +45,7 @@ class ImportReport:
     methods_already_published: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     @property
     def ok(self) -> bool:
@@ -73,12 +74,16 @@ def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
     report = ImportReport(run_id or new_run_id(now.astimezone(target.zone)))
     read = read_source(source, method)
     report.rows = {name: len(rows) for name, rows in read.tables.items()}
+    report.timings["read"] = time.perf_counter() - started
     staged = StagedTally(target)
     steps = check(read, staged, now, report, progress)
+    report.timings["check"] = time.perf_counter() - started - sum(report.timings.values())
     if report.ok:
         record(staged, steps, report, progress)
+        report.timings["record"] = time.perf_counter() - started - sum(report.timings.values())
     if report.ok:
         write(staged, report, progress)
+        report.timings["write"] = time.perf_counter() - started - sum(report.timings.values())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -88,11 +93,12 @@ def check(read: Source, staged: StagedTally, now: datetime, report: ImportReport
     """The first phase: every row parsed and checked, and the commands planned."""
     rows = parse_rows(read, Cells(now, staged.zone))
     planner = Planner(rows, staged.stage, now, staged.zone)
+    # The methods are known at the earliest moment of the run, before every other fact.
     steps = plan_methods(read, staged, planner, report) + planner.plan()
     report.errors = read.errors + planner.errors
     if progress is not None:
         progress("checking", read.rows, read.rows)
-    return sorted(steps, key=lambda s: (s.known_at, s.rank, s.seq))
+    return steps
 
 
 def plan_methods(read: Source, staged: StagedTally, planner: Planner,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -99,7 +100,7 @@ class Planner:
 
     def earliest(self) -> datetime:
         moments = [self.when(row[column]) for rows in self.rows.values() for row in rows
-                   for column in ("known_on", *OWN_DATES.values()) if row[column] is not None]
+                   for column in KNOWN_COLUMNS if row[column] is not None]
         return min([m for m in moments if m is not None], default=self.now)
 
     def known(self, row: Row, *needs: tuple[Any, ...], column: str = "known_on",
@@ -122,7 +123,7 @@ class Planner:
             self.error(row, column, f"{kind} {code} is also on line {earlier.line}")
             return False
         self.defined[kind][code] = row
-        if self.store.exists(KINDS[kind].create_id(code)):
+        if self.store.exists(id_of(kind, code)):
             self.error(row, column, f"{kind} {code} is already in the store")
             return False
         return row.ok
@@ -132,7 +133,7 @@ class Planner:
         code = code if code is not None else row[column]
         if code is None:
             return None
-        derived = KINDS[kind].create_id(code)
+        derived = id_of(kind, code)
         if code in self.defined[kind] or self.store.exists(derived):
             return derived
         if kind in ("commission", "submission") and is_uuid(code) and \
@@ -150,7 +151,7 @@ class Planner:
         if kind is not None:
             return kind if self.refer(kind, row, "holder_id") else None
         found = [k for k in ("unit", "officer")
-                 if code in self.defined[k] or self.store.exists(KINDS[k].create_id(code))]
+                 if code in self.defined[k] or self.store.exists(id_of(k, code))]
         if len(found) == 1:
             return found[0]
         self.error(row, "holder_id", f"{code} names both a unit and an officer: give holder_kind"
@@ -411,10 +412,19 @@ OWN_DATES = {"units.csv": "registered_on", "officers.csv": "enrolled_on",
              "sends.csv": "sent_on", "declines.csv": "declined_on",
              "adoptions.csv": "adopted_on", "instructions.csv": "instructed_on",
              "feedback.csv": "fed_back_on", "findings.csv": "found_on"}
+#: Every column that gives a moment the office knew something.
+KNOWN_COLUMNS = ("known_on", "drafted_known_on", "approved_known_on", "revised_known_on",
+                 "resubmitted_known_on", *OWN_DATES.values())
 REVISED = ("title", "category", "authors", "event_date", "research")
 #: The leader named when an instruction's row gives only the level.
 LEADERS = {"national": "国家级领导", "provincial": "省级领导", "city": "市级领导",
            "county": "县级领导"}
+
+
+@lru_cache(maxsize=100_000)
+def id_of(kind: str, code: str) -> UUID:
+    """The id a code names; cached, as most rows name the same few officers and outlets."""
+    return KINDS[kind].create_id(code)  # type: ignore[no-any-return]
 
 
 def as_args(column: str, value: Any) -> Any:
