@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from psycopg_pool import PoolTimeout
+
 from domain.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -41,6 +47,21 @@ def http_status(error: TallyError) -> int:
         if isinstance(error, error_type):
             return status
     return 400
+
+
+#: Failures of the database itself (down, restarting, unreachable, pool exhausted): the request
+#: answers 503 within the pool's bounded wait, and a command may be retried with its key.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    PersistenceError, psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout,
+    sqlite3.OperationalError,
+)
+UNAVAILABLE_MESSAGE = (
+    "the database is not answering; try again shortly. A command sent with an Idempotency-Key "
+    "can be repeated safely: it is recorded at most once")
+
+
+def unavailable_body() -> dict[str, str | None]:
+    return {"error": "DatabaseUnavailableError", "field": None, "message": UNAVAILABLE_MESSAGE}
 
 
 def cli_message(error: Exception) -> str:

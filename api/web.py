@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.deps import LoginRequired
-from api.errors import http_status
+from api.errors import UNAVAILABLE, http_status, unavailable_body
 from api.services import Services
 from domain.errors import TallyError
 from store.settings import DatabaseSettings
@@ -99,6 +99,20 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
         if is_api(request):
             return JSONResponse(body, status_code=422)
         return render_error(request, body, 422)
+
+    def database_down(request: Request, error: Exception) -> Response:
+        """The database is down or unreachable: 503 within a bounded wait, never a hang."""
+        log.warning("database unavailable during %s %s: %s", request.method, request.url.path,
+                    error)
+        body = unavailable_body()
+        if is_api(request):
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        response = render_error(request, body, 503)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for failure in UNAVAILABLE:
+        web.add_exception_handler(failure, database_down)
 
     @web.exception_handler(LoginRequired)
     def login_first(request: Request, error: LoginRequired) -> Response:

@@ -57,7 +57,11 @@ class DatabaseSettings:
             POSTGRES_USER=unquote(parts.username or "postgres"),
             POSTGRES_PASSWORD=unquote(parts.password or ""),
             POSTGRES_SCHEMA=query.get("schema", ["public"])[0],
+            # A request waits at most this long for a connection, then answers 503.
             POSTGRES_CONNECT_TIMEOUT=query.get("connect_timeout", ["5"])[0],
+            # Check a pooled connection before use, so one broken by a server restart is
+            # replaced instead of failing the request.
+            POSTGRES_PRE_PING=query.get("pre_ping", ["y"])[0],
             # Connections open when needed: every view has a pool of its own.
             POSTGRES_POOL_SIZE=query.get("pool_size", ["1"])[0],
             POSTGRES_MAX_OVERFLOW=query.get("max_overflow", ["9"])[0],
