@@ -1,0 +1,93 @@
+"""Bulletins (通报): any period's as known at a day, and the published ones as they were
+published (pinned to their log position); both print cleanly and download as Excel or CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import reports
+from api.deps import PagePrincipal, ServicesDep
+from api.pages.common import as_of_day, latest_year, period_label, score_reports
+from api.pages.rendering import download, download_report, output_format, render
+from api.policy import allow
+from api.report_sheets import bulletin_sheets
+from domain import inputs
+from domain.values import HolderKind
+from workflows.publication import reissue
+
+router = APIRouter(include_in_schema=False)
+
+
+def periods_of(year: int) -> list[str]:
+    """Every period that closes within a year: its months, quarters, halves and the year."""
+    return ([f"{year}-{month:02d}" for month in range(1, 13)]
+            + [f"{year}-Q{quarter}" for quarter in range(1, 5)]
+            + [f"{year}-H1", f"{year}-H2", str(year)])
+
+
+@router.get("/bulletins", response_class=HTMLResponse)
+def bulletin_list(request: Request, principal: PagePrincipal, services: ServicesDep,
+                  year: str | None = None, period: str | None = None,
+                  as_of: str | None = None) -> Response:
+    """The bulletins published in a year, and a form to see any period's."""
+    allow(principal, "read_bulletins")
+    if period:  # the form asks for a period's bulletin
+        day = as_of_day(as_of)
+        return RedirectResponse(f"/bulletins/{period_label(period, period)}"
+                                + (f"?as_of={day}" if day else ""), status_code=303)
+    shown = inputs.whole("year", year or latest_year(services), minimum=2000, maximum=2100)
+    tally = services.tally
+    published = [tally.published_bulletin(p) for p in periods_of(shown) if tally.is_published(p)]
+    return render(request, "bulletins.html", {
+        "user": principal, "year": shown, "published": published})
+
+
+def by_table(by: str | None) -> str:
+    return inputs.choice("by", HolderKind, by or "officer").value
+
+
+@router.get("/bulletins/{period}", response_class=HTMLResponse)
+def bulletin_page(request: Request, period: str, principal: PagePrincipal,
+                  services: ServicesDep, as_of: str | None = None, by: str | None = None,
+                  format: str | None = None) -> Response:  # noqa: A002
+    """A period's bulletin as known at the end of a day (now, by default), to print."""
+    allow(principal, "read_bulletins")
+    file_format = output_format(format)
+    day = as_of_day(as_of)
+    span = period_label(period, period)
+    report = reports.bulletin(score_reports(services), span, by_table(by), day)
+    if file_format != "html":
+        allow(principal, "export")
+        return download_report(report, file_format, f"bulletin-{span}")
+    published = services.tally.is_published(span)
+    return render(request, "bulletin.html", {
+        "user": principal, "content": report.document, "as_of": day, "period": span,
+        "pinned": None, "published": published})
+
+
+@router.get("/bulletins/{period}/published", response_class=HTMLResponse)
+def published_bulletin(request: Request, period: str, principal: PagePrincipal,
+                       services: ServicesDep, by: str | None = None,
+                       format: str | None = None) -> Response:  # noqa: A002
+    """A published bulletin recomputed at its pinned log position: the same bytes as issued,
+    checked against its digest."""
+    allow(principal, "read_bulletins")
+    file_format = output_format(format)
+    span = period_label(period, period)
+    record: dict[str, Any] = services.tally.published_bulletin(span)
+    services.current()
+    issue = reissue(services.tally, services.projections["ledger"], span)
+    if file_format != "html":
+        allow(principal, "export")
+        table = 3 if by_table(by) == "officer" else 2
+        return download(bulletin_sheets(issue.content), file_format, f"bulletin-{span}-published",
+                        table)
+    return render(request, "bulletin.html", {
+        "user": principal, "content": issue.content, "as_of": None, "period": span,
+        "published": True, "pinned": {
+            "position": issue.position, "digest": record["digest"],
+            "matches": issue.digest == record["digest"], "errata": record["errata"],
+            "as_of": issue.as_of.astimezone(services.tally.zone).isoformat(timespec="minutes")}})

@@ -1,0 +1,124 @@
+"""The adoption register: the editors' record of sends, adoptions, declines, retractions,
+leaders' instructions and feedback, and the list of adoptions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
+from api.pages.common import back_to, today, unit_scope
+from api.pages.items import item_facts, known_outlets
+from api.pages.rendering import render
+from api.policy import Principal, allow, can, check_item
+from api.services import Services
+
+router = APIRouter(include_in_schema=False)
+CSRF = [Depends(check_csrf)]
+Field = Annotated[str, Form()]
+Key = Annotated[str | None, Form()]
+
+
+def editable(principal: Principal, services: Services, submission_id: str, action: str) -> str:
+    allow(principal, action)
+    facts = item_facts(services, submission_id)
+    check_item(principal, action, facts)
+    return str(facts["id"])
+
+
+@router.get("/adoptions", response_class=HTMLResponse)
+def adoption_register(request: Request, principal: PagePrincipal, services: ServicesDep,
+                      done: str | None = None) -> Response:
+    """Every adoption (an officer's or approver's unit's only), latest first, and the form an
+    editor records one with."""
+    allow(principal, "read_items")
+    rows = services.view("boards").submissions(today(services), unit_id=unit_scope(principal))
+    adoptions = sorted(
+        ({"item": row, **outlet} for row in rows for outlet in row["outlets"]
+         if outlet["state"] in ("adopted", "retracted")),
+        key=lambda a: (a["adopted_on"] or "", a["item"]["id"]), reverse=True)
+    editor = can(principal, "record_adoption")
+    return render(request, "adoptions.html", {
+        "user": principal, "adoptions": adoptions, "done": done,
+        "today": today(services).isoformat(),
+        "approved": [r for r in rows if r["status"] == "approved"] if editor else [],
+        "outlets": known_outlets(services) if editor else []})
+
+
+@router.post("/adoptions", dependencies=CSRF)
+def record_adoption_from_register(
+        principal: PagePrincipal, services: ServicesDep, submission_id: Field = "",
+        outlet: Field = "", form: Field = "", adopted_on: Field = "", route: Field = "",
+        idempotency_key: Key = None) -> Response:
+    """Record an adoption of an approved item by an outlet."""
+    item = editable(principal, services, submission_id, "record_adoption")
+    services.tally.record_adoption(item, outlet, form, adopted_on, route or None,
+                                   meta=command_meta(principal, idempotency_key or None))
+    return back_to("/adoptions", done="adopted")
+
+
+@router.post("/submissions/{submission_id}/adopt", dependencies=CSRF)
+def adopt(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+          outlet: Field = "", form: Field = "", adopted_on: Field = "", route: Field = "",
+          idempotency_key: Key = None) -> Response:
+    """Record an adoption of this item by an outlet."""
+    item = editable(principal, services, submission_id, "record_adoption")
+    services.tally.record_adoption(item, outlet, form, adopted_on, route or None,
+                                   meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="adopted")
+
+
+@router.post("/submissions/{submission_id}/send", dependencies=CSRF)
+def send(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+         outlet: Field = "", route: Field = "", sent_on: Field = "",
+         idempotency_key: Key = None) -> Response:
+    """Record that this item was sent to an outlet."""
+    item = editable(principal, services, submission_id, "send_to_outlet")
+    services.tally.send_to_outlet(item, outlet, route, sent_on,
+                                  meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="sent")
+
+
+@router.post("/submissions/{submission_id}/decline", dependencies=CSRF)
+def decline(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+            outlet: Field = "", declined_on: Field = "", reason: Field = "",
+            idempotency_key: Key = None) -> Response:
+    """Record that an outlet declined this item."""
+    item = editable(principal, services, submission_id, "record_decline")
+    services.tally.record_decline(item, outlet, declined_on, reason,
+                                  meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="declined")
+
+
+@router.post("/submissions/{submission_id}/retract", dependencies=CSRF)
+def retract(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+            outlet: Field = "", reason: Field = "", idempotency_key: Key = None) -> Response:
+    """Record that an outlet retracted its adoption of this item, with the reason."""
+    item = editable(principal, services, submission_id, "retract_adoption")
+    services.tally.retract_adoption(item, outlet, reason,
+                                    meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="retracted")
+
+
+@router.post("/submissions/{submission_id}/instruction", dependencies=CSRF)
+def instruction(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+                leader_level: Field = "", leader: Field = "", instructed_on: Field = "",
+                text: Field = "", idempotency_key: Key = None) -> Response:
+    """Record a leader's instruction on this item."""
+    item = editable(principal, services, submission_id, "record_instruction")
+    services.tally.record_instruction(item, leader_level, leader, instructed_on, text,
+                                      meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="instructed")
+
+
+@router.post("/submissions/{submission_id}/feedback", dependencies=CSRF)
+def feedback(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+             instruction: Field = "", fed_back_on: Field = "", text: Field = "",
+             idempotency_key: Key = None) -> Response:
+    """Record the unit's feedback on a leader's instruction."""
+    item = editable(principal, services, submission_id, "record_feedback")
+    services.tally.record_feedback(item, instruction, fed_back_on, text,
+                                   meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="fed_back")

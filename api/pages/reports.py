@@ -1,0 +1,124 @@
+"""Score reports as pages: rankings, quota progress, the scoring ledger, "why these points",
+and the exports page. Each is assembled once by ``api.reports`` and downloads as Excel or CSV
+(``?format=xlsx|csv``); each takes an as-of day."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import reports
+from api.deps import PagePrincipal, ServicesDep
+from api.pages.common import as_of_day, latest_year, period_label, score_reports
+from api.pages.rendering import download_report, output_format, render
+from api.policy import allow, check_officer_scope
+from domain import inputs
+from domain.errors import InvalidInputError, NotFoundError
+from domain.standings import ORDERS
+from domain.values import Channel, HolderKind, Level
+
+router = APIRouter(include_in_schema=False)
+
+
+def holder(by: str | None) -> str:
+    return inputs.choice("by", HolderKind, by or "officer").value
+
+
+@router.get("/rankings", response_class=HTMLResponse)
+def rankings(request: Request, principal: PagePrincipal, services: ServicesDep,
+             period: str | None = None, by: str | None = None, channel: str | None = None,
+             level: str | None = None, order: str | None = None, as_of: str | None = None,
+             format: str | None = None) -> Response:  # noqa: A002
+    """Officers or units ranked for a period, by channel and level, as known at a day."""
+    allow(principal, "read_reports")
+    file_format = output_format(format)
+    day = as_of_day(as_of)
+    span = period_label(period, latest_year(services, day))
+    kind = holder(by)
+    channel = inputs.choice("channel", Channel, channel).value if channel else None
+    level = inputs.choice("level", Level, level).value if level else None
+    order = order or "points"
+    if order not in ORDERS:
+        raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
+    report = reports.ranking(score_reports(services), span, kind, day, channel, level, order)
+    if file_format != "html":
+        allow(principal, "export")
+        return download_report(report, file_format, f"ranking-{span}-{kind}")
+    return render(request, "rankings.html", {
+        "user": principal, "period": span, "by": kind, "channel": channel or "",
+        "level": level or "", "order": order, "as_of": day, "rows": report.document,
+        "report": report})
+
+
+@router.get("/quota", response_class=HTMLResponse)
+def quota(request: Request, principal: PagePrincipal, services: ServicesDep,
+          period: str | None = None, by: str | None = None, as_of: str | None = None,
+          format: str | None = None) -> Response:  # noqa: A002
+    """Each officer's or unit's target and items done, month by month, and who is behind."""
+    allow(principal, "read_reports")
+    file_format = output_format(format)
+    day = as_of_day(as_of)
+    span = period_label(period, latest_year(services, day))
+    kind = holder(by)
+    report = reports.quota(score_reports(services), span, kind, day)
+    if file_format != "html":
+        allow(principal, "export")
+        return download_report(report, file_format, f"quota-{span}-{kind}")
+    return render(request, "quota.html", {
+        "user": principal, "period": span, "by": kind, "as_of": day,
+        "progress": report.document})
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger(request: Request, principal: PagePrincipal, services: ServicesDep,
+           period: str | None = None, by: str | None = None, as_of: str | None = None,
+           format: str | None = None) -> Response:  # noqa: A002
+    """Every scoring line of a period behind each officer's or unit's points."""
+    allow(principal, "read_reports")
+    file_format = output_format(format)
+    day = as_of_day(as_of)
+    span = period_label(period, latest_year(services, day))
+    kind = holder(by)
+    report = reports.ledger(score_reports(services), span, kind, day)
+    if file_format != "html":
+        allow(principal, "export")
+        return download_report(report, file_format, f"ledger-{span}-{kind}")
+    return render(request, "ledger.html", {
+        "user": principal, "period": span, "by": kind, "as_of": day, "rows": report.document})
+
+
+@router.get("/explain", response_class=HTMLResponse)
+def explain(request: Request, principal: PagePrincipal, services: ServicesDep,
+            officer: str | None = None, period: str | None = None,
+            as_of: str | None = None) -> Response:
+    """Why an officer has these points: every fact and the method clause behind it."""
+    allow(principal, "explain")
+    day = as_of_day(as_of)
+    span = period_label(period, latest_year(services, day))
+    officers = services.view("catalog").officers()
+    code = officer or principal.officer_code
+    standing = None
+    if code:
+        code = inputs.code("officer", code)
+        found = next((o for o in officers if o["code"] == code), None)
+        if found is None:
+            raise NotFoundError(f"no officer {code}", field="officer")
+        check_officer_scope(principal, code, found["unit_code"])
+        standing = score_reports(services).standing(code, span, "officer", day)
+    if not principal.sees_whole_office:  # the choice offered: only whom they may see
+        officers = [o for o in officers if o["code"] == principal.officer_code
+                    or (principal.has("approver") and o["unit_code"] == principal.unit_code)]
+    lines = sorted(standing.lines, key=lambda x: (x.valid_on, x.clause)) if standing else []
+    return render(request, "explain.html", {
+        "user": principal, "officer": code or "", "period": span, "as_of": day,
+        "officers": officers, "standing": standing, "lines": lines})
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports(request: Request, principal: PagePrincipal, services: ServicesDep,
+            period: str | None = None, as_of: str | None = None) -> Response:
+    """Every report's downloads for a period, and the printable bulletin."""
+    allow(principal, "export")
+    day = as_of_day(as_of)
+    span = period_label(period, latest_year(services, day))
+    return render(request, "exports.html", {"user": principal, "period": span, "as_of": day})
