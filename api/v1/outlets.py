@@ -1,0 +1,28 @@
+"""Outlets: the higher offices and media that adopt items."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import ApiMeta, ApiPrincipal, ServicesDep
+from api.policy import allow
+from api.v1.common import Channel, Code, CommandResult, Level, Name
+
+router = APIRouter(prefix="/outlets", tags=["outlets"])
+
+
+class OutletCreate(BaseModel):
+    code: Code
+    name: Name
+    channel: Channel
+    level: Level
+
+
+@router.post("", response_model=CommandResult, status_code=201, summary="Register an outlet")
+def register_outlet(body: OutletCreate, principal: ApiPrincipal, meta: ApiMeta,
+                    services: ServicesDep) -> CommandResult:
+    allow(principal, "register_outlet")
+    outlet_id = services.tally.register_outlet(body.code, body.name, body.channel, body.level,
+                                               meta=meta)
+    return CommandResult(id=str(outlet_id))

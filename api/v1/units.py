@@ -1,0 +1,52 @@
+"""Units of the office: register, rename, list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import ApiMeta, ApiPrincipal, ServicesDep
+from api.policy import allow
+from api.v1.common import Code, CommandResult, Name, Reason
+
+router = APIRouter(prefix="/units", tags=["units"])
+
+
+class UnitCreate(BaseModel):
+    code: Code
+    name: Name
+    unit_class: str = Field(min_length=1, max_length=50)
+    registered_on: date
+
+
+class UnitRename(BaseModel):
+    name: Name
+    effective_on: date
+    reason: Reason
+
+
+@router.post("", response_model=CommandResult, status_code=201, summary="Register a unit")
+def register_unit(body: UnitCreate, principal: ApiPrincipal, meta: ApiMeta,
+                  services: ServicesDep) -> CommandResult:
+    allow(principal, "register_unit")
+    unit_id = services.tally.register_unit(body.code, body.name, body.unit_class,
+                                           body.registered_on, meta=meta)
+    return CommandResult(id=str(unit_id))
+
+
+@router.post("/{code}/rename", response_model=CommandResult, summary="Rename a unit from a day")
+def rename_unit(code: str, body: UnitRename, principal: ApiPrincipal, meta: ApiMeta,
+                services: ServicesDep) -> CommandResult:
+    allow(principal, "rename_unit")
+    unit_id = services.tally.rename_unit(code, body.name, body.effective_on, body.reason,
+                                         meta=meta)
+    return CommandResult(id=str(unit_id))
+
+
+@router.get("", summary="Every unit with its number of serving officers")
+def list_units(principal: ApiPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
+    allow(principal, "read_directory")
+    return services.view("catalog").units()  # type: ignore[no-any-return]
