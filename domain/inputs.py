@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -27,9 +28,21 @@ def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX
         raise InvalidInputError("must not be empty", field=field)
     if len(cleaned) > max_length:
         raise InvalidInputError(f"must be at most {max_length} characters", field=field)
-    if "\x00" in cleaned:
-        raise InvalidInputError("must not contain NUL characters", field=field)
+    bad = next((ch for ch in cleaned if _unprintable(ch)), None)
+    if bad is not None:
+        raise InvalidInputError(
+            f"must not contain control characters or broken Unicode (found U+{ord(bad):04X})",
+            field=field)
     return cleaned
+
+
+#: Tab, line feed and carriage return are text; other control characters corrupt exports
+#: (Excel refuses them) and lone surrogates cannot be stored as UTF-8.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _unprintable(ch: str) -> bool:
+    return ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def code(field: str, value: Any) -> str:
