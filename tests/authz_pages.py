@@ -36,8 +36,81 @@ def page(method: str, route: str, allowed: frozenset[str],
     return Case(method, route, allowed, call, page=True)
 
 
+OFFICER = frozenset({"officer"})
+APPROVERS = frozenset({"approver", "approver_other"})
+EDITOR = frozenset({"editor"})
+#: A u1 item, or o1's points: the officer, their approver, and the whole-office readers.
+UNIT_U1 = EVERYONE - {"officer_other", "approver_other"}
+AUDIT = frozenset({"editor", "administrator", "auditor", "leader"})
+REPORT = {"period": "2025", "as_of": "2025-12-31"}
+
+
+def on_item(build: str, action: str,
+            form: dict[str, str] | None = None) -> Callable[[Office], Call]:
+    """A page call on a fresh item at a stage (``Office.draft``, ``submitted``, ...)."""
+    def call(o: Office) -> Call:
+        item = getattr(o, build)()
+        return Call(f"/submissions/{item}{action}", form=form or {})
+    return call
+
+
 PAGE_CASES: list[Case] = [
     page("GET", "/", EVERYONE, lambda o: Call("/")),
     page("GET", "/reminders", READERS, lambda o: Call("/reminders",
                                                       params={"as_of": "2025-05-20"})),
+    # the pages' cases (tests/test_pages*.py)
+    page("GET", "/directory", EVERYONE, lambda o: Call("/directory")),
+    page("GET", "/submissions", EVERYONE, lambda o: Call("/submissions")),
+    page("GET", "/submissions/new", frozenset({"officer", "officer_other"}),
+         lambda o: Call("/submissions/new")),
+    page("POST", "/submissions", OFFICER, lambda o: Call("/submissions", form={
+        "title": f"{o.fresh('网页稿件')}：春耕生产情况", "channel": "info",
+        "category": "new_measure", "authors": "o1", "event_date": "2025-05-01"})),
+    page("GET", "/submissions/{submission_id}", UNIT_U1,
+         lambda o: Call(f"/submissions/{o.history.item_c}")),
+    page("GET", "/submissions/{submission_id}/edit", OFFICER,
+         lambda o: Call(f"/submissions/{o.draft()}/edit")),
+    page("POST", "/submissions/{submission_id}/revise", OFFICER, on_item("draft", "/revise", {
+        "title": "修改后的标题", "category": "other", "authors": "o1",
+        "event_date": "2025-05-01"})),
+    page("POST", "/submissions/{submission_id}/submit", OFFICER,
+         on_item("draft", "/submit", {"submitted_on": "2025-05-02"})),
+    page("POST", "/submissions/{submission_id}/withdraw", OFFICER,
+         on_item("draft", "/withdraw", {"reason": "内容重复"})),
+    page("GET", "/approvals", APPROVERS, lambda o: Call("/approvals")),
+    page("POST", "/submissions/{submission_id}/approve", frozenset({"approver"}),
+         on_item("submitted", "/approve")),
+    page("POST", "/submissions/{submission_id}/return", frozenset({"approver"}),
+         on_item("submitted", "/return", {"reason": "请补充数据"})),
+    page("GET", "/adoptions", EVERYONE, lambda o: Call("/adoptions")),
+    page("POST", "/adoptions", EDITOR, lambda o: Call("/adoptions", form={
+        "submission_id": o.approved(), "outlet": "prov", "form": "full",
+        "adopted_on": "2025-05-05"})),
+    page("POST", "/submissions/{submission_id}/adopt", EDITOR, on_item(
+        "approved", "/adopt", {"outlet": "prov", "form": "full", "adopted_on": "2025-05-05"})),
+    page("POST", "/submissions/{submission_id}/send", EDITOR, on_item(
+        "approved", "/send", {"outlet": "prov", "route": "forwarded",
+                              "sent_on": "2025-05-04"})),
+    page("POST", "/submissions/{submission_id}/decline", EDITOR, on_item(
+        "approved", "/decline", {"outlet": "prov", "declined_on": "2025-05-05"})),
+    page("POST", "/submissions/{submission_id}/retract", EDITOR, on_item(
+        "adopted", "/retract", {"outlet": "city", "reason": "来函更正"})),
+    page("POST", "/submissions/{submission_id}/instruction", EDITOR, on_item(
+        "approved", "/instruction", {"leader_level": "city", "leader": "市长",
+                                     "instructed_on": "2025-05-06"})),
+    page("POST", "/submissions/{submission_id}/feedback", EDITOR, on_item(
+        "instructed", "/feedback", {"instruction": "1", "fed_back_on": "2025-05-20",
+                                    "text": "已组织学习落实"})),
+    page("GET", "/rankings", READERS, lambda o: Call("/rankings", params=REPORT)),
+    page("GET", "/quota", READERS, lambda o: Call("/quota", params={**REPORT, "by": "unit"})),
+    page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
+    page("GET", "/explain", UNIT_U1, lambda o: Call("/explain", params={
+        "officer": "o1", "period": "2025"})),
+    page("GET", "/exports", READERS, lambda o: Call("/exports", params=REPORT)),
+    page("GET", "/bulletins", EVERYONE, lambda o: Call("/bulletins", params={"year": "2025"})),
+    page("GET", "/bulletins/{period}", EVERYONE, lambda o: Call(
+        "/bulletins/2025-Q1", params={"as_of": "2025-04-30"})),
+    page("GET", "/bulletins/{period}/published", EVERYONE,
+         lambda o: Call("/bulletins/2025-02/published")),
+    page("GET", "/audit", AUDIT, lambda o: Call("/audit", params={"item": "A-2025-01"})),
 ]
