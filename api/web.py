@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.deps import LoginRequired
@@ -113,6 +114,19 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
 
     for failure in UNAVAILABLE:
         web.add_exception_handler(failure, database_down)
+
+    @web.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """Framework refusals (a body that is not JSON, no such route, wrong method) in the
+        same shape as every other error; an unreadable body is a 422 naming the body."""
+        status, field = error.status_code, None
+        if status == 400 and "parsing the body" in str(error.detail):
+            status, field = 422, "body"
+        body = {"error": "InvalidInputError" if status == 422 else "HTTPError",
+                "field": field, "message": str(error.detail)}
+        if is_api(request):
+            return JSONResponse(body, status_code=status, headers=error.headers)
+        return render_error(request, body, status)
 
     @web.exception_handler(LoginRequired)
     def login_first(request: Request, error: LoginRequired) -> Response:

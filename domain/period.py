@@ -9,6 +9,7 @@ from datetime import date
 
 from domain.errors import InvalidInputError
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _PATTERN = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|\d{2}))?$")
 
 
@@ -25,6 +26,8 @@ class Period:
             raise InvalidInputError("must be written 2025, 2025-H1, 2025-Q3 or 2025-07",
                                     field=field)
         year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidInputError(f"the year must be {MIN_YEAR} to {MAX_YEAR}", field=field)
         part = match.group(2)
         if part is None:
             return cls(f"{year}", date(year, 1, 1), date(year, 12, 31))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from domain.application import CommandMeta, Tally
 from domain.identity import derived_id
 
@@ -57,3 +59,14 @@ def test_an_item_drafted_after_a_transfer_belongs_to_the_unit_of_its_event_date(
     drafted = list(app.events.get(item))[0]
     assert drafted.unit_id == derived_id("unit", "u1")
     assert app.officer_unit_on("o1", "2025-05-20") == "u1"
+
+
+@pytest.mark.parametrize("text", ["0000", "0999-Q1", "1899-07", "3000", "2025-13", "2025-Q5",
+                                  "25", "2025-H3", ""])
+def test_a_period_outside_reason_is_refused_naming_the_field(text: str) -> None:
+    from domain.errors import InvalidInputError
+    from domain.period import Period
+
+    with pytest.raises(InvalidInputError) as refused:
+        Period.parse(text)
+    assert refused.value.field == "period"
