@@ -62,6 +62,13 @@ def json_response(document: Any) -> Response:
                     media_type="application/json")
 
 
+def permit(principal: Principal, action: str, output: OutputFormat = "json") -> None:
+    """Refuse the read, or its download (the ``export`` action), before anything is read."""
+    allow(principal, action)
+    if output != "json":
+        allow(principal, "export")
+
+
 def download(principal: Principal, report: Report, output: OutputFormat,
              filename: str) -> Response:
     """The report's document as JSON, its CSV table, or a workbook of all its tables."""

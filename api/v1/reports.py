@@ -16,7 +16,7 @@ from api import reports as assemble
 from api.cli_reports import AUDIT_COLUMNS, COMMISSION_COLUMNS, SUBMISSION_COLUMNS
 from api.cli_workflows import REMINDER_COLUMNS
 from api.deps import ApiPrincipal, ServicesDep
-from api.policy import allow, check_officer_scope
+from api.policy import check_officer_scope
 from api.v1.common import (
     AsOfQuery,
     ByQuery,
@@ -26,6 +26,7 @@ from api.v1.common import (
     PeriodQuery,
     download,
     json_response,
+    permit,
     score_reports,
     table,
 )
@@ -55,7 +56,7 @@ def ranking(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
             output: FormatQuery = "json") -> Response:
     """JSON: a list of {rank, id, name, unit, points, money, adoptions, submitted,
     adoption_rate, items}; ties share a rank."""
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.ranking(score_reports(services), period, by, as_of, channel, level, order)
     return download(principal, report, output, f"ranking-{label(period)}-{by}")
 
@@ -65,7 +66,7 @@ def bulletin(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery
              as_of: AsOfQuery = None, by: ByQuery = "officer",
              output: FormatQuery = "json") -> Response:
     """A CSV holds the officer or unit table (``by``); a workbook every table."""
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.bulletin(score_reports(services), period, by, as_of)
     return download(principal, report, output, f"bulletin-{label(period)}-{by}")
 
@@ -74,7 +75,7 @@ def bulletin(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery
 def quota(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
           as_of: AsOfQuery = None, by: ByQuery = "officer",
           output: FormatQuery = "json") -> Response:
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.quota(score_reports(services), period, by, as_of)
     return download(principal, report, output, f"quota-{label(period)}-{by}")
 
@@ -83,7 +84,7 @@ def quota(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
 def ledger(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
            as_of: AsOfQuery = None, by: ByQuery = "officer",
            output: FormatQuery = "json") -> Response:
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.ledger(score_reports(services), period, by, as_of)
     return download(principal, report, output, f"ledger-{label(period)}-{by}")
 
@@ -93,7 +94,7 @@ def difference(principal: ApiPrincipal, services: ServicesDep, period: PeriodQue
                before: Annotated[str, Query(min_length=1, max_length=40)],
                after: AsOfQuery = None, by: ByQuery = "officer",
                output: FormatQuery = "json") -> Response:
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.difference(score_reports(services), period, before, after, by)
     return download(principal, report, output, f"diff-{label(period)}-{by}")
 
@@ -110,7 +111,7 @@ class WhatIf(BaseModel):
 @router.post("/what-if", summary="A period scored under another method (nothing is recorded)")
 def what_if(body: WhatIf, principal: ApiPrincipal, services: ServicesDep,
             output: FormatQuery = "json") -> Response:
-    allow(principal, "read_reports")
+    permit(principal, "read_reports", output)
     report = assemble.what_if(score_reports(services), body.period, body.source, body.name,
                               body.by, body.as_of)
     return download(principal, report, output, f"what-if-{label(body.period)}-{body.by}")
@@ -153,7 +154,7 @@ def audit(principal: ApiPrincipal, services: ServicesDep,
           offset: Annotated[int, Query(ge=0)] = 0,
           commands: bool = True, output: FormatQuery = "json") -> Response:
     """Every event: who caused it, when it was recorded and known, and why."""
-    allow(principal, "read_audit")
+    permit(principal, "read_audit", output)
     rows = AuditTrail(services.view("audit"), zone=services.tally.zone).entries(
         item=item, officer=officer, unit=unit, as_of=as_of, limit=limit, offset=offset,
         commands=commands)
@@ -170,6 +171,7 @@ def submissions_board(principal: ApiPrincipal, services: ServicesDep,
                                                 "withdrawn"] | None, Query()] = None,
                       limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
                       output: FormatQuery = "json") -> Response:
+    permit(principal, "read_items", output)
     rows = board_rows(principal, services, unit, status, limit)
     title = f"稿件看板（{services.tally.today().isoformat()}）"
     return table(principal, "submissions", title, rows, SUBMISSION_COLUMNS, output)
@@ -178,7 +180,7 @@ def submissions_board(principal: ApiPrincipal, services: ServicesDep,
 @router.get("/boards/commissions", summary="Every commissioned unit: fulfilled, lapsed or open")
 def commissions_board(principal: ApiPrincipal, services: ServicesDep,
                       output: FormatQuery = "json") -> Response:
-    allow(principal, "read_dashboard")
+    permit(principal, "read_dashboard", output)
     today = services.tally.today()
     rows: list[dict[str, Any]] = services.view("boards").commissions(today)
     return table(principal, "commissions", f"约稿看板（{today.isoformat()}）", rows,
@@ -188,7 +190,7 @@ def commissions_board(principal: ApiPrincipal, services: ServicesDep,
 @router.get("/reminders", summary="Who to chase (催报): quotas, commissions, instructions")
 def reminder_list(principal: ApiPrincipal, services: ServicesDep, as_of: AsOfQuery = None,
                   output: FormatQuery = "json") -> Response:
-    allow(principal, "read_reminders")
+    permit(principal, "read_reminders", output)
     day = inputs.day("as_of", as_of) if as_of else services.tally.today()
     projections = services.current()
     found = reminders(score_reports(services), projections["boards"].view, day)
