@@ -135,9 +135,12 @@ def test_an_officer_appeals_and_the_administrator_upholds_it_with_the_correcting
     assert [a["form"] for a in adoptions] == ["excerpt"]
     wrong = dict(decision, correction={"command": "record_adoption",
                                         "arguments": {"outlet": "city", "colour": "red"}})
-    refused = c.post(f"{V1}/submissions/{item}/appeals/{number}/decision",
-                     headers=office.auth("administrator"), json=wrong)
-    assert refused.status_code == 422 and refused.json()["field"] == "correction"
+    incomplete = dict(decision, correction={"command": "record_adoption",
+                                             "arguments": {"outlet": "city"}})
+    for body in (wrong, incomplete):
+        refused = c.post(f"{V1}/submissions/{item}/appeals/{number}/decision",
+                         headers=office.auth("administrator"), json=body)
+        assert refused.status_code == 422 and refused.json()["field"] == "correction"
 
 
 def test_an_editor_closes_a_period_and_everyone_reads_the_published_bulletin(

@@ -145,13 +145,18 @@ def correction_of(body: Correction | None) -> tuple[str, dict[str, Any]] | None:
     """The correction's arguments checked against the command's own, so a wrong name is a 422."""
     if body is None:
         return None
-    method = getattr(Tally, body.command)
-    accepted = [name for name in inspect.signature(method).parameters
-                if name not in ("self", "submission_id", "meta")]
-    unknown = sorted(set(body.arguments) - set(accepted))
-    if unknown:
-        raise InvalidInputError(f"{body.command} takes no {', '.join(unknown)} "
-                                f"(it takes: {', '.join(accepted)})", field="correction")
+    parameters = {name: parameter for name, parameter
+                  in inspect.signature(getattr(Tally, body.command)).parameters.items()
+                  if name not in ("self", "submission_id", "meta")}
+    unknown = sorted(set(body.arguments) - set(parameters))
+    missing = sorted(name for name, parameter in parameters.items()
+                     if parameter.default is inspect.Parameter.empty
+                     and name not in body.arguments)
+    if unknown or missing:
+        problem = (f"takes no {', '.join(unknown)}" if unknown
+                   else f"needs {', '.join(missing)}")
+        raise InvalidInputError(f"{body.command} {problem} (it takes: "
+                                f"{', '.join(parameters)})", field="correction")
     return body.command, dict(body.arguments)
 
 
