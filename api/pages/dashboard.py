@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import reports
+from api import i18n, reports
 from api.deps import PagePrincipal, ServicesDep
 from api.i18n import gettext
 from api.pages.charts import horizontal_bars, line_points, stacked_columns
@@ -40,8 +40,9 @@ def dashboard(request: Request, principal: PagePrincipal, services: ServicesDep,
     through = last_month(int(shown_year), day, services.tally.today())
     monthly = monthly_figures(score, int(shown_year), through, day)
     quota = reports.quota(score, shown_year, "unit", day).document
-    month_names = [gettext("M%(month)s") % {"month": m} for m in range(1, through + 1)]
-    levels = [label("level", level) for level in Level]
+    with i18n.speaking(i18n.chosen(request)):  # the charts' words are drawn here
+        month_names = [gettext("M%(month)s") % {"month": m} for m in range(1, through + 1)]
+        levels = [label("level", level) for level in Level]
     return render(request, "dashboard.html", {
         "user": principal, "as_of": day, "year": shown_year, "through": through,
         "counts": services.view("catalog").counts(), "monthly": monthly, "quota": quota,
