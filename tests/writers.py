@@ -56,12 +56,12 @@ def contend(url: str, writer: int, adopt: list[str], approve: list[str],
     for number in range(rounds):
         meta = CommandMeta(actor=f"writer-{writer}", correlation_id=f"w{writer}-{number}")
         for item in adopt:
-            attempt("adopt", item, lambda i=item: app.record_adoption(
-                i, "prov", "full", "2025-03-05", meta=meta))
-            attempt("instruct", item, lambda i=item: app.record_instruction(
-                i, "city", f"领导{writer}", "2025-03-10", f"批示{writer}-{number}", meta=meta))
+            attempt("adopt", item, lambda i=item, m=meta: app.record_adoption(
+                i, "prov", "full", "2025-03-05", meta=m))
+            attempt("instruct", item, lambda i=item, m=meta, n=number: app.record_instruction(
+                i, "city", f"领导{writer}", "2025-03-10", f"批示{writer}-{n}", meta=m))
         for item in approve:
-            attempt("approve", item, lambda i=item: app.approve(
-                i, "approver", "2025-03-02T09:00:00+08:00", meta=meta))
+            attempt("approve", item, lambda i=item, m=meta: app.approve(
+                i, "approver", "2025-03-02T09:00:00+08:00", meta=m))
     app.close()
     return outcomes
