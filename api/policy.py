@@ -164,8 +164,10 @@ def check_draft_authors(principal: Principal, author_codes: Iterable[str]) -> No
                                  field="authors")
 
 
-def check_officer_scope(principal: Principal, officer_code: str, unit_code: str | None) -> None:
-    """"Why these points": officers for themselves, approvers for their unit, readers for all."""
+def check_officer_scope(principal: Principal, officer_code: str, unit_code: str | None,
+                        *, field: str = "officer") -> None:
+    """"Why these points": officers for themselves, approvers for their unit, readers for all;
+    ``field`` names the input a refusal is about (``unit`` when a unit was asked for)."""
     allow(principal, "explain")
     if principal.sees_whole_office:
         return
@@ -174,4 +176,4 @@ def check_officer_scope(principal: Principal, officer_code: str, unit_code: str 
     if principal.has(APPROVER) and unit_code is not None and unit_code == principal.unit_code:
         return
     raise NotAuthorisedError(f"{principal.username} may see only their own points",
-                             field="officer")
+                             field=field)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from api.auth import Authenticator
@@ -23,7 +25,7 @@ class Services:
         self.projections = open_projections(settings)
         self.credentials = open_credentials(settings)
         self.auth = Authenticator(self.tally, self.credentials, clock=self.tally.clock)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         # Each read first catches the read models up with the log, so a page shows what its
         # user just recorded. Where projection workers (`tally project --follow`) keep them
         # current, TALLY_INLINE_PROJECTIONS=0 leaves it to the workers.
@@ -36,6 +38,14 @@ class Services:
                 for projection in self.projections.values():
                     refresh(self.tally, projection)
         return self.projections
+
+    @contextmanager
+    def exclusive(self) -> Iterator[dict[str, Any]]:
+        """The projections, current, held by this request alone: for work that drives a
+        projection itself (closing a period catches the ledger up and reads it at a position)
+        and must not interleave with another request's catch-up in this process."""
+        with self._lock:
+            yield self.current()
 
     def view(self, name: str) -> Any:
         return self.current()[name].view

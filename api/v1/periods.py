@@ -30,9 +30,9 @@ def close(period: str, body: PeriodClose, principal: ApiPrincipal, meta: ApiMeta
     """Closing again changes nothing and answers the same bulletin."""
     allow(principal, "close_period")
     label = Period.parse(period).label
-    ledger = services.current()["ledger"]
-    bulletin_id = close_period(services.tally, ledger, label,
-                               meta=replace(meta, known_at=body.known_at))
+    with services.exclusive() as projections:
+        bulletin_id = close_period(services.tally, projections["ledger"], label,
+                                   meta=replace(meta, known_at=body.known_at))
     return CommandResult(id=str(bulletin_id))
 
 
@@ -48,7 +48,8 @@ def published_bulletin(period: str, principal: ApiPrincipal,
 def reissue_bulletin(period: str, principal: ApiPrincipal, services: ServicesDep) -> Response:
     allow(principal, "reissue_bulletin")
     published = services.tally.published_bulletin(period)
-    again = reissue(services.tally, services.current()["ledger"], period)
+    with services.exclusive() as projections:
+        again = reissue(services.tally, projections["ledger"], period)
     return json_response({"period": again.period, "position": again.position,
                           "as_of": again.as_of, "digest": again.digest,
                           "matches": again.digest == published["digest"],

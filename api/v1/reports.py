@@ -132,7 +132,7 @@ def explain(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
         by = "officer"
     else:
         code = inputs.code("unit", unit)
-        check_officer_scope(principal, "", code)
+        check_officer_scope(principal, "", code, field="unit")
         by = "unit"
     standing = score_reports(services).standing(code, period, by=by, as_of=as_of)
     return json_response({
