@@ -35,7 +35,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     # sign-off in the approver's unit
     "approve": _roles(APPROVER),
     "return_submission": _roles(APPROVER),
-    # the editors' desk: outlets' decisions, instructions, commissions, periods
+    # the editors' desk: outlets' decisions, instructions, commissions, periods, appeals
     "send_to_outlet": _roles(EDITOR),
     "record_adoption": _roles(EDITOR),
     "record_decline": _roles(EDITOR),
@@ -44,9 +44,10 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "record_feedback": _roles(EDITOR),
     "issue_commission": _roles(EDITOR),
     "record_lapse": _roles(EDITOR),
+    "decide_appeal": _roles(EDITOR),  # an upheld appeal records the correcting fact
     "close_period": _roles(EDITOR),
     "reissue_bulletin": _roles(EDITOR),
-    # the administrators: directory, accounts, methods, targets, findings, appeals
+    # the administrators: directory, accounts, methods, targets, findings
     "register_unit": _roles(ADMINISTRATOR),
     "rename_unit": _roles(ADMINISTRATOR),
     "enrol_officer": _roles(ADMINISTRATOR),
@@ -64,7 +65,6 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "adjust_target": _roles(ADMINISTRATOR),
     "record_finding": _roles(ADMINISTRATOR),
     "withdraw_finding": _roles(ADMINISTRATOR),
-    "decide_appeal": _roles(ADMINISTRATOR),
     # reads
     "read_directory": EVERYONE,
     "read_items": EVERYONE,  # officers and approvers: their unit's items only

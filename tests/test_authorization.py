@@ -116,7 +116,7 @@ API_CASES: list[Case] = [
             "fed_back_on": "2025-05-20", "text": "已组织学习落实"})),
     api("POST", "/submissions/{submission_id}/appeals", OFFICER, item_call(
         "adopted", "/appeals", {"filed_on": "2025-05-10", "reason": "级别认定有误"})),
-    api("POST", "/submissions/{submission_id}/appeals/{number}/decision", ADMINISTRATOR,
+    api("POST", "/submissions/{submission_id}/appeals/{number}/decision", EDITOR,
         item_call("appealed", "/appeals/1/decision", {
             "upheld": False, "decided_on": "2025-05-15", "reason": "经核实计分无误"})),
     api("GET", "/submissions", EVERYONE, lambda o: Call(f"{V1}/submissions")),
