@@ -61,7 +61,7 @@ def test_every_string_of_the_templates_and_pages_has_a_simplified_chinese_transl
     assert untranslated == []
     not_chinese = sorted(str(m) for m in sources if isinstance(chinese[m], str)
                          and not HANZI.search(str(chinese[m])) and HANZI.search(str(m)) is None
-                         and re.search(r"[a-z]{3}", str(m)))
+                         and re.search(r"[a-z]{3}", PLACEHOLDER.sub("", str(m))))
     assert not_chinese == [], "a zh_CN translation without Chinese"
     stale = sorted(str(m) for m in chinese if m not in sources)
     assert stale == [], "messages no source uses any more"

@@ -26,11 +26,12 @@ def audit_trail(request: Request, principal: PagePrincipal, services: ServicesDe
     """Every event, who caused it, when it was recorded and known, and why."""
     allow(principal, "read_audit")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     day = as_of_day(as_of)
     number = inputs.whole("page", page or 1, minimum=1)
     trail = AuditTrail(services.view("audit"), services.tally.zone)
     if file_format != "html":
-        allow(principal, "export")
         rows = trail.entries(item=item or None, officer=officer or None, unit=unit or None,
                              as_of=day, limit=100_000)
         return download([Sheet("审计记录", rows, AUDIT_COLUMNS)], file_format, "audit")

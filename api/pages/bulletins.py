@@ -56,11 +56,12 @@ def bulletin_page(request: Request, period: str, principal: PagePrincipal,
     """A period's bulletin as known at the end of a day (now, by default), to print."""
     allow(principal, "read_bulletins")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     day = as_of_day(as_of)
     span = period_label(period, period)
     report = reports.bulletin(score_reports(services), span, by_table(by), day)
     if file_format != "html":
-        allow(principal, "export")
         return download_report(report, file_format, f"bulletin-{span}")
     published = services.tally.is_published(span)
     return render(request, "bulletin.html", {
@@ -76,12 +77,13 @@ def published_bulletin(request: Request, period: str, principal: PagePrincipal,
     checked against its digest."""
     allow(principal, "read_bulletins")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     span = period_label(period, period)
     record: dict[str, Any] = services.tally.published_bulletin(span)
     services.current()
     issue = reissue(services.tally, services.projections["ledger"], span)
     if file_format != "html":
-        allow(principal, "export")
         table = 3 if by_table(by) == "officer" else 2
         return download(bulletin_sheets(issue.content), file_format, f"bulletin-{span}-published",
                         table)

@@ -55,6 +55,8 @@ def board(request: Request, principal: PagePrincipal, services: ServicesDep,
     """The submissions board: every item, or the unit's for an officer or approver."""
     allow(principal, "read_items")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     boards = services.view("boards")
     unit_id = unit_scope(principal)
     if unit_id is None and unit:
@@ -63,7 +65,6 @@ def board(request: Request, principal: PagePrincipal, services: ServicesDep,
             raise NotFoundError(f"no unit {unit}", field="unit")
     rows = boards.submissions(today(services), unit_id=unit_id, status=status or None)
     if file_format != "html":
-        allow(principal, "export")
         return download([Sheet("稿件台账", rows, SUBMISSION_COLUMNS)], file_format, "submissions")
     return render(request, "board.html", {
         "user": principal, "rows": rows, "status": status or "", "unit": unit or "",

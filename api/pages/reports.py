@@ -32,6 +32,8 @@ def rankings(request: Request, principal: PagePrincipal, services: ServicesDep,
     """Officers or units ranked for a period, by channel and level, as known at a day."""
     allow(principal, "read_reports")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     day = as_of_day(as_of)
     span = period_label(period, latest_year(services, day))
     kind = holder(by)
@@ -42,7 +44,6 @@ def rankings(request: Request, principal: PagePrincipal, services: ServicesDep,
         raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
     report = reports.ranking(score_reports(services), span, kind, day, channel, level, order)
     if file_format != "html":
-        allow(principal, "export")
         return download_report(report, file_format, f"ranking-{span}-{kind}")
     return render(request, "rankings.html", {
         "user": principal, "period": span, "by": kind, "channel": channel or "",
@@ -57,12 +58,13 @@ def quota(request: Request, principal: PagePrincipal, services: ServicesDep,
     """Each officer's or unit's target and items done, month by month, and who is behind."""
     allow(principal, "read_reports")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     day = as_of_day(as_of)
     span = period_label(period, latest_year(services, day))
     kind = holder(by)
     report = reports.quota(score_reports(services), span, kind, day)
     if file_format != "html":
-        allow(principal, "export")
         return download_report(report, file_format, f"quota-{span}-{kind}")
     return render(request, "quota.html", {
         "user": principal, "period": span, "by": kind, "as_of": day,
@@ -76,12 +78,13 @@ def ledger(request: Request, principal: PagePrincipal, services: ServicesDep,
     """Every scoring line of a period behind each officer's or unit's points."""
     allow(principal, "read_reports")
     file_format = output_format(format)
+    if file_format != "html":  # refused before anything is read
+        allow(principal, "export")
     day = as_of_day(as_of)
     span = period_label(period, latest_year(services, day))
     kind = holder(by)
     report = reports.ledger(score_reports(services), span, kind, day)
     if file_format != "html":
-        allow(principal, "export")
         return download_report(report, file_format, f"ledger-{span}-{kind}")
     return render(request, "ledger.html", {
         "user": principal, "period": span, "by": kind, "as_of": day, "rows": report.document})
