@@ -23,17 +23,17 @@ def register(app: typer.Typer) -> None:
 
 
 def import_command(
-    source: Annotated[Path, typer.Argument(help="A folder of CSV files, or an .xlsx workbook.")],
+    source: Annotated[Path, typer.Argument(
+        exists=True, help="A folder of CSV files, or an .xlsx workbook.")],
     method: Annotated[Path | None, typer.Option(
-        "--method", help="The scoring-method file (default: method*.toml in the folder).")] = None,
+        "--method", exists=True, dir_okay=False,
+        help="The scoring-method file (default: method*.toml in the folder).")] = None,
 ) -> None:
     """Import existing ledgers, all or nothing (see docs/import.md)."""
     from api.ledger_import import import_ledgers
     from store.bootstrap import open_tally
     from store.settings import DatabaseSettings
 
-    if not source.exists():
-        raise typer.BadParameter(f"{source} does not exist", param_hint="SOURCE")
     tally = open_tally(DatabaseSettings.from_environment())
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

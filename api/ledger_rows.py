@@ -208,6 +208,8 @@ def read_source(path: Path, method: Path | None = None) -> Source:
         source.errors.append(RowError(path.name, 0, "", "give a folder of CSV files or an .xlsx"))
     if method is not None:
         source.methods = [(method.name, method.read_text(encoding="utf-8-sig"))]
+    if not source.errors and not source.tables and not source.methods:
+        source.errors.append(RowError(path.name, 0, "", "holds no ledger file and no method"))
     return source
 
 

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.application import Tally
 
@@ -118,4 +119,26 @@ class StagedTally(Tally):
         """Append every staged event in one transaction; returns their positions."""
         if not self.staged:
             return []
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            return append_in_chunks(self.recorder, self.staged)
         return list(self.recorder.insert_events(self.staged) or [])
+
+
+CHUNK = 5000
+
+
+def append_in_chunks(recorder: PostgresApplicationRecorder,
+                     events: list[StoredEvent]) -> list[int]:
+    """The recorder's append, statement by statement in one transaction of our own.
+
+    One ``insert_events`` call sends all the events as a single array parameter in pipeline
+    mode, and with some tens of thousands of events the client and the server were seen to
+    wait on each other for good. Each chunk takes the append lock (again, harmlessly) and is
+    chained onto the links the previous chunk wrote in the same transaction."""
+    positions: list[int] = []
+    with recorder.datastore.transaction(commit=True) as curs:
+        for start in range(0, len(events), CHUNK):
+            chunk = events[start:start + CHUNK]
+            recorder._insert_stored_events(curs, chunk)  # noqa: SLF001
+            positions += recorder._fetch_ids_after_insert_events(curs, chunk) or []  # noqa: SLF001
+    return positions
