@@ -198,6 +198,21 @@ def test_a_small_ledger_is_known_at_its_known_on_or_at_the_end_of_its_date(app: 
         {"officer_id": str(app._officer("o", "o2").id), "share": "0.4"}]
 
 
+def test_a_later_import_adds_to_what_the_store_holds(app: Tally) -> None:
+    import_small(app)
+
+    report = import_ledgers(app, LEDGERS / "later")
+
+    assert report.ok, report.errors
+    assert report.commands == {"record_adoption": 1, "record_instruction": 1,
+                               "record_feedback": 1}
+    item = app.get_submission(str(Submission.create_id("s1")))
+    assert item["instructions"] == 2  # numbered after the one the store held
+    adoptions = app.get_submission(str(Submission.create_id("s2")))["adoptions"]
+    assert [(a["form"], a["route"]) for a in adoptions] == [("merged", "direct"),
+                                                            ("full", "forwarded")]
+
+
 def test_a_malformed_import_is_refused_whole_naming_file_line_and_field(app: Tally) -> None:
     import_small(app)
     before = event_count(app)
@@ -262,3 +277,18 @@ def test_tally_import_reports_what_it_recorded_or_every_refused_row(
     assert refused.exit_code == 1, refused.output
     assert "Nothing was imported" in refused.output
     assert "officers.csv" in refused.output and "enrolled_on" in refused.output
+
+
+def test_tally_export_ledgers_writes_the_files_an_import_reads(
+    database: DatabaseSettings, tmp_path: Path,
+) -> None:
+    runner = CliRunner()
+    env = {"TALLY_DATABASE_URL": database.url, "COLUMNS": "200"}
+    assert runner.invoke(cli.app, ["import", str(LEDGERS / "small")], env=env).exit_code == 0
+
+    done = runner.invoke(cli.app, ["export-ledgers", str(tmp_path / "out")], env=env)
+
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        p.name for p in (LEDGERS / "small").iterdir())
+    assert "not exported" not in done.output
