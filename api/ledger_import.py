@@ -20,7 +20,7 @@ from pathlib import Path
 from eventsourcing.persistence import IntegrityError
 
 from api.ledger_plan import Planner, Step
-from api.ledger_rows import Cells, RowError, Source, parse_rows, read_source
+from api.ledger_rows import FILES, Cells, RowError, Source, parse_rows, read_source
 from api.ledger_staging import StagedTally
 from domain.application import CommandMeta, Tally
 from domain.errors import TallyError
@@ -95,10 +95,16 @@ def check(read: Source, staged: StagedTally, now: datetime, report: ImportReport
     planner = Planner(rows, staged.stage, now, staged.zone)
     # The methods are known at the earliest moment of the run, before every other fact.
     steps = plan_methods(read, staged, planner, report) + planner.plan()
-    report.errors = read.errors + planner.errors
+    report.errors = sorted(read.errors + planner.errors, key=file_order)
     if progress is not None:
         progress("checking", read.rows, read.rows)
     return steps
+
+
+def file_order(error: RowError) -> tuple[int, int]:
+    """Problems in the order of the files (as docs/import.md lists them), then of lines."""
+    files = list(FILES)
+    return (files.index(error.file) if error.file in files else -1, error.line)
 
 
 def plan_methods(read: Source, staged: StagedTally, planner: Planner,

@@ -40,7 +40,7 @@ COLUMNS = {"unit": "unit_id", "to_unit": "to_unit_id", "outlet": "outlet_id",
            "officer": "officer_id", "holder": "holder_id", "units": "unit_ids",
            "commission": "commission_id", "approver": "approved_by",
            "approved_at": "approved_on", "display_name": "name", "unit_class": "class",
-           "known_at": "known_on", "commission_id": "commission_id"}
+           "known_at": "known_on"}
 
 
 class Store(Protocol):
