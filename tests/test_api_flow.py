@@ -114,7 +114,7 @@ def test_an_officer_edits_only_their_own_drafts_and_an_approver_signs_off_only_t
               json={"approved_at": "2025-05-03T10:00:00+08:00"}))
 
 
-def test_an_officer_appeals_and_the_administrator_upholds_it_with_the_correcting_fact(
+def test_an_officer_appeals_and_the_editor_upholds_it_with_the_correcting_fact(
         office: Office) -> None:
     c = office.client
     item = office.approved()
@@ -125,11 +125,11 @@ def test_an_officer_appeals_and_the_administrator_upholds_it_with_the_correcting
                 "correction": {"command": "record_adoption", "arguments": {
                     "outlet": "city", "form": "excerpt", "adopted_on": "2025-05-08"}}}
     decided = ok(c.post(f"{V1}/submissions/{item}/appeals/{number}/decision",
-                        headers=office.auth("administrator"), json=decision))
+                        headers=office.auth("editor"), json=decision))
     assert decided["upheld"] is True and decided["correlation_id"].startswith("appeal:")
     before = office.events()
     again = ok(c.post(f"{V1}/submissions/{item}/appeals/{number}/decision",
-                      headers=office.auth("administrator"), json=decision))
+                      headers=office.auth("editor"), json=decision))
     assert again == decided and office.events() == before
     adoptions = ok(c.get(f"{V1}/submissions/{item}", headers=office.auth("editor")))["adoptions"]
     assert [a["form"] for a in adoptions] == ["excerpt"]
@@ -139,7 +139,7 @@ def test_an_officer_appeals_and_the_administrator_upholds_it_with_the_correcting
                                              "arguments": {"outlet": "city"}})
     for body in (wrong, incomplete):
         refused = c.post(f"{V1}/submissions/{item}/appeals/{number}/decision",
-                         headers=office.auth("administrator"), json=body)
+                         headers=office.auth("editor"), json=body)
         assert refused.status_code == 422 and refused.json()["field"] == "correction"
 
 
