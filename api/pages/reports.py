@@ -4,6 +4,9 @@ and the exports page. Each is assembled once by ``api.reports`` and downloads as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -11,7 +14,8 @@ from api import reports
 from api.deps import PagePrincipal, ServicesDep
 from api.pages.common import as_of_day, latest_year, period_label, score_reports
 from api.pages.rendering import download_report, output_format, render
-from api.policy import allow, check_officer_scope
+from api.policy import Principal, allow, check_officer_scope
+from api.services import Services
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.standings import ORDERS
@@ -24,31 +28,58 @@ def holder(by: str | None) -> str:
     return inputs.choice("by", HolderKind, by or "officer").value
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a report page was asked for: html or a download, as of which day, which period
+    (the latest year by default), by officer or unit."""
+
+    file_format: str
+    as_of: str | None
+    period: str
+    by: str
+
+    @property
+    def download(self) -> bool:
+        return self.file_format != "html"
+
+
+def report_scope(principal: Principal, services: Services, period: str | None, by: str | None,
+                 as_of: str | None, format: str | None) -> Scope:  # noqa: A002
+    """Check the reader (and the exporter, before anything is read) and read the scope."""
+    allow(principal, "read_reports")
+    file_format = output_format(format)
+    if file_format != "html":
+        allow(principal, "export")
+    day = as_of_day(as_of)
+    return Scope(file_format, day, period_label(period, latest_year(services, day)), holder(by))
+
+
+def answer(request: Request, report: reports.Report, scope: Scope, template: str,
+           context: dict[str, Any]) -> Response:
+    if scope.download:
+        return download_report(report, scope.file_format,
+                               f"{report.name}-{scope.period}-{scope.by}")
+    return render(request, template, {"period": scope.period, "by": scope.by,
+                                      "as_of": scope.as_of, **context})
+
+
 @router.get("/rankings", response_class=HTMLResponse)
 def rankings(request: Request, principal: PagePrincipal, services: ServicesDep,
              period: str | None = None, by: str | None = None, channel: str | None = None,
              level: str | None = None, order: str | None = None, as_of: str | None = None,
              format: str | None = None) -> Response:  # noqa: A002
     """Officers or units ranked for a period, by channel and level, as known at a day."""
-    allow(principal, "read_reports")
-    file_format = output_format(format)
-    if file_format != "html":  # refused before anything is read
-        allow(principal, "export")
-    day = as_of_day(as_of)
-    span = period_label(period, latest_year(services, day))
-    kind = holder(by)
+    scope = report_scope(principal, services, period, by, as_of, format)
     channel = inputs.choice("channel", Channel, channel).value if channel else None
     level = inputs.choice("level", Level, level).value if level else None
     order = order or "points"
     if order not in ORDERS:
         raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
-    report = reports.ranking(score_reports(services), span, kind, day, channel, level, order)
-    if file_format != "html":
-        return download_report(report, file_format, f"ranking-{span}-{kind}")
-    return render(request, "rankings.html", {
-        "user": principal, "period": span, "by": kind, "channel": channel or "",
-        "level": level or "", "order": order, "as_of": day, "rows": report.document,
-        "report": report})
+    report = reports.ranking(score_reports(services), scope.period, scope.by, scope.as_of,
+                             channel, level, order)
+    return answer(request, report, scope, "rankings.html", {
+        "user": principal, "channel": channel or "", "level": level or "", "order": order,
+        "rows": report.document, "report": report})
 
 
 @router.get("/quota", response_class=HTMLResponse)
@@ -56,19 +87,10 @@ def quota(request: Request, principal: PagePrincipal, services: ServicesDep,
           period: str | None = None, by: str | None = None, as_of: str | None = None,
           format: str | None = None) -> Response:  # noqa: A002
     """Each officer's or unit's target and items done, month by month, and who is behind."""
-    allow(principal, "read_reports")
-    file_format = output_format(format)
-    if file_format != "html":  # refused before anything is read
-        allow(principal, "export")
-    day = as_of_day(as_of)
-    span = period_label(period, latest_year(services, day))
-    kind = holder(by)
-    report = reports.quota(score_reports(services), span, kind, day)
-    if file_format != "html":
-        return download_report(report, file_format, f"quota-{span}-{kind}")
-    return render(request, "quota.html", {
-        "user": principal, "period": span, "by": kind, "as_of": day,
-        "progress": report.document})
+    scope = report_scope(principal, services, period, by, as_of, format)
+    report = reports.quota(score_reports(services), scope.period, scope.by, scope.as_of)
+    return answer(request, report, scope, "quota.html",
+                  {"user": principal, "progress": report.document})
 
 
 @router.get("/ledger", response_class=HTMLResponse)
@@ -76,18 +98,10 @@ def ledger(request: Request, principal: PagePrincipal, services: ServicesDep,
            period: str | None = None, by: str | None = None, as_of: str | None = None,
            format: str | None = None) -> Response:  # noqa: A002
     """Every scoring line of a period behind each officer's or unit's points."""
-    allow(principal, "read_reports")
-    file_format = output_format(format)
-    if file_format != "html":  # refused before anything is read
-        allow(principal, "export")
-    day = as_of_day(as_of)
-    span = period_label(period, latest_year(services, day))
-    kind = holder(by)
-    report = reports.ledger(score_reports(services), span, kind, day)
-    if file_format != "html":
-        return download_report(report, file_format, f"ledger-{span}-{kind}")
-    return render(request, "ledger.html", {
-        "user": principal, "period": span, "by": kind, "as_of": day, "rows": report.document})
+    scope = report_scope(principal, services, period, by, as_of, format)
+    report = reports.ledger(score_reports(services), scope.period, scope.by, scope.as_of)
+    return answer(request, report, scope, "ledger.html",
+                  {"user": principal, "rows": report.document})
 
 
 @router.get("/explain", response_class=HTMLResponse)
