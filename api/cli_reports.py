@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,13 @@ from rich.console import Console
 
 from api import reports as assemble
 from api.cli_scores import score_reports
+from api.report_columns import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    COMMISSION_COLUMNS,
+    SUBMISSION_COLUMNS,
+    SUBMISSION_TABLE,
+)
 from api.report_output import OutputFormat, emit, emit_sheets
 from api.reports import Report
 from domain import inputs
@@ -19,17 +25,6 @@ from domain.application import Tally
 from domain.errors import NotFoundError
 from domain.submission import Status
 from projections.audit import AuditTrail
-from projections.labels import (
-    AGGREGATE_KINDS,
-    CATEGORIES,
-    CHANNELS,
-    COMMISSION_STATES,
-    FORMS,
-    LEVELS,
-    OUTLET_STATES,
-    STATUSES,
-    label,
-)
 from projections.registry import open_projection
 from projections.runner import refresh
 from projections.scores import ScoreReports
@@ -43,9 +38,6 @@ board_app = typer.Typer(help="Boards: submissions and commissions as they stand 
 report_app.add_typer(board_app, name="board")
 console = Console()
 
-
-#: A report column: its key in the JSON rows, its heading, and how a row shows it as text.
-Column = tuple[str, str, Callable[[dict[str, Any]], str]]
 
 FORMAT_OPTION = typer.Option(
     OutputFormat.TABLE, "--format",
@@ -63,34 +55,6 @@ def caught_up(name: str) -> tuple[Tally, Any]:
 
 
 # The audit trail -----------------------------------------------------------------------
-
-def yes(value: Any) -> str:
-    return "是" if value else ""
-
-
-def moment(office_time: str) -> str:
-    """``2025-03-06T10:00:00+08:00`` as Excel and people read it: ``2025-03-06 10:00:00``."""
-    return office_time[:19].replace("T", " ")
-
-
-AUDIT_COLUMNS: list[Column] = [
-    ("position", "序号", lambda r: str(r["position"])),
-    ("recorded_at", "记录时间", lambda r: moment(r["recorded_at"])),
-    ("known_at", "知悉时间", lambda r: moment(r["known_at"])),
-    ("imported", "导入", lambda r: yes(r["imported"])),
-    ("actor", "操作人", lambda r: r["actor"]),
-    ("correlation_id", "请求编号", lambda r: r["correlation_id"]),
-    ("aggregate_kind", "对象类别", lambda r: label(AGGREGATE_KINDS, r["aggregate_kind"])),
-    ("aggregate_id", "对象编号", lambda r: r["aggregate_id"]),
-    ("reference", "对象", lambda r: r["reference"]),
-    ("event", "事件", lambda r: r["event"]),
-    ("reason", "原因", lambda r: r["reason"] or ""),
-    ("summary", "摘要", lambda r: r["summary"]),
-    ("command_record", "幂等记录", lambda r: yes(r["command_record"])),
-]
-AUDIT_TABLE = ("position", "recorded_at", "known_at", "imported", "actor", "aggregate_kind",
-               "reference", "summary", "reason")
-
 
 @report_app.command("audit")
 def audit(
@@ -125,50 +89,6 @@ def audit(
 
 # The boards ----------------------------------------------------------------------------
 
-def outlets_text(row: dict[str, Any]) -> str:
-    return "；".join(f"{o['name']}（{label(OUTLET_STATES, o['state'])}）" for o in row["outlets"])
-
-
-def adoptions_text(row: dict[str, Any]) -> str:
-    return "；".join(f"{a['outlet']} {label(LEVELS, a['level'])} {label(FORMS, a['form'])} "
-                    f"{a['adopted_on']}" for a in row["adoptions"])
-
-
-def instructions_text(row: dict[str, Any]) -> str:
-    return "；".join(
-        f"{n['leader']}（{label(LEVELS, n['leader_level'])}）{n['instructed_on']}，"
-        + (f"{n['feedback_on']}已反馈" if n["feedback_on"] else "待反馈")
-        for n in row["instructions"])
-
-
-def number(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-SUBMISSION_COLUMNS: list[Column] = [
-    ("ref", "编号", lambda r: r["ref"] or ""),
-    ("title", "标题", lambda r: r["title"]),
-    ("status", "状态", lambda r: label(STATUSES, r["status"])),
-    ("unit_name", "单位", lambda r: r["unit_name"]),
-    ("authors", "作者", lambda r: "、".join(r["authors"])),
-    ("category", "类别", lambda r: label(CATEGORIES, r["category"])),
-    ("channel", "渠道", lambda r: label(CHANNELS, r["channel"])),
-    ("event_date", "事件日期", lambda r: r["event_date"]),
-    ("submitted_on", "报送日期", lambda r: r["submitted_on"] or ""),
-    ("approved_on", "签发日期", lambda r: r["approved_on"] or ""),
-    ("approver", "签发人", lambda r: r["approver_name"] or r["approver"] or ""),
-    ("outlets", "报送去向", outlets_text),
-    ("adoptions", "采用", adoptions_text),
-    ("instructions", "领导批示", instructions_text),
-    ("feedback_pending", "待反馈", lambda r: yes(r["feedback_pending"])),
-    ("waiting_days", "待审核天数", lambda r: number(r["waiting_days"])),
-]
-
-#: The columns that fit a terminal; CSV and JSON carry them all.
-SUBMISSION_TABLE = ("ref", "title", "status", "unit_name", "authors", "submitted_on",
-                    "approved_on", "approver", "adoptions", "instructions", "waiting_days")
-
-
 @board_app.command("submissions")
 def board_submissions(
     unit: str | None = typer.Option(None, "--unit", help="Only this unit's items."),
@@ -191,20 +111,6 @@ def board_submissions(
         limit=inputs.whole("limit", limit, minimum=1))
     emit(rows, SUBMISSION_COLUMNS, output, title=f"稿件看板（{tally.today().isoformat()}）",
          table_columns=[c for c in SUBMISSION_COLUMNS if c[0] in SUBMISSION_TABLE], path=path)
-
-
-COMMISSION_COLUMNS: list[Column] = [
-    ("ref", "约稿编号", lambda r: r["ref"] or ""),
-    ("topic", "主题", lambda r: r["topic"]),
-    ("issued_on", "发出日期", lambda r: r["issued_on"]),
-    ("deadline", "截止日期", lambda r: r["deadline"]),
-    ("unit_name", "单位", lambda r: r["unit_name"]),
-    ("state", "状态", lambda r: label(COMMISSION_STATES, r["state"])),
-    ("item_title", "完成稿件", lambda r: f"《{r['item_title']}》" if r["item_title"] else ""),
-    ("closed_on", "完成或逾期日期", lambda r: r["closed_on"] or ""),
-    ("days_left", "剩余天数", lambda r: number(r["days_left"])),
-    ("days_overdue", "超期天数", lambda r: number(r["days_overdue"])),
-]
 
 
 @board_app.command("commissions")

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from api.cli_reports import FORMAT_OPTION, OUTPUT_OPTION, Column
+from api.cli_reports import FORMAT_OPTION, OUTPUT_OPTION
+from api.report_columns import REMINDER_COLUMNS
 from api.report_output import OutputFormat, emit
 from domain import inputs
 from domain.application import CommandMeta
@@ -19,7 +20,7 @@ from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from workflows.publication import close_period, reissue
-from workflows.reminders import KIND_NAMES, LogFileDelivery, record_lapses, reminders
+from workflows.reminders import LogFileDelivery, record_lapses, reminders
 from workflows.runner import run_workflows
 
 workflows_app = typer.Typer(help="Workflows: period close, errata, chasing.",
@@ -28,16 +29,6 @@ console = Console()
 
 LOG_OPTION = typer.Option(Path("reminders.log"), "--log",
                           help="Append the reminders to this file (the delivery channel).")
-REMINDER_COLUMNS: list[Column] = [
-    ("kind", "类别", lambda r: KIND_NAMES[r["kind"]]),
-    ("to", "编号", lambda r: r["to"]),
-    ("name", "对象", lambda r: r["name"]),
-    ("unit", "单位", lambda r: r["unit"]),
-    ("detail", "内容", lambda r: r["detail"]),
-    ("due", "期限或日期", lambda r: r["due"] or ""),
-]
-
-
 @workflows_app.command("run")
 def run() -> None:
     """Catch the log-following workflows (errata, reward revocations) up with the log."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.cli_reports import AUDIT_COLUMNS
 from api.deps import PagePrincipal, ServicesDep
 from api.pages.common import as_of_day
 from api.pages.rendering import download, output_format, render
 from api.policy import allow
+from api.report_columns import AUDIT_COLUMNS
 from api.report_output import Sheet
 from domain import inputs
 from projections.audit import AuditTrail

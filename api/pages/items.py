@@ -10,11 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.cli_reports import SUBMISSION_COLUMNS
 from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
 from api.pages.common import as_of_day, back_to, today, unit_scope
 from api.pages.rendering import download, output_format, render
 from api.policy import Principal, allow, can, check_draft_authors, check_item
+from api.report_columns import SUBMISSION_COLUMNS
 from api.report_output import Sheet
 from api.services import Services
 from domain import inputs

@@ -13,10 +13,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api import reports as assemble
-from api.cli_reports import AUDIT_COLUMNS, COMMISSION_COLUMNS, SUBMISSION_COLUMNS
-from api.cli_workflows import REMINDER_COLUMNS
 from api.deps import ApiPrincipal, ServicesDep
 from api.policy import check_officer_scope
+from api.report_columns import (
+    AUDIT_COLUMNS,
+    COMMISSION_COLUMNS,
+    REMINDER_COLUMNS,
+    SUBMISSION_COLUMNS,
+)
 from api.v1.common import (
     AsOfQuery,
     ByQuery,
