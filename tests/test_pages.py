@@ -302,3 +302,19 @@ def declared_page_routes() -> set[str]:
 
 def test_every_page_route_has_an_authorization_case() -> None:
     assert declared_page_routes() == {case.key for case in PAGE_CASES}
+
+
+def test_an_item_shows_its_trail_to_its_authors_and_approver_not_to_unit_colleagues(
+        site: Site) -> None:
+    site.tally.enrol_officer("o9", "陈晨", "u1", "2025-01-01", meta=SETUP)
+    site.tally.open_account("chenchen", "陈晨", ["officer"], officer="o9", meta=SETUP)
+    USERS["colleague"] = "chenchen"
+    try:
+        path = f"/submissions/{site.history.item_a}"
+        for role, shown in (("officer", True), ("approver", True), ("auditor", True),
+                            ("colleague", False)):
+            page = site.client(role).get(path)
+            assert page.status_code == 200, (role, page.text[:200])
+            assert ("<h2>审计记录</h2>" in page.text) is shown, role
+    finally:
+        del USERS["colleague"]

@@ -107,11 +107,12 @@ def item_page(request: Request, submission_id: str, principal: PagePrincipal,
     facts = item_facts(services, submission_id)
     check_item(principal, "read_items", facts)
     day = as_of_day(as_of)
+    authored = principal.officer_id in {a["officer_id"] for a in facts["authors"]}
     trail = None
-    if can(principal, "read_audit"):
+    # The item's own history: for the audit roles, its authors and its unit's approver.
+    if can(principal, "read_audit") or authored or principal.has("approver"):
         trail = AuditTrail(services.view("audit"), services.tally.zone).entries(
             item=facts["id"], as_of=day, commands=False, limit=500)
-    authored = principal.officer_id in {a["officer_id"] for a in facts["authors"]}
     return render(request, "item.html", {
         "user": principal, "item": board_row(services, facts), "trail": trail, "as_of": day,
         "done": done, "authored": authored, "today": today(services).isoformat(),
