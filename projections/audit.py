@@ -6,8 +6,6 @@ can be read per item, per officer, per unit or overall, as it was known at any m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from uuid import UUID
@@ -20,13 +18,8 @@ from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.identity import derived_id
 from domain.period import Period
-from projections.audit_entries import (
-    Describer,
-    ItemRecord,
-    NameRecord,
-    RememberedNames,
-    aggregate_kind,
-)
+from projections.audit_entries import Describer, aggregate_kind
+from projections.audit_memory import AuditMemory
 from projections.ledger import TIME_FORMAT, time_key
 from projections.runner import RecordedTracking
 from projections.view import PostgresView, SQLiteView, SQLView, Statement
@@ -99,54 +92,20 @@ class AuditView(SQLView):
     )
     tables = ("audit_trail", "audit_concerns", "audit_names", "audit_items")
 
-    #: While a batch is open: the names read or written in it, by lookup. The tables hold what
-    #: was committed before the batch; this adds what the batch wrote and saves reading twice.
-    _names_in_batch: dict[tuple[str, ...], dict[str, Any] | None] | None = None
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        self._names_in_batch = {}
-        try:
-            with super().batch():
-                yield
-        finally:
-            self._names_in_batch = None
-
-    # The name tables ---------------------------------------------------------------
+    # The name tables (what the projection's memory reads when it does not hold a name) ----
 
     def name(self, name_id: str) -> dict[str, Any] | None:
-        return self._look_up(("name", name_id), "SELECT * FROM audit_names WHERE id = ?",
-                             (name_id,))
+        return self._first("SELECT * FROM audit_names WHERE id = ?", (name_id,))
 
     def name_by_code(self, kind: str, code: str) -> dict[str, Any] | None:
-        return self._look_up(("code", kind, code),
-                             "SELECT * FROM audit_names WHERE kind = ? AND code = ?", (kind, code))
+        return self._first("SELECT * FROM audit_names WHERE kind = ? AND code = ?", (kind, code))
 
     def item(self, submission_id: str) -> dict[str, Any] | None:
-        return self._look_up(("item", submission_id), "SELECT * FROM audit_items WHERE id = ?",
-                             (submission_id,))
+        return self._first("SELECT * FROM audit_items WHERE id = ?", (submission_id,))
 
-    def _look_up(self, key: tuple[str, ...], sql: str,
-                 params: tuple[Any, ...]) -> dict[str, Any] | None:
-        if self._names_in_batch is not None and key in self._names_in_batch:
-            return self._names_in_batch[key]
+    def _first(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
         rows = self.query(sql, params)
-        found = rows[0] if rows else None
-        if self._names_in_batch is not None:
-            self._names_in_batch[key] = found
-        return found
-
-    def remember(self, record: NameRecord | ItemRecord) -> None:
-        """Keep a name the open batch wrote, for the events after it in the same batch."""
-        if self._names_in_batch is None:
-            return
-        row = record.row()
-        if isinstance(record, ItemRecord):
-            self._names_in_batch[("item", record.id)] = row
-            return
-        self._names_in_batch[("name", record.id)] = row
-        if record.code is not None:
-            self._names_in_batch[("code", record.kind, record.code)] = row
+        return rows[0] if rows else None
 
     # The trail ---------------------------------------------------------------------
 
@@ -224,21 +183,55 @@ class AuditProjection(Projection[AuditView]):
     """Every event becomes one row; its handler in ``Describer`` says what it means."""
 
     name = "audit"
-    batchable = True  # its handlers read names only through the view, which knows the batch's
+    batchable = True  # names come from its memory, which holds what the open batch wrote
+
+    def __init__(self, view: AuditView) -> None:
+        super().__init__(view)
+        self._memory: AuditMemory | None = None
+
+    def forget(self) -> None:
+        """Drop the memory; it is built again from the committed view when needed."""
+        self._memory = None
+
+    def resume(self, position: int) -> None:
+        """The view has committed up to ``position``: keep the memory only if it is there too."""
+        if self._memory is not None and self._memory.position != position:
+            self._memory = None
+        elif self._memory is not None:
+            self._memory.trim()
+
+    def _remembered(self, tracking: Tracking) -> AuditMemory:
+        memory = self._memory
+        if memory is not None and tracking.notification_id <= memory.position:
+            memory = None  # the log is being read again from an earlier position
+        if memory is None:
+            position = self.view.max_tracking_id(tracking.application_name) or 0
+            memory = self._memory = AuditMemory(self.view, position)
+        return memory
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         assert isinstance(tracking, RecordedTracking), "the audit trail needs the record time"
-        entry = Describer(RememberedNames(self.view)).describe(domain_event)
+        memory = self._remembered(tracking)
+        try:
+            self._record(memory, domain_event, tracking)
+        except BaseException:
+            self._memory = None  # it may hold what was not written
+            raise
+
+    def _record(self, memory: AuditMemory, domain_event: Any,
+                tracking: RecordedTracking) -> None:
+        entry = Describer(memory).describe(domain_event)
         cause = domain_event.cause
         position = tracking.notification_id
         kind = aggregate_kind(domain_event)
+        aggregate_id = str(domain_event.originator_id)
         statements: list[Statement] = [*(record.statement() for record in entry.names), (
             "INSERT INTO audit_trail (position, recorded_at, known_at, imported, actor, "
             "correlation_id, aggregate_kind, aggregate_id, aggregate_version, reference, event, "
             "reason, summary, command_record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (position, time_key(tracking.recorded_at),
              time_key(cause.known_at or tracking.recorded_at), int(cause.known_at is not None),
-             cause.actor, cause.correlation_id, kind, str(domain_event.originator_id),
+             cause.actor, cause.correlation_id, kind, aggregate_id,
              domain_event.originator_version, entry.reference, type(domain_event).__qualname__,
              getattr(domain_event, "reason", None) or None, entry.summary,
              int(kind == "command_record")),
@@ -247,17 +240,31 @@ class AuditProjection(Projection[AuditView]):
         concerns |= {("officer", o) for o in entry.officers}
         concerns |= {("author", a) for a in entry.authors}
         concerns |= {("unit", u) for u in entry.units}
+        rows = sorted(concerns)
+        copies: list[Statement] = []
+        # What the view's own rows would give, from memory; the statement when it is not known.
+        if entry.as_created:
+            created = memory.creation(aggregate_id)
+            if created is None:
+                copies.append((COPY_CREATION_CONCERNS, (position, aggregate_id)))
+            else:
+                rows += created
+        if kind == "command_record":
+            command = memory.command(cause.correlation_id)
+            if command is None:
+                copies.append((COPY_CONCERNS, (position, cause.correlation_id, position,
+                                               position, cause.correlation_id)))
+            else:
+                rows += sorted(command)
         statements += [("INSERT INTO audit_concerns (kind, concerned_id, position) "
                         "VALUES (?, ?, ?)", (concern_kind, concerned_id, position))
-                       for concern_kind, concerned_id in sorted(concerns)]
-        if entry.as_created:
-            statements.append((COPY_CREATION_CONCERNS, (position, str(domain_event.originator_id))))
-        if kind == "command_record":
-            statements.append((COPY_CONCERNS, (position, cause.correlation_id, position,
-                                               position, cause.correlation_id)))
-        self.view.write(tracking, statements)
+                       for concern_kind, concerned_id in rows]
+        self.view.write(tracking, [*statements, *copies])
         for record in entry.names:
-            self.view.remember(record)
+            memory.remember(record)
+        memory.recorded(position, domain_event.originator_version, aggregate_id,
+                        cause.correlation_id, kind == "command_record",
+                        None if copies else set(rows))
 
 
 class AuditTrail:

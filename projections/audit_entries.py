@@ -50,28 +50,6 @@ class Names(Protocol):
     def item(self, submission_id: str) -> dict[str, Any] | None: ...
 
 
-class RememberedNames:
-    """Looks each name up once while one event is described."""
-
-    def __init__(self, names: Names) -> None:
-        self.names = names
-        self.seen: dict[tuple[str, ...], dict[str, Any] | None] = {}
-
-    def _once(self, key: tuple[str, ...], look_up: Any) -> dict[str, Any] | None:
-        if key not in self.seen:
-            self.seen[key] = look_up()
-        return self.seen[key]
-
-    def name(self, name_id: str) -> dict[str, Any] | None:
-        return self._once(("name", name_id), lambda: self.names.name(name_id))
-
-    def name_by_code(self, kind: str, code: str) -> dict[str, Any] | None:
-        return self._once(("code", kind, code), lambda: self.names.name_by_code(kind, code))
-
-    def item(self, submission_id: str) -> dict[str, Any] | None:
-        return self._once(("item", submission_id), lambda: self.names.item(submission_id))
-
-
 @dataclass(frozen=True)
 class Entry:
     """The audit trail's reading of one event."""

@@ -62,17 +62,21 @@ def catch_up(app: Tally, projection: Projection[Any],
         if not notifications:
             return position
         events = [app.mapper.to_domain_event(notification) for notification in notifications]
-        _process_page(projection, notifications, events)
+        _process_page(projection, notifications, events, position)
         position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))
 
 
 def _process_page(projection: Projection[Any], notifications: Sequence[Notification],
-                  events: Sequence[Any]) -> None:
+                  events: Sequence[Any], committed: int) -> None:
+    """One page of the log, after the projection's committed position ``committed``."""
     name = tracking_name(projection)
     view = projection.view
     batched = getattr(projection, "batchable", False)
+    resume = getattr(projection, "resume", None)
+    if resume is not None:
+        resume(committed)  # what it holds in memory is for that position, or is dropped
     try:
         with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
             for notification, event in zip(notifications, events, strict=True):
@@ -127,7 +131,7 @@ def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
             return position
         events = [app.mapper.to_domain_event(notification) for notification in notifications]
         for projection in projections:
-            _process_page(projection, notifications, events)
+            _process_page(projection, notifications, events, position)
         position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -18,10 +18,67 @@ Statement = tuple[str, Sequence[Any]]
 _PLACEHOLDER = re.compile(r"\?")
 
 
+#: A plain ``INSERT INTO table (columns) VALUES (?, ...)``: nothing conflicts, nothing is read.
+_PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)")
+
+#: A table takes its batch's rows by ``COPY`` from this many rows up (fewer are not worth it).
+COPY_FROM = 16
+
+
 @lru_cache(maxsize=512)
 def _postgres_sql(sql: str) -> str:
     """``?`` placeholders as psycopg's ``%s`` (the views' statements are a few constants)."""
     return _PLACEHOLDER.sub("%s", sql)
+
+
+@lru_cache(maxsize=512)
+def _plain_insert(sql: str) -> tuple[str, str] | None:
+    """The table and columns of a plain insert, or None for any other statement."""
+    match = _PLAIN_INSERT.fullmatch(sql)
+    return (match[1], match[2]) if match else None
+
+
+@lru_cache(maxsize=4096)
+def _mentions(sql: str, table: str) -> bool:
+    return re.search(rf"\b{table}\b", sql) is not None
+
+
+def runs(statements: Iterable[Statement]) -> Iterator[tuple[str, list[Sequence[Any]]]]:
+    """Consecutive statements with the same SQL, as one statement and its parameter rows."""
+    sql: str | None = None
+    rows: list[Sequence[Any]] = []
+    for next_sql, params in statements:
+        if next_sql != sql and sql is not None:
+            yield sql, rows
+            rows = []
+        sql = next_sql
+        rows.append(params)
+    if sql is not None:
+        yield sql, rows
+
+
+def copyable(statements: Sequence[Statement]) -> tuple[dict[tuple[str, str], list[Sequence[Any]]],
+                                                       list[Statement]]:
+    """Split a batch into rows to ``COPY`` per table and the statements to run in order.
+
+    A table's plain inserts may all go first, out of order with the rest, when no other
+    statement of the batch names that table: nothing else in the batch reads or changes it."""
+    inserts: dict[str, dict[str, list[Sequence[Any]]]] = {}
+    for sql, params in statements:
+        plain = _plain_insert(sql)
+        if plain is not None:
+            inserts.setdefault(plain[0], {}).setdefault(plain[1], []).append(params)
+    tables = {table for table, by_columns in inserts.items()
+              if sum(map(len, by_columns.values())) >= COPY_FROM}
+    if not tables:
+        return {}, list(statements)
+    others = {sql for sql, _ in statements if _plain_insert(sql) is None}
+    tables = {table for table in tables if not any(_mentions(sql, table) for sql in others)}
+    copies = {(table, columns): rows for table in sorted(tables)
+              for columns, rows in inserts[table].items()}
+    rest = [(sql, params) for sql, params in statements
+            if (_plain_insert(sql) or ("",))[0] not in tables]
+    return copies, rest
 
 
 class SQLView(TrackingRecorder):
@@ -76,8 +133,8 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
 
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for sql, params in statements:
-                c.execute(sql, params)
+            for sql, rows in runs(statements):
+                c.executemany(sql, rows)
             if tracking is not None:
                 self._insert_tracking(c, tracking)
 
@@ -111,12 +168,19 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             yield curs
 
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+        copies, rest = copyable(statements)
         with self._cursor(commit=True) as curs:
-            # A batch's statements go in one pipeline: no round trip per statement. The
-            # pipeline syncs (and raises any error) before the tracking row and the commit.
-            with curs.connection.pipeline():
-                for sql, params in statements:
-                    curs.execute(_postgres_sql(sql), params)
+            # Append-only rows go by COPY, a table at a time; the rest in one pipeline, runs of
+            # the same statement as one executemany. The pipeline syncs (and raises any error)
+            # before the tracking row and the commit.
+            for (table, columns), rows in copies.items():
+                with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            if rest:
+                with curs.connection.pipeline():
+                    for sql, rows in runs(rest):
+                        curs.executemany(_postgres_sql(sql), rows)
             if tracking is not None:
                 self._insert_tracking(curs, tracking)
 
