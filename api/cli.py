@@ -90,17 +90,20 @@ def project(
 @app.command()
 def rebuild() -> None:
     """Empty every read model and project the whole log again."""
-    from projections.registry import open_projections
-    from projections.runner import rebuild as rebuild_projection
+    from projections.rebuild import rebuild_projections
+    from projections.registry import PROJECTIONS
 
     settings = DatabaseSettings.from_environment()
     tally = open_tally(settings)
     total = tally.recorder.max_notification_id() or 0
-    for name, projection in open_projections(settings).items():
-        with Progress(console=console) as progress:
-            task = progress.add_task(f"rebuilding {name}", total=total)
-            rebuild_projection(tally, projection,
-                               progress=lambda n, t=task: progress.advance(t, n))
+    tally.close()
+    names = [projection_class.name for projection_class, _ in PROJECTIONS]
+    # On PostgreSQL the projections rebuild in parallel processes, each group reading the log
+    # once; a bar per projection.
+    with Progress(console=console) as progress:
+        tasks = {name: progress.add_task(f"rebuilding {name}", total=total) for name in names}
+        rebuild_projections(settings, names,
+                            progress=lambda name, n: progress.advance(tasks[name], n))
 
 
 @app.command()
