@@ -7,7 +7,7 @@ adjustment line that names its clause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,9 +18,49 @@ from domain.scoring import CENT, ZERO, ScoreLine, all_lines
 from domain.values import HolderKind
 
 
+@dataclass(frozen=True)
+class LineSums:
+    """A holder's fact lines in a period, summed: what the ranking and the period rules read of
+    them. The ledger sums them in the database when the lines themselves are not wanted."""
+
+    points: Decimal = ZERO
+    money: Decimal = ZERO
+    deducted: Decimal = ZERO  # the points of the negative lines, as a positive amount
+    item_points: Decimal = ZERO  # the points of the lines of items
+    scored_items: int = 0  # items with a line of points
+    adoptions: int = 0  # distinct (item, adoption) pairs: a co-authored one counts once
+
+    @classmethod
+    def of(cls, lines: list[ScoreLine]) -> LineSums:
+        item_lines = [line for line in lines if line.item_id]
+        return cls(
+            points=sum((line.points for line in lines), ZERO),
+            money=sum((line.money for line in lines), ZERO),
+            deducted=-sum((line.points for line in lines if line.points < 0), ZERO),
+            item_points=sum((line.points for line in item_lines), ZERO),
+            scored_items=len({line.item_id for line in item_lines if line.points}),
+            adoptions=len({(line.item_id, line.ref) for line in lines if line.adoption}))
+
+
+@dataclass(frozen=True)
+class HolderTotals:
+    """A holder's sums and counts of items for a period, from the year's lines to its end."""
+
+    sums: LineSums = LineSums()
+    submitted: int = 0  # distinct items submitted in the period
+    submitted_adopted: int = 0  # of those, the items adopted by the period's end
+    items: int = 0  # distinct counted items in the period's months
+    year_items: int = 0  # distinct counted items from January to the period's end
+    by_month: Mapping[int, int] = field(default_factory=dict)  # counted items by month
+
+
 @dataclass
 class Standing:
-    """One officer's or unit's score for a period, with the lines that explain it."""
+    """One officer's or unit's score for a period, with the lines that explain it.
+
+    ``lines`` holds the fact lines in the period, then the period rules' lines; when the
+    standing was made from sums (``sums`` set), it holds the period rules' lines only.
+    """
 
     holder_kind: HolderKind
     holder_id: str
@@ -32,19 +72,21 @@ class Standing:
     submitted: int = 0  # distinct items submitted in the period
     submitted_adopted: int = 0  # of those, the items adopted by the period's end
     rank: int = 0
+    sums: LineSums | None = None  # the fact lines' sums, when the lines were not read
 
     @property
     def points(self) -> Decimal:
-        return sum((line.points for line in self.lines), ZERO)
+        return sum((line.points for line in self.lines), self.sums.points if self.sums else ZERO)
 
     @property
     def money(self) -> Decimal:
-        return sum((line.money for line in self.lines), ZERO)
+        return sum((line.money for line in self.lines), self.sums.money if self.sums else ZERO)
 
     @property
     def adoptions(self) -> int:
         """Adoptions of items by outlets; a co-authored adoption counts once for a unit."""
-        return len({(line.item_id, line.ref) for line in self.lines if line.adoption})
+        return len({(line.item_id, line.ref) for line in self.lines if line.adoption}) + (
+            self.sums.adoptions if self.sums else 0)
 
     @property
     def adoption_rate(self) -> Decimal | None:
@@ -64,14 +106,20 @@ class Standing:
         }
 
 
+def counts_submissions(method: ScoringMethod | None) -> bool:
+    """Whether the quota and cliff rules count submitted items (else adopted ones)."""
+    counts = method.quota.counts if method and method.quota else QuotaCounts.ADOPTED
+    return counts is QuotaCounts.SUBMITTED
+
+
 def _counted_items(lines: Iterable[ScoreLine], method: ScoringMethod | None,
                    period: Period) -> dict[int, set[str]]:
     """The holder's items that count for quotas and cliffs, by month of the period's year:
     items with an adoption dated in the month, or submitted in it, as the method says."""
-    counts = method.quota.counts if method and method.quota else QuotaCounts.ADOPTED
+    submissions = counts_submissions(method)
     by_month: dict[int, set[str]] = {}
     for line in lines:
-        counted = line.adoption if counts is QuotaCounts.ADOPTED else line.kind == "submitted"
+        counted = line.kind == "submitted" if submissions else line.adoption
         if counted and line.item_id and line.valid_on.year == period.year:
             by_month.setdefault(line.valid_on.month, set()).add(line.item_id)
     return by_month
@@ -88,7 +136,7 @@ def _adjust(standing: Standing, method: ScoringMethod, clause: str, fact: str,
 
 
 def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period: Period,
-                 by_month: dict[int, set[str]]) -> None:
+                 by_month: Mapping[int, int]) -> None:
     quota = method.quota
     target = facts.targets.get((standing.holder_kind, standing.holder_id, period.year))
     if quota is None or target is None or not target.monthly_items:
@@ -96,7 +144,7 @@ def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period
     granted = ZERO
     for month in range(1, period.end.month + 1):  # the yearly cap counts from January
         needed = target.monthly_items[month - 1]
-        done = len(by_month.get(month, ()))
+        done = by_month.get(month, 0)
         if needed <= 0 or done < needed:
             continue
         points = quota.monthly_base
@@ -113,22 +161,19 @@ def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period
 
 
 def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, period: Period,
-                  by_month: dict[int, set[str]]) -> None:
-    _quota_lines(standing, method, facts, period, by_month)
-    if method.deduction_cap is not None:
-        deducted = -sum((line.points for line in standing.lines if line.points < 0), ZERO)
-        if deducted > method.deduction_cap:
-            _adjust(standing, method, "limits.deduction_cap",
-                    f"扣分{deducted}超过上限{method.deduction_cap}",
-                    deducted - method.deduction_cap, period)
-    if method.period_score.value == "average":
-        item_lines = [line for line in standing.lines if line.item_id]
-        item_ids = {line.item_id for line in item_lines if line.points}
-        if item_ids:
-            total = sum((line.points for line in item_lines), ZERO)
-            average = (total / len(item_ids)).quantize(CENT, rounding=ROUND_HALF_UP)
-            _adjust(standing, method, "method.period_score.average",
-                    f"稿件得分{total}，{len(item_ids)}篇，平均{average}", average - total, period)
+                  totals: HolderTotals) -> None:
+    """The period rules, in order, on the holder's sums; each adds a line naming its clause."""
+    _quota_lines(standing, method, facts, period, totals.by_month)
+    sums = totals.sums
+    if method.deduction_cap is not None and sums.deducted > method.deduction_cap:
+        _adjust(standing, method, "limits.deduction_cap",
+                f"扣分{sums.deducted}超过上限{method.deduction_cap}",
+                sums.deducted - method.deduction_cap, period)
+    if method.period_score.value == "average" and sums.scored_items:
+        total = sums.item_points
+        average = (total / sums.scored_items).quantize(CENT, rounding=ROUND_HALF_UP)
+        _adjust(standing, method, "method.period_score.average",
+                f"稿件得分{total}，{sums.scored_items}篇，平均{average}", average - total, period)
     if method.period_cap is not None and standing.points > method.period_cap:
         _adjust(standing, method, "limits.period_cap",
                 f"得分{standing.points}超过上限{method.period_cap}",
@@ -137,7 +182,7 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
         _adjust(standing, method, "limits.floor", f"扣分后不低于{method.floor}",
                 method.floor - standing.points, period)
     if period.is_year and method.cliff_min_items is not None:
-        items = len(set().union(*by_month.values())) if by_month else 0
+        items = totals.year_items
         if items < method.cliff_min_items:
             _adjust(standing, method, "cliff.min_items",
                     f"全年{items}篇，少于{method.cliff_min_items}篇，不计分", -standing.points,
@@ -154,35 +199,54 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
 ORDERS = ("points", "adoptions", "rate")
 
 
+def line_totals(year_lines: list[ScoreLine], method: ScoringMethod | None,
+                period: Period) -> tuple[list[ScoreLine], HolderTotals]:
+    """A holder's fact lines in the period (submissions aside) and their totals, from the
+    holder's lines of the year up to the period's end."""
+    in_period = [line for line in year_lines if line.valid_on in period]
+    lines = [line for line in in_period if line.kind != "submitted"]
+    submitted = {line.item_id for line in in_period if line.kind == "submitted"}
+    adopted = {line.item_id for line in year_lines
+               if line.adoption and line.valid_on <= period.end}
+    by_month = _counted_items(year_lines, method, period)
+    return lines, HolderTotals(
+        sums=LineSums.of(lines), submitted=len(submitted),
+        submitted_adopted=len(submitted & adopted),
+        items=len({i for m in period.months() for i in by_month.get(m, ())}),
+        year_items=len(set().union(*by_month.values())) if by_month else 0,
+        by_month={month: len(items) for month, items in by_month.items()})
+
+
 def standings(facts: Facts, period: Period, kind: HolderKind,
-              lines: list[ScoreLine] | None = None, order: str = "points") -> list[Standing]:
+              lines: list[ScoreLine] | None = None, order: str = "points",
+              totals: Mapping[str, HolderTotals] | None = None) -> list[Standing]:
     """Every officer's or unit's standing in the period, ranked 1-2-2-4.
 
+    From ``lines`` (the fact lines of the year to the period's end; all of ``facts`` if None),
+    or, when ``totals`` is given, from each holder's sums alone (no fact lines in the result).
     ``order`` is points, adoptions or adoption rate (no rate ranks last). Ties share a rank,
     are listed by code, and the next rank skips the tied places.
     """
-    lines = all_lines(facts) if lines is None else lines
     method = in_force(facts.methods.values(), period.end)
     by_holder: dict[str, list[ScoreLine]] = {}
-    for line in lines:
-        holder = line.officer_id if kind is HolderKind.OFFICER else line.unit_id
-        if holder is not None:
-            by_holder.setdefault(holder, []).append(line)
+    if totals is None:
+        for line in all_lines(facts) if lines is None else lines:
+            holder = line.officer_id if kind is HolderKind.OFFICER else line.unit_id
+            if holder is not None:
+                by_holder.setdefault(holder, []).append(line)
     result = []
     for holder_id, (code, name, unit_name) in _holders(facts, period, kind).items():
-        year_lines = by_holder.get(holder_id, [])
-        in_period = [line for line in year_lines if line.valid_on in period]
-        standing = Standing(kind, holder_id, code, name, unit_name,
-                            [line for line in in_period if line.kind != "submitted"])
-        submitted = {line.item_id for line in in_period if line.kind == "submitted"}
-        adopted = {line.item_id for line in year_lines
-                   if line.adoption and line.valid_on <= period.end}
-        standing.submitted = len(submitted)
-        standing.submitted_adopted = len(submitted & adopted)
-        by_month = _counted_items(year_lines, method, period)
-        standing.items = len({i for m in period.months() for i in by_month.get(m, ())})
+        if totals is None:
+            fact_lines, found = line_totals(by_holder.get(holder_id, []), method, period)
+            sums = None
+        else:
+            found = totals.get(holder_id) or HolderTotals()
+            fact_lines, sums = [], found.sums
+        standing = Standing(kind, holder_id, code, name, unit_name, fact_lines,
+                            items=found.items, submitted=found.submitted,
+                            submitted_adopted=found.submitted_adopted, sums=sums)
         if method is not None:
-            _period_rules(standing, method, facts, period, by_month)
+            _period_rules(standing, method, facts, period, found)
         result.append(standing)
     return rank(result, order)
 

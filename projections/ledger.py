@@ -33,6 +33,7 @@ from domain.method_book import MethodBook
 from domain.officer import Officer
 from domain.period import Period
 from domain.scoring import ScoreLine, finding_lines, item_lines, lapse_lines
+from domain.standings import HolderTotals, LineSums
 from domain.submission import Submission
 from domain.transcodings import tally_mapper
 from domain.values import Channel, Level
@@ -90,13 +91,18 @@ class LedgerView(SQLView):
             position = rows[-1]["position"]
 
     def lines(self, start: date, end: date, as_of: datetime | None,
-              upto: int | None = None) -> list[ScoreLine]:
+              upto: int | None = None, holder: tuple[str, str] | None = None
+              ) -> list[ScoreLine]:
         """The consequences valid from ``start`` to ``end`` as known at ``as_of`` (and recorded
-        at or before position ``upto``: a published bulletin is pinned to a log position)."""
+        at or before position ``upto``: a published bulletin is pinned to a log position), of
+        one holder only if ``holder`` is (column, id)."""
         params: list[Any] = [start.isoformat(), end.isoformat()]
         known = ""
+        if holder is not None:
+            known = f" AND {holder[0]} = ?"
+            params.append(holder[1])
         if as_of is not None:
-            known = " AND known_at <= ?"
+            known += " AND known_at <= ?"
             params.append(time_key(as_of))
         if upto is not None:
             known += " AND position <= ?"
@@ -114,6 +120,100 @@ class LedgerView(SQLView):
             params,
         )
         return [_line(row) for row in rows]
+
+    def holder_lines(self, start: date, end: date, as_of: datetime | None, upto: int | None,
+                     holder: str, holder_id: str) -> list[ScoreLine]:
+        """``lines`` of one officer (``holder`` "officer") or one unit only."""
+        return self.lines(start, end, as_of, upto, (HOLDER_COLUMNS[holder], holder_id))
+
+    def holder_totals(self, period: Period, as_of: datetime | None, upto: int | None,
+                      holder: str, counts_submissions: bool,
+                      by_month_of: Sequence[str] = ()) -> dict[str, HolderTotals]:
+        """Each holder's sums and item counts for ``period``, summed in the database from the
+        year's lines to the period's end (a few rows a holder, never the lines themselves).
+        Counted items by month are read only for the holders ``by_month_of`` (those with a
+        target: the quota rule's)."""
+        column = HOLDER_COLUMNS[holder]
+        start, end = year_to(period)
+        params: list[Any] = [start.isoformat(), end.isoformat()]
+        known = ""
+        if as_of is not None:
+            known = " AND known_at <= ?"
+            params.append(time_key(as_of))
+        if upto is not None:
+            known += " AND position <= ?"
+            params.append(upto)
+        counted = "kind = 'submitted'" if counts_submissions else "adoption = 1"
+        begin = period.start.isoformat()
+        months = ""
+        if by_month_of:
+            months = (  # placeholders and constant clauses only
+                " UNION ALL SELECT holder, CAST(SUBSTR(valid_on, 6, 2) AS INTEGER), "  # noqa: S608
+                "0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(DISTINCT item_id), 0, 0, 0 FROM lines "
+                f"WHERE {counted} AND item_id IS NOT NULL "
+                f"AND holder IN ({', '.join('?' * len(by_month_of))}) "
+                "GROUP BY holder, SUBSTR(valid_on, 6, 2)")
+        rows = self.query(
+            # A line is its line key, present while its rows' presence sums above zero.
+            f"WITH lines AS MATERIALIZED (SELECT MIN({column}) AS holder, "  # noqa: S608
+            "MIN(item_id) AS item_id, MIN(kind) AS kind, MIN(ref) AS ref, "
+            "MIN(valid_on) AS valid_on, MAX(adoption) AS adoption, "
+            "CAST(SUM(points_cents) AS BIGINT) AS points, "
+            "CAST(SUM(money_cents) AS BIGINT) AS money FROM ledger "
+            f"WHERE valid_on >= ? AND valid_on <= ?{known} AND {column} IS NOT NULL "
+            "GROUP BY line_key HAVING SUM(presence) > 0), "
+            "scored AS (SELECT *, CASE WHEN points / 100 * 100 = points THEN 0 "
+            "WHEN points / 10 * 10 = points "
+            "THEN 1 ELSE 2 END AS digits FROM lines "
+            f"WHERE valid_on >= '{begin}' AND kind <> 'submitted'), "
+            "items AS (SELECT holder, item_id, "
+            f"MAX(CASE WHEN kind = 'submitted' AND valid_on >= '{begin}' THEN 1 ELSE 0 END) "
+            "AS submitted, MAX(adoption) AS adopted, "
+            f"MAX(CASE WHEN {counted} AND valid_on >= '{begin}' THEN 1 ELSE 0 END) AS counted, "
+            f"MAX(CASE WHEN {counted} THEN 1 ELSE 0 END) AS counted_year, "
+            f"MAX(CASE WHEN points <> 0 AND kind <> 'submitted' AND valid_on >= '{begin}' "
+            "THEN 1 ELSE 0 END) AS scored, "
+            f"COUNT(DISTINCT CASE WHEN adoption = 1 AND valid_on >= '{begin}' THEN ref END) "
+            "AS adoptions FROM lines WHERE item_id IS NOT NULL GROUP BY holder, item_id), "
+            "item_counts AS (SELECT holder, SUM(submitted) AS submitted, "
+            "SUM(submitted * adopted) AS submitted_adopted, SUM(counted) AS counted, "
+            "SUM(counted_year) AS counted_year, SUM(scored) AS scored, "
+            "SUM(adoptions) AS adoptions FROM items GROUP BY holder), "
+            "sums AS (SELECT holder, SUM(points) AS points, MAX(digits) AS points_digits, "
+            "SUM(money) AS money, "
+            "SUM(CASE WHEN points < 0 THEN points ELSE 0 END) AS negative, "
+            "MAX(CASE WHEN points < 0 THEN digits ELSE 0 END) AS negative_digits, "
+            "SUM(CASE WHEN item_id IS NOT NULL THEN points ELSE 0 END) AS item_points, "
+            "MAX(CASE WHEN item_id IS NOT NULL THEN digits ELSE 0 END) AS item_digits "
+            "FROM scored GROUP BY holder), "
+            "holders AS (SELECT holder FROM sums UNION SELECT holder FROM item_counts) "
+            "SELECT h.holder AS holder, 0 AS month, " + ", ".join(
+                f"COALESCE({name}, 0) AS {name.split('.')[1]}" for name in _TOTALS) + " "
+            "FROM holders AS h "
+            "LEFT JOIN sums AS s ON s.holder = h.holder "
+            "LEFT JOIN item_counts AS c ON c.holder = h.holder" + months,
+            [*params, *by_month_of])
+        found: dict[str, dict[str, Any]] = {}
+        by_month: dict[str, dict[int, int]] = {}
+        for row in rows:
+            if row["month"]:
+                by_month.setdefault(row["holder"], {})[int(row["month"])] = int(row["counted"])
+            else:
+                found[row["holder"]] = row
+        totals = {}
+        for holder_id, row in found.items():
+            (points, points_digits, money, negative, negative_digits, item_points, item_digits,
+             submitted, submitted_adopted, counted, counted_year, scored, adoptions
+             ) = (int(row[name.split(".")[1]]) for name in _TOTALS)
+            totals[holder_id] = HolderTotals(
+                sums=LineSums(
+                    points=_amount(points, points_digits), money=Decimal(money) / 100,
+                    deducted=-_amount(negative, negative_digits),
+                    item_points=_amount(item_points, item_digits), scored_items=scored,
+                    adoptions=adoptions),
+                submitted=submitted, submitted_adopted=submitted_adopted, items=counted,
+                year_items=counted_year, by_month=by_month.get(holder_id, {}))
+        return totals
 
     def changes(self, start: date, end: date, after: datetime, until: datetime | None,
                 upto: int | None = None) -> list[dict[str, Any]]:
@@ -145,6 +245,9 @@ _LEDGER_COLUMNS = (
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS fact_log_known_at ON fact_log (known_at)",
     "CREATE INDEX IF NOT EXISTS ledger_valid_known ON ledger (valid_on, known_at)",
+    # One holder's lines ("why these points"), without reading the others'.
+    "CREATE INDEX IF NOT EXISTS ledger_officer ON ledger (officer_id, valid_on)",
+    "CREATE INDEX IF NOT EXISTS ledger_unit ON ledger (unit_id, valid_on)",
 )
 
 
@@ -169,6 +272,18 @@ class LedgerPostgresView(LedgerView, PostgresView):
 
 
 VIEWS: dict[str, type[SQLView]] = {"sqlite": LedgerSQLiteView, "postgres": LedgerPostgresView}
+
+
+HOLDER_COLUMNS = {"officer": "officer_id", "unit": "unit_id"}
+_TOTALS = ("s.points", "s.points_digits", "s.money", "s.negative", "s.negative_digits",
+           "s.item_points", "s.item_digits", "c.submitted", "c.submitted_adopted", "c.counted",
+           "c.counted_year", "c.scored", "c.adoptions")
+
+
+def _amount(cents_total: int, digits: int) -> Decimal:
+    """A sum of cents as the sum of its lines' amounts would print: each line's amount is its
+    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms."""
+    return (Decimal(cents_total).scaleb(-2)).quantize(Decimal(1).scaleb(-digits))
 
 
 def _line(row: dict[str, Any]) -> ScoreLine:

@@ -15,9 +15,9 @@ from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.facts import Facts
 from domain.fold import FACT_EVENTS
-from domain.method import parse_method
+from domain.method import in_force, parse_method
 from domain.period import Period
-from domain.standings import ORDERS, Standing, standings
+from domain.standings import ORDERS, Standing, counts_submissions, standings
 from domain.submission import Submission
 from domain.values import Channel, HolderKind, Level
 from projections.ledger import LedgerView, load_facts, year_to
@@ -51,14 +51,21 @@ class ScoreReports:
 
     def standings(self, period: str, by: str = "officer",
                   as_of: datetime | date | str | None = None, *, channel: str | None = None,
-                  level: str | None = None, order: str = "points") -> list[Standing]:
-        """Ranked standings from the ledger (no replay), optionally of one channel or level."""
+                  level: str | None = None, order: str = "points",
+                  detail: bool = True) -> list[Standing]:
+        """Ranked standings from the ledger (no replay), optionally of one channel or level.
+
+        With ``detail`` False each holder's sums are summed in the database and the standings
+        carry the period rules' lines only, not the fact lines: what a ranking needs.
+        """
         kind = inputs.choice("by", HolderKind, by)
         if order not in ORDERS:
             raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
         span = Period.parse(period)
         moment = self.moment(as_of)
-        settings = load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
+        settings = self._settings(moment)
+        if not detail and channel is None and level is None:
+            return self._from_sums(settings, span, kind, moment, order)
         start, end = year_to(span)
         lines = self.ledger.lines(start, end, moment, self.upto)
         if channel is not None:
@@ -70,16 +77,44 @@ class ScoreReports:
                      or (line.kind == "submitted")]
         return standings(settings, span, kind, lines=lines, order=order)
 
+    def _settings(self, moment: datetime | None) -> Facts:
+        return load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
+
+    def _from_sums(self, settings: Facts, span: Period, kind: HolderKind,
+                   moment: datetime | None, order: str = "points") -> list[Standing]:
+        method = in_force(settings.methods.values(), span.end)
+        targeted = sorted(holder for (holder_kind, holder, year), target
+                          in settings.targets.items()
+                          if holder_kind is kind and year == span.year and target.monthly_items
+                          ) if method is not None and method.quota is not None else []
+        totals = self.ledger.holder_totals(span, moment, self.upto, kind.value,
+                                           counts_submissions(method), targeted)
+        return standings(settings, span, kind, order=order, totals=totals)
+
     def standing(self, code: str, period: str, by: str = "officer",
                  as_of: datetime | date | str | None = None) -> Standing:
-        for standing in self.standings(period, by, as_of):
-            if standing.code == code:
-                return standing
-        raise NotFoundError(f"no {by} {code} in {period}", field=by)
+        """One holder's standing with the lines that explain it: the rank from everyone's
+        sums, the lines from the holder's own lines only."""
+        kind = inputs.choice("by", HolderKind, by)
+        span = Period.parse(period)
+        moment = self.moment(as_of)
+        settings = self._settings(moment)
+        ranked = next((s for s in self._from_sums(settings, span, kind, moment)
+                       if s.code == code), None)
+        if ranked is None:
+            raise NotFoundError(f"no {by} {code} in {period}", field=by)
+        start, end = year_to(span)
+        lines = self.ledger.holder_lines(start, end, moment, self.upto, kind.value,
+                                         ranked.holder_id)
+        explained = next(s for s in standings(settings, span, kind, lines=lines)
+                         if s.holder_id == ranked.holder_id)
+        explained.rank = ranked.rank
+        return explained
 
     def ranking(self, period: str, by: str = "officer",
                 as_of: datetime | date | str | None = None, **options: Any
                 ) -> list[dict[str, Any]]:
+        options.setdefault("detail", False)
         return [standing.as_dict() for standing in self.standings(period, by, as_of, **options)]
 
     def difference(self, period: str, before: datetime | date | str,
@@ -88,8 +123,8 @@ class ScoreReports:
         """What changed in a period's results between two moments, and which facts did it."""
         kind = inputs.choice("by", HolderKind, by)
         span = Period.parse(period)
-        then = self.standings(period, by, before)
-        now = self.standings(period, by, after)
+        then = self.standings(period, by, before, detail=False)
+        now = self.standings(period, by, after, detail=False)
         earlier = {s.holder_id: s for s in then}
         holders = []
         for standing in now:

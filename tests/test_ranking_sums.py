@@ -1,0 +1,95 @@
+"""The ranking summed in the database equals the ranking from every ledger line: same points,
+money, counts, ranks and period-rule lines (wording included), on random stores of both
+backends, for every period, both kinds of holder, several as-of moments and a pinned log."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from domain.application import Tally
+from domain.standings import Standing
+from domain.values import HolderKind
+from projections.registry import open_projection
+from projections.runner import catch_up
+from projections.scores import ScoreReports
+from store.settings import DatabaseSettings
+from tests.test_ledger_properties import OFFICERS, OUTLETS, PERIODS, START, UNITS, ZONE, run, set_up
+
+CATEGORIES = ["new_measure", "typical_experience", "other"]
+LEVELS = ["national", "provincial", "city", "county"]
+
+
+def random_operations(rng: random.Random, count: int) -> list[tuple]:
+    def day() -> date:
+        return date(2025, 1, 1) + timedelta(days=rng.randrange(365))
+
+    operations: list[tuple] = []
+    for _ in range(count):
+        kind = rng.choices(["item", "adopt", "retract", "instruct", "send", "finding",
+                            "transfer"], weights=[5, 6, 1, 1, 2, 1, 1])[0]
+        if kind == "item":
+            operations.append(("item", rng.choice(CATEGORIES),
+                               rng.sample(sorted(OFFICERS), rng.randint(1, 3)),
+                               rng.random() < 0.5, day(), rng.randint(0, 10)))
+        elif kind == "adopt":
+            operations.append(("adopt", rng.randrange(30), rng.choice(sorted(OUTLETS)),
+                               rng.choice(["full", "merged", "excerpt"]),
+                               rng.choice(["direct", "forwarded"]), rng.randint(0, 60)))
+        elif kind == "retract":
+            operations.append(("retract", rng.randrange(30), rng.choice(sorted(OUTLETS))))
+        elif kind == "instruct":
+            operations.append(("instruct", rng.randrange(30), rng.choice(LEVELS),
+                               rng.randint(0, 60)))
+        elif kind == "send":
+            operations.append(("send", rng.randrange(30), rng.choice(sorted(OUTLETS)),
+                               rng.randint(0, 20)))
+        elif kind == "finding":
+            operations.append(("finding", rng.choice(sorted(OFFICERS) + list(UNITS)),
+                               rng.choice(["missed", "error"]), day()))
+        else:
+            operations.append(("transfer", rng.choice(sorted(OFFICERS)), rng.choice(UNITS),
+                               day()))
+    return operations
+
+
+def described(standing: Standing) -> tuple:
+    rules = [line for line in standing.lines if line.kind in ("quota", "adjustment")]
+    return (standing.as_dict(), standing.submitted_adopted,
+            [(line.kind, line.clause, line.fact, str(line.points)) for line in rules])
+
+
+VERSIONS = [("cumulative", "even", "sum", 60, None, "cumulative"),
+            ("highest", "shares", "average", 200, date(2025, 6, 1), "cumulative"),
+            ("cumulative", "shares", "sum", 10_000, date(2025, 4, 1), "highest")]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_ranking_from_sums_equals_the_ranking_from_lines(
+        database: DatabaseSettings, app: Tally, seed: int) -> None:
+    rng = random.Random(seed)
+    set_up(app, VERSIONS[seed % len(VERSIONS)])
+    clock = [START]
+    run(app, random_operations(rng, 60), clock)
+    ledger = open_projection(database, "ledger")
+    catch_up(app, ledger)
+    reports = ScoreReports(ledger.view, zone=ZONE)
+    middle = app.recorder.max_notification_id() // 2
+    moments: list[datetime | None] = [None, clock[len(clock) // 3], clock[-5]]
+    clauses: set[str] = set()
+    for view in (reports, reports.pinned(middle)):
+        for moment in moments:
+            for period in PERIODS:
+                for kind in HolderKind:
+                    lines = view.standings(period, kind.value, moment)
+                    sums = view.standings(period, kind.value, moment, detail=False)
+                    assert [described(s) for s in sums] == [described(s) for s in lines], (
+                        seed, period, kind, moment)
+                    clauses.update(line.clause for s in sums for line in s.lines)
+    assert {"quota.monthly_base", "cliff.min_items"} <= clauses  # the rules were exercised
+    for standing in reports.standings("2025", "officer")[:3]:
+        explained = reports.standing(standing.code, "2025", "officer")
+        assert explained.lines == standing.lines and explained.rank == standing.rank
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
