@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg import ClientCursor
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -170,17 +171,17 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         copies, rest = copyable(statements)
         with self._cursor(commit=True) as curs:
-            # Append-only rows go by COPY, a table at a time; the rest in one pipeline, runs of
-            # the same statement as one executemany. The pipeline syncs (and raises any error)
-            # before the tracking row and the commit.
+            # Append-only rows go by COPY, a table at a time; the rest in one round trip, bound
+            # here with psycopg's own quoting and sent as one script that the server runs in
+            # order (a statement at a time, even pipelined, cost a client wait each).
             for (table, columns), rows in copies.items():
                 with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
             if rest:
-                with curs.connection.pipeline():
-                    for sql, rows in runs(rest):
-                        curs.executemany(_postgres_sql(sql), rows)
+                client = ClientCursor(curs.connection)
+                client.execute(";\n".join(client.mogrify(_postgres_sql(sql), params)
+                                           for sql, params in rest))
             if tracking is not None:
                 self._insert_tracking(curs, tracking)
 
