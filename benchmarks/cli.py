@@ -31,6 +31,8 @@ def run(
     out: Annotated[Path, typer.Option(help="where to write the JSON results")] = Path(
         "bench-results.json"),
     drop_after: Annotated[bool, typer.Option(help="drop the schema or file afterwards")] = False,
+    profile_import: Annotated[str, typer.Option(
+        help="write a cProfile file of the import phase here")] = "",
 ) -> None:
     """Generate a province's log into an empty store and measure it; print a table, write JSON."""
     if not database:
@@ -39,7 +41,7 @@ def run(
                                       years=years, seed=seed, batch=batch),
                       queries=queries, naive_queries=naive, http_seconds=http_seconds,
                       http_workers=http_workers, http_clients=http_clients, out=out,
-                      drop_after=drop_after)
+                      drop_after=drop_after, profile_import=profile_import or None)
     try:
         results = run_benchmark(options, say=lambda text: typer.echo(text, err=True))
     except StoreNotEmptyError as error:

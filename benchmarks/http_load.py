@@ -1,38 +1,278 @@
-"""HTTP command throughput, latency and projection lag under load, against the JSON API
-served by several uvicorn workers on PostgreSQL, with an httpx load generator on loopback.
+"""HTTP command throughput, latency and projection lag under load: the JSON API served by
+several uvicorn workers on PostgreSQL, with ``TALLY_INLINE_PROJECTIONS=0`` and a
+``tally project --follow`` process keeping the read models current, and an httpx async
+client on loopback.
 
-Until the JSON API has command routes (``POST /api/v1/...`` that record facts), this reports
-that it could not be measured, and which routes it found."""
+Each virtual client works an item of its own through the office's workflow: draft, submit,
+approve, send to an outlet, record the adoption (five commands, each with its own
+``Idempotency-Key``), then starts the next item. The load runs at increasing concurrency.
+Projection lag is sampled beside it: the log's last position is read, and the time until
+every projection's tracking position reaches it is the lag of whatever was acknowledged by
+then."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-#: Routes of the API that record no fact: logging in is not a command of the office.
-NOT_COMMANDS = {"/api/v1/tokens"}
+from store.settings import DatabaseSettings
+
+PASSWORD = "bench password 2026"
+OUTLET = "info-county-daily"
 
 
-def command_routes() -> list[str]:
-    """``METHOD path`` of every command route under /api/v1 (empty until they land)."""
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def prepare_accounts(url: str, clients: int) -> tuple[list[str], list[str], str]:
+    """One account per client for an officer of the store (officer, approver and editor of
+    its unit, so one token works an item through), its token; and an outlet to send to."""
+    from api.auth import Authenticator
+    from domain.application import CommandMeta
+    from store.bootstrap import open_tally
+    from store.credentials import open_credentials
+
+    settings = DatabaseSettings(url)
+    tally = open_tally(settings)
     try:
-        from api.v1 import api_router
-    except ImportError:
-        return []
-    found = []
-    for route in api_router.routes:
-        path = getattr(route, "path", "")
-        methods = getattr(route, "methods", set()) or set()
-        if path.startswith("/api/v1") and path not in NOT_COMMANDS and methods & {
-                "POST", "PUT", "PATCH"}:
-            found.append(f"{'/'.join(sorted(methods))} {path}")
-    return sorted(found)
+        auth = Authenticator(tally, open_credentials(settings))
+        officers = [row["code"] for row in _officers(tally, clients)]
+        tokens = []
+        stamp = datetime.now(UTC).strftime("%H%M%S")
+        for n, officer in enumerate(officers):
+            username = f"load-{stamp}-{n}"
+            tally.open_account(username, f"负载{n}", ["officer", "approver", "editor"],
+                               officer=officer, meta=CommandMeta(actor="bench"))
+            auth.set_password(username, PASSWORD)
+            tokens.append(auth.issue_token(username, PASSWORD)[0])
+        outlet = _outlet(tally)
+        return officers, tokens, outlet
+    finally:
+        tally.close()
+
+
+def _officers(tally: Any, count: int) -> list[dict[str, str]]:
+    """The first ``count`` officers of the log (the generator enrols them in the first pages)."""
+    found: list[dict[str, str]] = []
+    position = 0
+    while len(found) < count and (page := tally.recorder.select_notifications(
+            position, 500, inclusive_of_start=False)):
+        position = page[-1].id
+        for notification in page:
+            if notification.topic.endswith("Officer.Enrolled") and len(found) < count:
+                found.append({"code": tally.mapper.to_domain_event(notification).code})
+    return found * (count // max(1, len(found)) + 1) if found else []
+
+
+def _outlet(tally: Any) -> str:
+    position = 0
+    while page := tally.recorder.select_notifications(position, 500, inclusive_of_start=False):
+        position = page[-1].id
+        for notification in page:
+            if notification.topic.endswith("Outlet.Registered"):
+                event = tally.mapper.to_domain_event(notification)
+                if getattr(event, "channel", None) is not None and \
+                        str(getattr(event.channel, "value", event.channel)) == "info":
+                    return str(event.code)
+    return OUTLET
+
+
+class Server:
+    """uvicorn with ``workers`` processes and one ``tally project --follow`` process."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.url, self.workers, self.port = url, workers, _free_port()
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        env = {**os.environ, "TALLY_DATABASE_URL": self.url, "TALLY_SECRET_KEY": "bench",
+               "TALLY_INLINE_PROJECTIONS": "0"}
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "api", "project", "--follow"], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.web:create_app", "--factory", "--host",
+             "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+             "--log-level", "warning", "--no-access-log"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("the API did not start")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *_: Any) -> None:
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
+
+
+class LagSampler:
+    """Samples projection lag: the log's head at a moment, and how long until every
+    projection's tracking position reaches it."""
+
+    def __init__(self, url: str) -> None:
+        from projections.registry import open_projections
+        from store.bootstrap import open_tally
+
+        settings = DatabaseSettings(url)
+        self.tally = open_tally(settings)
+        self.projections = open_projections(settings)
+        self.lags: list[float] = []
+        self.stop = threading.Event()
+
+    def positions(self) -> int:
+        from projections.runner import tracking_name
+
+        return min(p.view.max_tracking_id(tracking_name(p)) or 0
+                   for p in self.projections.values())
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            head = self.tally.recorder.max_notification_id() or 0
+            asked = time.perf_counter()
+            while self.positions() < head:
+                if self.stop.wait(0.01):
+                    return
+            self.lags.append(time.perf_counter() - asked)
+            self.stop.wait(0.05)
+
+    def close(self) -> None:
+        for projection in self.projections.values():
+            projection.view.datastore.close()
+        self.tally.close()
+
+
+async def _client(base: str, token: str, officer: str, outlet: str, lane: str,
+                  until: float, latencies: list[float], failures: dict[str, int]) -> None:
+    import httpx
+
+    today = datetime.now(UTC).date().isoformat()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        number = 0
+        while time.perf_counter() < until:
+            number += 1
+            key = f"{lane}-{number}"
+            item = None
+            steps: list[tuple[str, dict[str, Any]]] = [
+                ("", {"title": f"负载测试稿件 {key}", "channel": "info", "category": "other",
+                      "authors": [{"officer": officer}], "event_date": today}),
+                ("/submit", {"submitted_on": today}),
+                ("/approve", {"approved_at": datetime.now(UTC).isoformat()}),
+                ("/outlets", {"outlet": outlet, "route": "direct", "sent_on": today}),
+                ("/adoptions", {"outlet": outlet, "form": "full", "adopted_on": today}),
+            ]
+            for suffix, body in steps:
+                if time.perf_counter() >= until:
+                    return
+                path = "/api/v1/submissions" + (f"/{item}{suffix}" if item else "")
+                started = time.perf_counter()
+                try:
+                    response = await client.post(path, json=body,
+                                                 headers={"Idempotency-Key": f"{key}{suffix}"})
+                except httpx.HTTPError as error:
+                    failures[type(error).__name__] = failures.get(type(error).__name__, 0) + 1
+                    break
+                if response.status_code >= 400:
+                    failures[str(response.status_code)] = failures.get(
+                        str(response.status_code), 0) + 1
+                    break
+                latencies.append(time.perf_counter() - started)
+                item = item or response.json()["id"]
+
+
+async def _level(base: str, tokens: list[str], officers: list[str], outlet: str,
+                 concurrency: int, seconds: float, tag: str) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*(
+        _client(base, tokens[n], officers[n], outlet, f"{tag}-{concurrency}-{n}", until,
+                latencies, failures) for n in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "seconds": elapsed, "commands": len(latencies),
+            "rate": len(latencies) / elapsed,
+            "p50_ms": _percentile(latencies, 50) * 1000,
+            "p95_ms": _percentile(latencies, 95) * 1000,
+            "p99_ms": _percentile(latencies, 99) * 1000, "failures": failures}
+
+
+def levels_up_to(clients: int) -> list[int]:
+    levels, level = [], 4
+    while level < clients:
+        levels.append(level)
+        level *= 2
+    return [*levels, clients]
 
 
 def measure(url: str, *, seconds: float, workers: int, clients: int) -> dict[str, Any]:
-    routes = command_routes()
-    if not routes:
-        return {"measured": False,
-                "reason": "no API: /api/v1 has no command routes yet (only tokens and me)"}
-    return {"measured": False, "routes": routes,
-            "reason": f"command routes have landed ({len(routes)}), but the load generator "
-                      "for them is not written yet"}
+    """Commands per second and latency at each concurrency, and projection lag meanwhile."""
+    settings = DatabaseSettings(url)
+    if settings.backend != "postgres":
+        return {"measured": False, "reason": "measured on PostgreSQL only (several worker "
+                                             "processes writing one SQLite file)"}
+    levels = levels_up_to(clients)
+    officers, tokens, outlet = prepare_accounts(url, clients)
+    tag = datetime.now(UTC).strftime("%H%M%S")
+    results = []
+    with Server(url, workers) as server:
+        sampler = LagSampler(url)
+        thread = threading.Thread(target=sampler.run, daemon=True)
+        thread.start()
+        try:
+            for concurrency in levels:
+                before = len(sampler.lags)
+                level = asyncio.run(_level(server.base, tokens, officers, outlet, concurrency,
+                                           seconds, tag))
+                lags = sampler.lags[before:]
+                level["lag_p50_ms"] = _percentile(lags, 50) * 1000
+                level["lag_p95_ms"] = _percentile(lags, 95) * 1000
+                level["lag_samples"] = len(lags)
+                results.append(level)
+        finally:
+            sampler.stop.set()
+            thread.join(timeout=30)
+            sampler.close()
+    best = max(results, key=lambda level: level["rate"])
+    return {"measured": True, "workers": workers, "levels": results,
+            "mix": "draft, submit, approve, send, adopt; each with an Idempotency-Key",
+            **{key: best[key] for key in ("concurrency", "rate", "p50_ms", "p95_ms", "p99_ms",
+                                          "lag_p50_ms", "lag_p95_ms", "failures")}}

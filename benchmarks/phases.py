@@ -3,17 +3,21 @@ so that its peak memory (``ru_maxrss``) is its own."""
 
 from __future__ import annotations
 
+import cProfile
 import random
 import resource
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
 from eventsourcing.utils import Environment
 
+from api.ledger_export import export_ledgers
+from api.ledger_import import import_ledgers
 from benchmarks.province import ZONE, Scale, generate
 from domain.fold import FactFolder
 from domain.period import Period
@@ -22,7 +26,7 @@ from domain.values import HolderKind
 from projections import runner
 from projections.registry import open_projection, open_projections
 from projections.scores import ScoreReports
-from store.bootstrap import open_tally
+from store.bootstrap import init_database, open_tally
 from store.settings import DatabaseSettings
 
 #: Notifications per page, for the raw reading and for the projections (the runner's batch).
@@ -34,18 +38,45 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def import_log(url: str, scale: dict[str, Any]) -> dict[str, Any]:
-    """Tally's bulk write: the generator's batches saved through the domain."""
-    app = open_tally(DatabaseSettings(url))
+def generate_ledgers(source_url: str, scale: dict[str, Any], folder: str) -> dict[str, Any]:
+    """The workload, not measured: the generator writes the province's year through the domain
+    into a scratch store, and ``api.ledger_export`` writes it out as a ledger folder."""
+    settings = DatabaseSettings(source_url)
+    init_database(settings)
+    app = open_tally(settings)
     started = time.perf_counter()
     log = generate(app, Scale(**scale))
+    generated = time.perf_counter() - started
+    exported = export_ledgers(app, Path(folder))
+    app.close()
+    return {"events": log.events, "saves": log.saves, "seconds": generated,
+            "export_seconds": time.perf_counter() - started - generated,
+            "counts": log.counts, "rows": exported.rows,
+            "not_exported": dict(exported.not_exported),
+            "first_known": log.first_known.isoformat() if log.first_known else None,
+            "last_known": log.last_known.isoformat() if log.last_known else None}
+
+
+def import_log(url: str, folder: str, profile: str | None = None) -> dict[str, Any]:
+    """Tally's bulk import, timed alone: ``import_ledgers`` of the folder into the empty store
+    (reading, checking, the domain's commands, the chained append in one transaction)."""
+    app = open_tally(DatabaseSettings(url))
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    report = import_ledgers(app, Path(folder))
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     seconds = time.perf_counter() - started
     app.close()
-    return {"events": log.events, "saves": log.saves, "seconds": seconds,
-            "rate": log.events / seconds, "counts": log.counts,
-            "first_known": log.first_known.isoformat() if log.first_known else None,
-            "last_known": log.last_known.isoformat() if log.last_known else None,
-            "rss_mb": peak_rss_mb()}
+    if not report.ok:
+        raise RuntimeError(f"the import refused {len(report.errors)} rows, the first: "
+                           f"{report.errors[0]}")
+    return {"events": report.events, "seconds": seconds, "rate": report.events / seconds,
+            "rows": sum(report.rows.values()), "commands": sum(report.commands.values()),
+            "timings": report.timings, "rss_mb": peak_rss_mb()}
 
 
 def raw_recorder(settings: DatabaseSettings) -> ApplicationRecorder:
@@ -208,4 +239,4 @@ def describe(value: Any) -> Any:
     return asdict(value) if hasattr(value, "__dataclass_fields__") else value
 
 
-__all__ = ["as_of_queries", "date", "import_log", "raw_rates", "rebuild_all"]
+__all__ = ["as_of_queries", "date", "generate_ledgers", "import_log", "raw_rates", "rebuild_all"]

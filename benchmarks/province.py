@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from api import demo_data as data
 from api.demo_plan import DEMO_METHOD, FORM_WEIGHTS
+from domain.account import Account
 from domain.application import Tally
 from domain.commission import Commission
 from domain.method import parse_method
@@ -35,7 +36,17 @@ from domain.outlet import Outlet
 from domain.submission import Submission
 from domain.target import Target, even_split
 from domain.unit import Unit
-from domain.values import Author, Category, Cause, Channel, Form, HolderKind, Level, Route
+from domain.values import (
+    Author,
+    Category,
+    Cause,
+    Channel,
+    Form,
+    HolderKind,
+    Level,
+    Role,
+    Route,
+)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CATEGORIES = tuple(Category)
@@ -219,6 +230,11 @@ class ProvinceLog:
             self.unit_names[unit.id] = name
             self.by_unit[unit.id] = []
             self.touch(unit, "units")
+            # The unit's approver signs its items off; an import checks the account exists.
+            approver = f"approver-{unit.id.hex[:6]}"
+            self.touch(Account(username=approver, display_name=f"{name}审核人",
+                               roles=[Role.APPROVER], officer_id=None, unit_id=None,
+                               cause=self.cause("admin", approver, opened)), "accounts")
         for n in range(self.scale.officers):
             code = f"x{n + 1:05d}"
             unit = self.units[n % len(self.units)]

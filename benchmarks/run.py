@@ -8,12 +8,14 @@ import multiprocessing
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -45,6 +47,7 @@ class Options:
     http_clients: int = 32
     out: Path | None = None
     drop_after: bool = False
+    profile_import: str | None = None  # a cProfile file of the import phase
 
 
 def _in_child(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -120,6 +123,11 @@ def server_version(settings: DatabaseSettings) -> str:
 def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[str, Any]:
     settings = DatabaseSettings(options.database)
     prepare_store(settings)
+    tell = say
+
+    def say(text: str) -> None:  # noqa: F811 (each phase's start, with the time of day)
+        tell(f"[{time.strftime('%H:%M:%S')}] {text}")
+
     scale = asdict(options.scale)
     results: dict[str, Any] = {
         "command": command_line(options), "revision": git_revision(),
@@ -128,22 +136,38 @@ def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[
         "machine": machine(), "scale": scale, "targets": TARGETS,
     }
     try:
-        say(f"import: generating about {options.scale.events:,} events through the domain")
-        results["import"] = _in_child(phases.import_log, options.database, scale)
-        results["import"]["path"] = _import_path()
+        say(f"workload: generating about {options.scale.events:,} events through the domain "
+            "into a scratch store and exporting them as a ledger folder")
+        with tempfile.TemporaryDirectory(prefix="tally-bench-") as folder:
+            source = source_url(settings)
+            try:
+                results["workload"] = _in_child(phases.generate_ledgers, source, scale,
+                                                folder)
+            finally:
+                drop_store(DatabaseSettings(source))
+            say(f"import: import_ledgers of the folder "
+                f"({sum(results['workload']['rows'].values()):,} rows) into the empty store")
+            results["import"] = _in_child(phases.import_log, options.database, folder,
+                                          options.profile_import)
+        results["import"]["path"] = ("api.ledger_import.import_ledgers of the generated year "
+                                     "exported as a ledger folder, into an empty store")
+        save(options, results)
         say(f"raw: the library's batched append and read-and-decode of "
             f"{results['import']['events']:,} events")
         results["raw"] = _in_child(phases.raw_rates, options.database, options.scale.batch)
+        save(options, results)
         say("rebuild: every projection of the registry")
         results["rebuild"] = _in_child(phases.rebuild_all, options.database)
+        save(options, results)
         say(f"as-of: {options.queries} ranking queries, {options.naive_queries} by replay")
-        first = datetime.fromisoformat(results["import"]["first_known"])
-        last = datetime.fromisoformat(results["import"]["last_known"])
+        first = datetime.fromisoformat(results["workload"]["first_known"])
+        last = datetime.fromisoformat(results["workload"]["last_known"])
         pairs = [(period, moment.isoformat()) for period, moment in phases.query_pairs(
             first, last, options.scale.years, options.scale.first_year, options.queries,
             options.scale.seed)]
         results["as_of"] = _in_child(phases.as_of_queries, options.database, pairs,
                                      options.naive_queries)
+        save(options, results)
         say("http: commands against the API")
         results["http"] = http_load.measure(options.database, seconds=options.http_seconds,
                                             workers=options.http_workers,
@@ -153,11 +177,16 @@ def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[
     finally:
         if options.drop_after:
             drop_store(settings)
+    save(options, results)
+    return results
+
+
+def save(options: Options, results: dict[str, Any]) -> None:
+    """Write the figures measured so far (after every phase: a stopped run keeps them)."""
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
         options.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
                                encoding="utf-8")
-    return results
 
 
 def command_line(options: Options) -> str:
@@ -173,12 +202,14 @@ def command_line(options: Options) -> str:
     return " ".join(parts)
 
 
-def _import_path() -> str:
-    if Path(__file__).resolve().parent.parent.joinpath("api", "ledger_import.py").exists():
-        return ("the province generator's batched saves through the domain "
-                "(api.ledger_import exists, but the benchmark does not use it yet)")
-    return ("the province generator's batched saves through the domain "
-            "(api.ledger_import has not landed)")
+def source_url(settings: DatabaseSettings) -> str:
+    """The scratch store the generator writes the workload into, beside the measured one."""
+    if settings.backend == "sqlite":
+        return f"sqlite:///{settings.sqlite_path}.source"
+    parts = urlsplit(settings.url)
+    query = parse_qs(parts.query)
+    query["schema"] = [query.get("schema", ["public"])[0] + "_source"]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
 
 def ratios(results: dict[str, Any]) -> dict[str, float | None]:
@@ -203,7 +234,8 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
     console = console or Console()
     table = Table(title=f"Tally at province scale: {results['import']['events']:,} events, "
                         f"{results['server']}, {results['machine']['nproc']} cores")
-    for column in ("measure", "figure", "target", ""):
+    table.add_column("measure", no_wrap=True)
+    for column in ("figure", "target", ""):
         table.add_column(column)
     imp, raw, reb, q, http = (results[k] for k in ("import", "raw", "rebuild", "as_of", "http"))
     r = results["ratios"]
@@ -214,8 +246,9 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
     table.add_row("raw read + decode (library)",
                   f"{raw['read_decode']['rate']:,.0f} events/s "
                   f"(pages of {raw['read_decode']['page']})", "yardstick", "")
-    table.add_row("import (generator through the domain)",
-                  f"{imp['rate']:,.0f} events/s = {r['import_vs_raw_append']:.2f}x raw append",
+    table.add_row("import (import_ledgers of a ledger folder)",
+                  f"{imp['rate']:,.0f} events/s = {r['import_vs_raw_append']:.2f}x raw append "
+                  f"({imp['events']:,} events, {imp['seconds']:.1f} s)",
                   "≥ 0.8x", _verdict(r["import_vs_raw_append"], 0.8))
     table.add_row("rebuild, all projections",
                   f"{reb['rate']:,.0f} events/s = {r['rebuild_vs_raw_read']:.2f}x raw read "
@@ -243,15 +276,18 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
         table.add_row("projection lag under load", f"p95 {http['lag_p95_ms']:.0f} ms",
                       "< 500 ms", _verdict(http["lag_p95_ms"], 500, below=True))
     else:
-        table.add_row("HTTP commands", f"not measured yet: {http['reason']}", "≥ 300/s", "")
-        table.add_row("projection lag under load", f"not measured yet: {http['reason']}",
+        table.add_row("HTTP commands", f"not measured: {http['reason']}", "≥ 300/s", "")
+        table.add_row("projection lag under load", "not measured",
                       "< 500 ms", "")
     table.add_row("peak RSS", f"import {imp['rss_mb']:.0f} MB, rebuild {reb['rss_mb']:.0f} MB, "
                   f"queries {q['rss_mb']:.0f} MB", "< 500 MB",
                   _verdict(max(imp["rss_mb"], reb["rss_mb"]), 500, below=True))
     console.print(table)
-    console.print(f"log: {imp['saves']:,} saves; " + ", ".join(
-        f"{k} {v:,}" for k, v in imp["counts"].items()))
+    work = results["workload"]
+    console.print(f"workload: {work['events']:,} events generated in {work['saves']:,} saves; "
+                  + ", ".join(f"{k} {v:,}" for k, v in work["counts"].items()))
+    console.print("import phases (s): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in imp["timings"].items()))
 
 
 def git_revision() -> str:

@@ -139,7 +139,8 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
         cause = self._cause(meta)
         key = inputs.text("idempotency_key", meta.idempotency_key, max_length=200,
                           required=False) or None
-        fingerprint = hashlib.sha256(
+        # The fingerprint only serves the idempotency record; a bulk import sends no key.
+        fingerprint = "" if key is None else hashlib.sha256(
             json.dumps([command, args], sort_keys=True, default=str).encode()
         ).hexdigest()
         for attempt in range(MAX_ATTEMPTS):

@@ -3,11 +3,13 @@ chained by hash (store/chain.py) in the transaction of the append."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import psycopg_pool
 from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -109,7 +111,8 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             "(originator_id, originator_version, topic, state, recorded_at) "
             "SELECT originator_id, originator_version, topic, state, "
             "greatest(clock_timestamp(), (SELECT max(recorded_at) FROM {schema}.{table})) "
-            "FROM unnest(%s::{schema}.{stored_event_type}[]) "
+            "FROM unnest(%s::{originator_id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "AS e(originator_id, originator_version, topic, state) "
             "RETURNING notification_id, originator_id, originator_version, recorded_at) "
             "SELECT i.*, h.notification_id AS head_id, h.chain_hash AS head_hash "
             "FROM inserted i LEFT JOIN head h ON true "
@@ -179,6 +182,17 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
     # Appending: the library runs the insert (which also read the chain head), then this, in
     # one transaction under its EXCLUSIVE lock; the links go in with one more statement.
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **_: Any) -> None:
+        """The library's insert, with the events as four arrays sent in binary: dumping a
+        composite-type array as text took half of a bulk import's write phase."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self.insert_events_statement, (
+            [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events], [e.state for e in stored_events],
+        ), binary=True)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
     ) -> Sequence[int] | None:
@@ -199,7 +213,7 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         curs.execute(self._insert_links_statement, (
             [link.position for link in links], [link.previous for link in links],
             [link.chain_hash for link in links],
-        ))
+        ), binary=True)
         if crosses_checkpoint(after, links, self.checkpoint_every):
             curs.execute(self._insert_checkpoint_statement,
                          (links[-1].position, links[-1].chain_hash))
@@ -344,12 +358,29 @@ def _link(row: DictRow | None) -> ChainLink | None:
     return ChainLink(row["notification_id"], row["previous_id"], bytes(row["chain_hash"]))
 
 
+#: A pooled connection used this recently is handed out without a ping.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_when_idle(conn: Any) -> None:
+    """The pool's pre-ping, for connections idle a while only: a ping before every checkout
+    was a third of a command's time under load (a command checks a connection out about nine
+    times). A connection broken while busy still fails its statement, which the library's
+    recorder retries on a fresh one."""
+    now = time.monotonic()
+    if now - getattr(conn, "tally_checked_out", 0.0) > PING_AFTER_IDLE_SECONDS:
+        psycopg_pool.ConnectionPool.check_connection(conn)
+    conn.tally_checked_out = now
+
+
 class Factory(PostgresFactory):
     application_recorder_class = TallyPostgresApplicationRecorder
 
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)
         self.checkpoint_every = checkpoint_every(self.env)
+        if self.datastore.pre_ping:
+            self.datastore.pool._check = ping_when_idle  # noqa: SLF001
 
     def application_recorder(self) -> ApplicationRecorder:
         recorder = super().application_recorder()
