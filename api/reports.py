@@ -39,7 +39,8 @@ def ranking(score: ScoreReports, period: str, by: str = "officer", as_of: str | 
             channel: str | None = None, level: str | None = None,
             order: str = "points") -> Report:
     """Officers or units ranked by points, adoptions or adoption rate (ties share a rank)."""
-    standings = score.standings(period, by, as_of, channel=channel, level=level, order=order)
+    standings = score.standings(period, by, as_of, channel=channel, level=level, order=order,
+                                detail=False)  # a ranking needs each holder's sums, not lines
     parts = [label(CHANNELS, channel) if channel else "", label(LEVELS, level) if level else ""]
     scope = "".join(f"，{part}" for part in parts if part)
     title = f"{period} {sheets.holder_name(by)}排名{scope}{as_of_text(as_of)}"
