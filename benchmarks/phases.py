@@ -4,6 +4,7 @@ so that its peak memory (``ru_maxrss``) is its own."""
 from __future__ import annotations
 
 import cProfile
+import os
 import random
 import resource
 import time
@@ -24,6 +25,7 @@ from domain.period import Period
 from domain.standings import standings
 from domain.values import HolderKind
 from projections import runner
+from projections.rebuild import groups, rebuild_projections
 from projections.registry import open_projection, open_projections
 from projections.scores import ScoreReports
 from store.bootstrap import init_database, open_tally
@@ -130,20 +132,22 @@ def raw_rates(url: str, batch: int) -> dict[str, Any]:
 
 
 def rebuild_all(url: str) -> dict[str, Any]:
-    """Every projection of the registry emptied and projected again, from one reading of the
-    log (``projections.runner.rebuild_together``)."""
+    """Every projection of the registry emptied and projected again, as ``tally rebuild``
+    does it (``projections.rebuild``: on PostgreSQL, groups of projections in parallel
+    processes, each group reading the log once)."""
     settings = DatabaseSettings(url)
-    app = open_tally(settings)
-    projections = list(open_projections(settings).values())
-    started = time.perf_counter()
-    position = runner.rebuild_together(app, projections)
-    seconds = time.perf_counter() - started
-    for projection in projections:
+    projections = open_projections(settings)
+    names = list(projections)
+    for projection in projections.values():
         projection.view.datastore.close()  # type: ignore[attr-defined]
-    app.close()
+    started = time.perf_counter()
+    position = rebuild_projections(settings, names)
+    seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"events": position, "seconds": seconds, "rate": position / seconds,
-            "projections": [projection.name for projection in projections],
-            "rss_mb": peak_rss_mb()}
+            "projections": names, "processes": len(groups(names, os.cpu_count() or 1))
+            if settings.backend == "postgres" else 1,
+            "rss_mb": max(peak_rss_mb(), children)}
 
 
 PERIOD_KINDS = ("year", "half", "quarter", "month")
