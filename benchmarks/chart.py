@@ -23,10 +23,18 @@ def _scale(value: float, low: float, high: float, size: float) -> float:
     return (math.log10(value) - low) / (high - low) * size
 
 
+def _value(value: Any, result: dict[str, Any]) -> float | None:
+    """A series' point, or None where the run stopped before measuring it."""
+    try:
+        return float(value(result))
+    except (KeyError, TypeError):
+        return None
+
+
 def chart(results: list[dict[str, Any]]) -> str:
-    results = sorted(results, key=lambda r: r["import"]["events"])
+    results = sorted((r for r in results if "import" in r), key=lambda r: r["import"]["events"])
     sizes = [r["import"]["events"] for r in results]
-    values = [f(r) for _, _, f in SERIES for r in results]
+    values = [v for _, _, f in SERIES for r in results if (v := _value(f, r)) is not None]
     x_low, x_high = math.log10(min(sizes)) - 0.1, math.log10(max(sizes)) + 0.1
     y_low = math.floor(math.log10(min(v for v in values if v > 0)))
     y_high = math.ceil(math.log10(max(values)))
@@ -50,8 +58,9 @@ def chart(results: list[dict[str, Any]]) -> str:
                    f'{size / 1000:,.0f}k events</text>')
     for index, (name, colour, value) in enumerate(SERIES):
         points = [(PAD + _scale(s, x_low, x_high, plot_w),
-                   PAD + plot_h - _scale(value(r), y_low, y_high, plot_h))
-                  for s, r in zip(sizes, results, strict=True)]
+                   PAD + plot_h - _scale(v, y_low, y_high, plot_h))
+                  for s, r in zip(sizes, results, strict=True)
+                  if (v := _value(value, r)) is not None and v > 0]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
