@@ -18,7 +18,7 @@ from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.identity import derived_id
 from domain.period import Period
-from projections.audit_entries import Describer, aggregate_kind
+from projections.audit_entries import aggregate_kind
 from projections.audit_memory import AuditMemory
 from projections.ledger import TIME_FORMAT, time_key
 from projections.runner import RecordedTracking
@@ -220,7 +220,7 @@ class AuditProjection(Projection[AuditView]):
 
     def _record(self, memory: AuditMemory, domain_event: Any,
                 tracking: RecordedTracking) -> None:
-        entry = Describer(memory).describe(domain_event)
+        entry = memory.describe(domain_event)
         cause = domain_event.cause
         position = tracking.notification_id
         kind = aggregate_kind(domain_event)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any, Protocol
 
-from projections.audit_entries import ItemRecord, NameRecord
+from projections.audit_entries import Describer, ItemRecord, NameRecord
 
 Concern = tuple[str, str]  # (kind, concerned id)
 
@@ -40,6 +40,9 @@ class AuditMemory:
         #: The consecutive events since the last idempotency record, if they share a
         #: correlation id: that id and their concerns. None: not known (read from the view).
         self.run: tuple[str | None, set[Concern]] | None = (None, set()) if self.complete else None
+        #: What an event means, reading names from here (bound once: a single-dispatch method
+        #: builds its bound function at each access).
+        self.describe = Describer(self).describe
 
     # Names (the ``Names`` protocol of the describer) ---------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -77,12 +77,14 @@ def _process_page(projection: Projection[Any], notifications: Sequence[Notificat
     resume = getattr(projection, "resume", None)
     if resume is not None:
         resume(committed)  # what it holds in memory is for that position, or is dropped
+    # Bound once a page: a single-dispatch method builds its bound function at each access.
+    process_event = projection.process_event
     try:
         with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
             for notification, event in zip(notifications, events, strict=True):
                 recorded_at = notification.recorded_at  # type: ignore[attr-defined]
                 tracking = RecordedTracking(name, notification.id, recorded_at, notification)
-                projection.process_event(event, tracking)
+                process_event(event, tracking)
     except BaseException:
         forget = getattr(projection, "forget", None)
         if forget is not None:
@@ -116,22 +118,26 @@ def rebuild(app: Tally, projection: Projection[Any],
 def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
                      progress: Callable[[int], None] | None = None) -> int:
     """Empty every view and project the whole log again, reading and decoding it once: each
-    page goes to every projection, and each commits it with its own position."""
-    for projection in projections:
-        projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
-        forget = getattr(projection, "forget", None)
-        if forget is not None:
-            forget()
-    position = 0
-    while True:
-        notifications = app.recorder.select_notifications(
-            start=position, limit=BATCH, inclusive_of_start=False
-        )
-        if not notifications:
-            return position
-        events = [app.mapper.to_domain_event(notification) for notification in notifications]
+    page goes to every projection, and each commits it with its own position. The views'
+    secondary indexes are dropped while they fill, and built once at the end."""
+    with ExitStack() as indexes:
         for projection in projections:
-            _process_page(projection, notifications, events, position)
-        position = notifications[-1].id
-        if progress is not None:
-            progress(len(notifications))
+            projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
+            indexes.enter_context(projection.view.without_indexes())  # type: ignore[attr-defined]
+            forget = getattr(projection, "forget", None)
+            if forget is not None:
+                forget()
+        position = 0
+        while True:
+            notifications = app.recorder.select_notifications(
+                start=position, limit=BATCH, inclusive_of_start=False
+            )
+            if not notifications:
+                return position
+            events = [app.mapper.to_domain_event(notification)
+                      for notification in notifications]
+            for projection in projections:
+                _process_page(projection, notifications, events, position)
+            position = notifications[-1].id
+            if progress is not None:
+                progress(len(notifications))

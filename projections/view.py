@@ -22,6 +22,8 @@ _PLACEHOLDER = re.compile(r"\?")
 #: A plain ``INSERT INTO table (columns) VALUES (?, ...)``: nothing conflicts, nothing is read.
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)")
 
+_CREATE_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
+
 #: A table takes its batch's rows by ``COPY`` from this many rows up (fewer are not worth it).
 COPY_FROM = 16
 
@@ -114,6 +116,21 @@ class SQLView(TrackingRecorder):
                 self.commit(self._batch_tracking, self._batch)
         finally:
             self._batch, self._batch_tracking = None, None
+
+    @property
+    def indexes(self) -> dict[str, str]:
+        """The view's secondary indexes by name: the CREATE INDEX statements of its schema."""
+        return {match[1]: sql for sql in self.schema if (match := _CREATE_INDEX.match(sql))}
+
+    @contextmanager
+    def without_indexes(self) -> Iterator[None]:
+        """For a load into empty tables: drop the secondary indexes, and create them again
+        after, even if the load fails (``tally db init`` creates any that are missing)."""
+        self.commit(None, [(f"DROP INDEX IF EXISTS {name}", ()) for name in self.indexes])
+        try:
+            yield
+        finally:
+            self.commit(None, [(sql, ()) for sql in self.indexes.values()])
 
     @abstractmethod
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
