@@ -77,6 +77,7 @@ def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
     report.timings["read"] = time.perf_counter() - started
     staged = StagedTally(target)
     steps = check(read, staged, now, report, progress)
+    del read  # the rows are planned: let the recording reuse their memory
     report.timings["check"] = time.perf_counter() - started - sum(report.timings.values())
     if report.ok:
         record(staged, steps, report, progress)
@@ -130,8 +131,11 @@ def plan_methods(read: Source, staged: StagedTally, planner: Planner,
 
 def record(staged: StagedTally, steps: list[Step], report: ImportReport,
            progress: Progress | None) -> None:
-    """The second phase: each command run against the staged store, in known order."""
-    for done, step in enumerate(steps, 1):
+    """The second phase: each command run against the staged store, in known order; a step
+    is let go once run, so the staged events take the place of the planned commands."""
+    for done in range(1, len(steps) + 1):
+        step = steps[done - 1]
+        steps[done - 1] = None  # type: ignore[call-overload]
         meta = CommandMeta(actor=ACTOR, correlation_id=f"import/{report.run_id}/{step.file}:"
                            f"{step.line}", known_at=step.known_at)
         command = getattr(staged, step.command if step.command != "resubmit" else "submit")
