@@ -138,6 +138,9 @@ class BoardsPostgresView(BoardsView, PostgresView):
 VIEWS: dict[str, type[SQLView]] = {"sqlite": BoardsSQLiteView, "postgres": BoardsPostgresView}
 
 
+ITEMS = "board_items"
+
+
 class BoardsProjection(Projection[BoardsView]):
     name = "boards"
     batchable = True  # its handlers only write
@@ -183,23 +186,26 @@ class BoardsProjection(Projection[BoardsView]):
 
     # Submissions -------------------------------------------------------------------
 
+    # An item's later events in the same batch as its drafting change the row to be inserted
+    # instead of updating it (most of an item's events come close together in the log).
+
     @process_event.register
     def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
         item = str(e.originator_id)
-        self.view.write(tracking, [(
-            "INSERT INTO board_items (id, ref, title, status, unit_id, channel, category, "
-            "event_date) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)",
-            (item, e.ref, e.title, str(e.unit_id), e.channel.value, e.category.value,
-             e.event_date.isoformat()),
-        ), *self._authors(item, e.authors)])
+        self.view.write(tracking, [self.view.insert(ITEMS, item, {
+            "id": item, "ref": e.ref, "title": e.title, "status": "draft",
+            "unit_id": str(e.unit_id), "channel": e.channel.value,
+            "category": e.category.value, "event_date": e.event_date.isoformat(),
+            "submitted_on": None, "approved_at": None, "approver": None,
+        }), *self._authors(item, e.authors)])
 
     @process_event.register
     def _(self, e: Submission.Revised, tracking: Tracking) -> None:
         item = str(e.originator_id)
-        self.view.write(tracking, [(
-            "UPDATE board_items SET title = ?, category = ?, event_date = ? WHERE id = ?",
-            (e.title, e.category.value, e.event_date.isoformat(), item),
-        ), ("DELETE FROM board_item_authors WHERE submission_id = ?", (item,)),
+        self.view.write(tracking, [
+            *self._changes(e, title=e.title, category=e.category.value,
+                           event_date=e.event_date.isoformat()),
+            ("DELETE FROM board_item_authors WHERE submission_id = ?", (item,)),
             *self._authors(item, e.authors)])
 
     def _authors(self, item: str, authors: Any) -> list[Statement]:
@@ -209,28 +215,33 @@ class BoardsProjection(Projection[BoardsView]):
 
     @process_event.register
     def _(self, e: Submission.Submitted, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE board_items SET status = 'submitted', submitted_on = ? WHERE id = ?",
-            (e.submitted_on.isoformat(), str(e.originator_id)))])
+        self._change(e, tracking, status="submitted", submitted_on=e.submitted_on.isoformat())
 
     @process_event.register
     def _(self, e: Submission.Approved, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE board_items SET status = 'approved', approved_at = ?, approver = ? "
-            "WHERE id = ?",
-            (e.approved_at.isoformat(), e.approver, str(e.originator_id)))])
+        self._change(e, tracking, status="approved", approved_at=e.approved_at.isoformat(),
+                     approver=e.approver)
 
     @process_event.register
     def _(self, e: Submission.Returned, tracking: Tracking) -> None:
-        self._status(e, "returned", tracking)
+        self._change(e, tracking, status="returned")
 
     @process_event.register
     def _(self, e: Submission.Withdrawn, tracking: Tracking) -> None:
-        self._status(e, "withdrawn", tracking)
+        self._change(e, tracking, status="withdrawn")
 
-    def _status(self, e: Any, status: str, tracking: Tracking) -> None:
-        self.view.write(tracking, [("UPDATE board_items SET status = ? WHERE id = ?",
-                                    (status, str(e.originator_id)))])
+    def _change(self, e: Any, tracking: Tracking, **columns: Any) -> None:
+        self.view.write(tracking, self._changes(e, **columns))
+
+    def _changes(self, e: Any, **columns: Any) -> list[Statement]:
+        item = str(e.originator_id)
+        held = self.view.held(ITEMS, item)
+        if held is not None:
+            held.update(**columns)
+            return []
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        return [(f"UPDATE board_items SET {assignments} WHERE id = ?",  # noqa: S608 (names)
+                 (*columns.values(), item))]
 
     @process_event.register
     def _(self, e: Submission.SentToOutlet, tracking: Tracking) -> None:

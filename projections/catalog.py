@@ -81,6 +81,9 @@ class CatalogPostgresView(CatalogView, PostgresView):
 VIEWS: dict[str, type[SQLView]] = {"sqlite": CatalogSQLiteView, "postgres": CatalogPostgresView}
 
 
+SUBMISSIONS = "catalog_submissions"
+
+
 class CatalogProjection(Projection[CatalogView]):
     name = "catalog"
     batchable = True  # its handlers only write
@@ -144,42 +147,38 @@ class CatalogProjection(Projection[CatalogView]):
             "UPDATE catalog_outlets SET name = ? WHERE id = ?", (e.name, str(e.originator_id)),
         )])
 
+    # An item's later events in the same batch as its drafting change the row to be inserted
+    # instead of updating it (most of an item's events come close together in the log).
+
     @process_event.register
     def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO catalog_submissions (id, ref, title, channel, category, status, "
-            "unit_id, lead_officer_id, event_date) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
-            (str(e.originator_id), e.ref, e.title, e.channel.value, e.category.value,
-             str(e.unit_id), str(e.authors[0].officer_id), e.event_date.isoformat()),
-        )])
+        self.view.write(tracking, [self.view.insert(SUBMISSIONS, str(e.originator_id), {
+            "id": str(e.originator_id), "ref": e.ref, "title": e.title,
+            "channel": e.channel.value, "category": e.category.value, "status": "draft",
+            "unit_id": str(e.unit_id), "lead_officer_id": str(e.authors[0].officer_id),
+            "event_date": e.event_date.isoformat(), "submitted_on": None, "adoptions": 0})])
 
     @process_event.register
     def _(self, e: Submission.Revised, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE catalog_submissions SET title = ?, category = ?, lead_officer_id = ?, "
-            "event_date = ? WHERE id = ?",
-            (e.title, e.category.value, str(e.authors[0].officer_id), e.event_date.isoformat(),
-             str(e.originator_id)),
-        )])
+        self._change(e, tracking, title=e.title, category=e.category.value,
+                     lead_officer_id=str(e.authors[0].officer_id),
+                     event_date=e.event_date.isoformat())
 
     @process_event.register
     def _(self, e: Submission.Submitted, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE catalog_submissions SET status = 'submitted', submitted_on = ? WHERE id = ?",
-            (e.submitted_on.isoformat(), str(e.originator_id)),
-        )])
+        self._change(e, tracking, status="submitted", submitted_on=e.submitted_on.isoformat())
 
     @process_event.register
     def _(self, e: Submission.Approved, tracking: Tracking) -> None:
-        self._set_status(e, "approved", tracking)
+        self._change(e, tracking, status="approved")
 
     @process_event.register
     def _(self, e: Submission.Returned, tracking: Tracking) -> None:
-        self._set_status(e, "returned", tracking)
+        self._change(e, tracking, status="returned")
 
     @process_event.register
     def _(self, e: Submission.Withdrawn, tracking: Tracking) -> None:
-        self._set_status(e, "withdrawn", tracking)
+        self._change(e, tracking, status="withdrawn")
 
     @process_event.register
     def _(self, e: Submission.Adopted, tracking: Tracking) -> None:
@@ -189,13 +188,25 @@ class CatalogProjection(Projection[CatalogView]):
     def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
         self._count_adoption(e, -1, tracking)
 
-    def _set_status(self, e: Any, status: str, tracking: Tracking) -> None:
+    def _change(self, e: Any, tracking: Tracking, **columns: Any) -> None:
+        item = str(e.originator_id)
+        held = self.view.held(SUBMISSIONS, item)
+        if held is not None:
+            held.update(**columns)
+            self.view.write(tracking, [])
+            return
+        assignments = ", ".join(f"{column} = ?" for column in columns)
         self.view.write(tracking, [(
-            "UPDATE catalog_submissions SET status = ? WHERE id = ?",
-            (status, str(e.originator_id)),
+            f"UPDATE catalog_submissions SET {assignments} WHERE id = ?",  # noqa: S608 (names)
+            (*columns.values(), item),
         )])
 
     def _count_adoption(self, e: Any, change: int, tracking: Tracking) -> None:
+        held = self.view.held(SUBMISSIONS, str(e.originator_id))
+        if held is not None:
+            held.update(adoptions=held["adoptions"] + change)
+            self.view.write(tracking, [])
+            return
         self.view.write(tracking, [(
             "UPDATE catalog_submissions SET adoptions = adoptions + ? WHERE id = ?",
             (change, str(e.originator_id)),

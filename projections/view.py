@@ -84,6 +84,21 @@ def copyable(statements: Sequence[Statement]) -> tuple[dict[tuple[str, str], lis
     return copies, rest
 
 
+class HeldRow:
+    """A row inserted in the open batch: its values change in place until the batch commits."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.columns = {column: index for index, column in enumerate(row)}
+        self.values = list(row.values())
+
+    def __getitem__(self, column: str) -> Any:
+        return self.values[self.columns[column]]
+
+    def update(self, **changes: Any) -> None:
+        for column, value in changes.items():
+            self.values[self.columns[column]] = value
+
+
 class SQLView(TrackingRecorder):
     """A read model written with SQL that both backends accept; ``?`` marks a parameter."""
 
@@ -94,6 +109,21 @@ class SQLView(TrackingRecorder):
 
     _batch: list[Statement] | None = None
     _batch_tracking: Tracking | None = None
+    _held: dict[tuple[str, str], HeldRow] | None = None
+
+    def insert(self, table: str, key: str, row: dict[str, Any]) -> Statement:
+        """The statement that inserts ``row``; while a batch is open the row stays ``held``
+        until the batch commits."""
+        held = HeldRow(row)
+        if self._held is not None:
+            self._held[(table, key)] = held
+        return (f"INSERT INTO {table} ({', '.join(row)}) "  # noqa: S608 (constant names)
+                f"VALUES ({', '.join('?' * len(row))})", held.values)
+
+    def held(self, table: str, key: str) -> HeldRow | None:
+        """The row the open batch inserts into ``table`` under ``key``, not written yet: a
+        change to it replaces an UPDATE of that row (the batch's handlers never read it)."""
+        return self._held.get((table, key)) if self._held is not None else None
 
     def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         """Run ``statements`` and record ``tracking`` in one transaction (or in the batch's)."""
@@ -109,13 +139,13 @@ class SQLView(TrackingRecorder):
         """Writes inside commit together, with the last position, when the block ends well.
 
         Only for projections whose handlers never read their own view while writing."""
-        self._batch, self._batch_tracking = [], None
+        self._batch, self._batch_tracking, self._held = [], None, {}
         try:
             yield
             if self._batch or self._batch_tracking is not None:
                 self.commit(self._batch_tracking, self._batch)
         finally:
-            self._batch, self._batch_tracking = None, None
+            self._batch, self._batch_tracking, self._held = None, None, None
 
     @property
     def indexes(self) -> dict[str, str]:
