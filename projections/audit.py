@@ -225,7 +225,8 @@ class AuditProjection(Projection[AuditView]):
         position = tracking.notification_id
         kind = aggregate_kind(domain_event)
         aggregate_id = str(domain_event.originator_id)
-        statements: list[Statement] = [*(record.statement() for record in entry.names), (
+        statements: list[Statement] = [
+            *(record.statement(new=memory.is_new(record)) for record in entry.names), (
             "INSERT INTO audit_trail (position, recorded_at, known_at, imported, actor, "
             "correlation_id, aggregate_kind, aggregate_id, aggregate_version, reference, event, "
             "reason, summary, command_record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

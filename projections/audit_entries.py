@@ -85,10 +85,11 @@ class NameRecord:
         return {"id": self.id, "kind": self.kind, "code": self.code, "name": self.name,
                 "unit_id": self.unit_id}
 
-    def statement(self) -> Statement:
-        return ("INSERT INTO audit_names (id, kind, code, name, unit_id) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, "
-                "unit_id = excluded.unit_id",
+    def statement(self, *, new: bool = False) -> Statement:
+        """The upsert of the row (a plain insert when it is known to be ``new``)."""
+        insert = "INSERT INTO audit_names (id, kind, code, name, unit_id) VALUES (?, ?, ?, ?, ?)"
+        return (insert if new else insert + " ON CONFLICT (id) DO UPDATE SET code = "
+                "excluded.code, name = excluded.name, unit_id = excluded.unit_id",
                 (self.id, self.kind, self.code, self.name, self.unit_id))
 
 
@@ -106,10 +107,11 @@ class ItemRecord:
         return {"id": self.id, "ref": self.ref, "title": self.title, "unit_id": self.unit_id,
                 "authors": " ".join(self.authors)}
 
-    def statement(self) -> Statement:
-        return ("INSERT INTO audit_items (id, ref, title, unit_id, authors) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
-                "authors = excluded.authors",
+    def statement(self, *, new: bool = False) -> Statement:
+        """The upsert of the row (a plain insert when it is known to be ``new``)."""
+        insert = "INSERT INTO audit_items (id, ref, title, unit_id, authors) VALUES (?, ?, ?, ?, ?)"
+        return (insert if new else insert + " ON CONFLICT (id) DO UPDATE SET title = "
+                "excluded.title, authors = excluded.authors",
                 (self.id, self.ref, self.title, self.unit_id, " ".join(self.authors)))
 
 

@@ -65,6 +65,12 @@ class AuditMemory:
         self.names[key] = found
         return found
 
+    def is_new(self, record: NameRecord | ItemRecord) -> bool:
+        """Whether no row of this name or item exists yet (False when not known here):
+        then a plain insert writes it, which the view can COPY."""
+        key = ("item" if isinstance(record, ItemRecord) else "name", record.id)
+        return self.complete and self.names.get(key) is None
+
     def remember(self, record: NameRecord | ItemRecord) -> None:
         row = record.row()
         if isinstance(record, ItemRecord):
