@@ -28,6 +28,7 @@ from domain.errors import (
     InvalidInputError,
     NotFoundError,
     StoreNotInitialisedError,
+    TallyError,
 )
 from domain.idempotency import CommandRecord
 from domain.identity import derived_id
@@ -144,11 +145,21 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
             json.dumps([command, args], sort_keys=True, default=str).encode()
         ).hexdigest()
         for attempt in range(MAX_ATTEMPTS):
-            if key is not None:
+            # A new key (the usual case) costs no read: its record is saved with the changes
+            # and a repeated key collides with the stored record, which the next attempt, or
+            # a refusal of the repeated command, then answers from.
+            if key is not None and attempt > 0:
                 earlier = self._earlier_result(key, command, fingerprint)
                 if earlier is not None:
                     return parse(earlier)  # type: ignore[no-any-return]
-            result, changed = decide(cause)
+            try:
+                result, changed = decide(cause)
+            except TallyError:
+                earlier = None if key is None or attempt > 0 else self._earlier_result(
+                    key, command, fingerprint)
+                if earlier is not None:
+                    return parse(earlier)  # type: ignore[no-any-return]
+                raise
             if key is not None:
                 changed.append(CommandRecord(key=key, command=command, fingerprint=fingerprint,
                                              result=str(result), cause=cause))
