@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -255,7 +256,8 @@ def _verdict(value: float | None, target: float, *, below: bool = False) -> str:
 
 
 def print_results(results: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    # Wide enough for the figures when the output is a file (a nohup log, a CI job).
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"Tally at province scale: {results['import']['events']:,} events, "
                         f"{results['server']}, {results['machine']['nproc']} cores")
     table.add_column("measure", no_wrap=True)
