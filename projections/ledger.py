@@ -33,10 +33,11 @@ from domain.method_book import MethodBook
 from domain.officer import Officer
 from domain.period import Period
 from domain.scoring import ScoreLine, finding_lines, item_lines, lapse_lines
-from domain.standings import HolderTotals, LineSums
+from domain.standings import HolderTotals
 from domain.submission import Submission
 from domain.transcodings import tally_mapper
 from domain.values import Channel, Level
+from projections import ledger_sums
 from projections.runner import RecordedTracking
 from projections.view import PostgresView, SQLiteView, SQLView, Statement
 from store.recorded import as_utc
@@ -62,7 +63,7 @@ def line_key(line: ScoreLine) -> str:
 
 
 class LedgerView(SQLView):
-    tables = ("fact_log", "ledger")
+    tables = ("fact_log", "ledger", "holder_deltas")
 
     def fact_rows(self, as_of: datetime | None, topics: Sequence[str] = (),
                   upto: int | None = None) -> list[dict[str, Any]]:
@@ -106,6 +107,22 @@ class LedgerView(SQLView):
             for row, event in zip(rows, decode_fact_rows(rows), strict=True):
                 decoded[row["position"]] = event
         return [decoded[position] for position in positions]
+
+    def fact_count(self, as_of: datetime | None, topics: Sequence[str],
+                   upto: int | None = None) -> tuple[int, int]:
+        """How many fact events of ``topics`` are known at ``as_of`` (up to ``upto``), and the
+        last one's position."""
+        clauses, params = [f"topic IN ({', '.join('?' * len(topics))})"], list(topics)
+        if as_of is not None:
+            clauses.append("known_at <= ?")
+            params.append(time_key(as_of))
+        if upto is not None:
+            clauses.append("position <= ?")
+            params.append(upto)
+        row = self.query(
+            "SELECT COUNT(*) AS facts, COALESCE(MAX(position), 0) AS last "  # noqa: S608
+            f"FROM fact_log WHERE {' AND '.join(clauses)}", params)[0]
+        return int(row["facts"]), int(row["last"])
 
     def all_fact_rows(self, page: int = 5000) -> Iterator[dict[str, Any]]:
         """Every fact row in log order, read a page at a time (never the whole log at once)."""
@@ -155,91 +172,18 @@ class LedgerView(SQLView):
     def holder_totals(self, period: Period, as_of: datetime | None, upto: int | None,
                       holder: str, counts_submissions: bool,
                       by_month_of: Sequence[str] = ()) -> dict[str, HolderTotals]:
-        """Each holder's sums and item counts for ``period``, summed in the database from the
-        year's lines to the period's end (a few rows a holder, never the lines themselves).
-        Counted items by month are read only for the holders ``by_month_of`` (those with a
-        target: the quota rule's)."""
-        column = HOLDER_COLUMNS[holder]
-        start, end = year_to(period)
-        params: list[Any] = [start.isoformat(), end.isoformat()]
-        known = ""
+        """Each holder's sums and item counts for ``period``: one ``GROUP BY holder`` over the
+        holders' signed deltas known at ``as_of`` (``projections.ledger_sums``). Counted items
+        by month are read only for the holders ``by_month_of`` (the quota rule's)."""
+        known, params = "", []
         if as_of is not None:
             known = " AND known_at <= ?"
             params.append(time_key(as_of))
         if upto is not None:
             known += " AND position <= ?"
             params.append(upto)
-        counted = "kind = 'submitted'" if counts_submissions else "adoption = 1"
-        begin = period.start.isoformat()
-        months = ""
-        if by_month_of:
-            months = (  # placeholders and constant clauses only
-                " UNION ALL SELECT holder, CAST(SUBSTR(valid_on, 6, 2) AS INTEGER), "  # noqa: S608
-                "0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(DISTINCT item_id), 0, 0, 0 FROM lines "
-                f"WHERE {counted} AND item_id IS NOT NULL "
-                f"AND holder IN ({', '.join('?' * len(by_month_of))}) "
-                "GROUP BY holder, SUBSTR(valid_on, 6, 2)")
-        rows = self.query(
-            # A line is its line key, present while its rows' presence sums above zero.
-            f"WITH lines AS MATERIALIZED (SELECT MIN({column}) AS holder, "  # noqa: S608
-            "MIN(item_id) AS item_id, MIN(kind) AS kind, MIN(ref) AS ref, "
-            "MIN(valid_on) AS valid_on, MAX(adoption) AS adoption, "
-            "CAST(SUM(points_cents) AS BIGINT) AS points, "
-            "CAST(SUM(money_cents) AS BIGINT) AS money FROM ledger "
-            f"WHERE valid_on >= ? AND valid_on <= ?{known} AND {column} IS NOT NULL "
-            "GROUP BY line_key HAVING SUM(presence) > 0), "
-            "scored AS (SELECT *, CASE WHEN points / 100 * 100 = points THEN 0 "
-            "WHEN points / 10 * 10 = points "
-            "THEN 1 ELSE 2 END AS digits FROM lines "
-            f"WHERE valid_on >= '{begin}' AND kind <> 'submitted'), "
-            "items AS (SELECT holder, item_id, "
-            f"MAX(CASE WHEN kind = 'submitted' AND valid_on >= '{begin}' THEN 1 ELSE 0 END) "
-            "AS submitted, MAX(adoption) AS adopted, "
-            f"MAX(CASE WHEN {counted} AND valid_on >= '{begin}' THEN 1 ELSE 0 END) AS counted, "
-            f"MAX(CASE WHEN {counted} THEN 1 ELSE 0 END) AS counted_year, "
-            f"MAX(CASE WHEN points <> 0 AND kind <> 'submitted' AND valid_on >= '{begin}' "
-            "THEN 1 ELSE 0 END) AS scored, "
-            f"COUNT(DISTINCT CASE WHEN adoption = 1 AND valid_on >= '{begin}' THEN ref END) "
-            "AS adoptions FROM lines WHERE item_id IS NOT NULL GROUP BY holder, item_id), "
-            "item_counts AS (SELECT holder, SUM(submitted) AS submitted, "
-            "SUM(submitted * adopted) AS submitted_adopted, SUM(counted) AS counted, "
-            "SUM(counted_year) AS counted_year, SUM(scored) AS scored, "
-            "SUM(adoptions) AS adoptions FROM items GROUP BY holder), "
-            "sums AS (SELECT holder, SUM(points) AS points, MAX(digits) AS points_digits, "
-            "SUM(money) AS money, "
-            "SUM(CASE WHEN points < 0 THEN points ELSE 0 END) AS negative, "
-            "MAX(CASE WHEN points < 0 THEN digits ELSE 0 END) AS negative_digits, "
-            "SUM(CASE WHEN item_id IS NOT NULL THEN points ELSE 0 END) AS item_points, "
-            "MAX(CASE WHEN item_id IS NOT NULL THEN digits ELSE 0 END) AS item_digits "
-            "FROM scored GROUP BY holder), "
-            "holders AS (SELECT holder FROM sums UNION SELECT holder FROM item_counts) "
-            "SELECT h.holder AS holder, 0 AS month, " + ", ".join(
-                f"COALESCE({name}, 0) AS {name.split('.')[1]}" for name in _TOTALS) + " "
-            "FROM holders AS h "
-            "LEFT JOIN sums AS s ON s.holder = h.holder "
-            "LEFT JOIN item_counts AS c ON c.holder = h.holder" + months,
-            [*params, *by_month_of])
-        found: dict[str, dict[str, Any]] = {}
-        by_month: dict[str, dict[int, int]] = {}
-        for row in rows:
-            if row["month"]:
-                by_month.setdefault(row["holder"], {})[int(row["month"])] = int(row["counted"])
-            else:
-                found[row["holder"]] = row
-        totals = {}
-        for holder_id, row in found.items():
-            (points, points_digits, money, negative, negative_digits, item_points, item_digits,
-             submitted, submitted_adopted, counted, counted_year, scored, adoptions
-             ) = (int(row[name.split(".")[1]]) for name in _TOTALS)
-            totals[holder_id] = HolderTotals(
-                sums=LineSums(
-                    points=_amount(points, points_digits), money=Decimal(money) / 100,
-                    deducted=-_amount(negative, negative_digits),
-                    item_points=_amount(item_points, item_digits), scored_items=scored,
-                    adoptions=adoptions),
-                submitted=submitted, submitted_adopted=submitted_adopted, items=counted,
-                year_items=counted_year, by_month=by_month.get(holder_id, {}))
-        return totals
+        return ledger_sums.holder_totals(self, period, known, params, holder,
+                                         counts_submissions, by_month_of)
 
     def changes(self, start: date, end: date, after: datetime, until: datetime | None,
                 upto: int | None = None) -> list[dict[str, Any]]:
@@ -285,7 +229,8 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         "known_at TEXT NOT NULL, imported INTEGER NOT NULL, originator_id TEXT NOT NULL, "
         "originator_version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='INTEGER')})",
-        *_INDEXES,
+        f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='INTEGER')})",
+        *_INDEXES, ledger_sums.INDEX,
     )
 
 
@@ -295,7 +240,8 @@ class LedgerPostgresView(LedgerView, PostgresView):
         "known_at TEXT NOT NULL, imported BOOLEAN NOT NULL, originator_id TEXT NOT NULL, "
         "originator_version BIGINT NOT NULL, topic TEXT NOT NULL, state BYTEA NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='BIGINT')})",
-        *_INDEXES,
+        f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='BIGINT')})",
+        *_INDEXES, ledger_sums.POSTGRES_INDEX,
     )
 
 
@@ -303,15 +249,6 @@ VIEWS: dict[str, type[SQLView]] = {"sqlite": LedgerSQLiteView, "postgres": Ledge
 
 
 HOLDER_COLUMNS = {"officer": "officer_id", "unit": "unit_id"}
-_TOTALS = ("s.points", "s.points_digits", "s.money", "s.negative", "s.negative_digits",
-           "s.item_points", "s.item_digits", "c.submitted", "c.submitted_adopted", "c.counted",
-           "c.counted_year", "c.scored", "c.adoptions")
-
-
-def _amount(cents_total: int, digits: int) -> Decimal:
-    """A sum of cents as the sum of its lines' amounts would print: each line's amount is its
-    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms."""
-    return (Decimal(cents_total).scaleb(-2)).quantize(Decimal(1).scaleb(-digits))
 
 
 def _line(row: dict[str, Any]) -> ScoreLine:
@@ -349,10 +286,11 @@ def load_facts(view: LedgerView, as_of: datetime | None = None,
 
 @dataclass
 class _Current:
-    """The projection's working state: the folded facts and every scope's present lines."""
+    """The projection's working state: the folded facts. A scope's present lines are computed
+    from them when the scope changes (before and after the event), not kept: keeping every
+    scope's lines grew with the log (213 MB at 180k events)."""
 
     folder: FactFolder
-    lines: dict[Scope, dict[str, ScoreLine]]
     position: int  # the last notification applied
 
 
@@ -378,21 +316,31 @@ class LedgerProjection(Projection[LedgerView]):
         current = self._warm()
         known_at = time_key(domain_event.cause.known_at or tracking.recorded_at)
         try:
+            facts = current.folder.facts
+            scopes = sorted(self._scopes(facts, domain_event))
+            # The lines before the event: computed now for the event's few scopes; a method
+            # version changes every scope, so those are computed one at a time from the
+            # facts with the methods as they were (the event changes nothing else).
+            before = (replace(facts, methods=dict(facts.methods))
+                      if isinstance(domain_event, MethodBook.Event) else None)
+            olds = {} if before is not None else {
+                scope: _by_key(self._compute(facts, scope)) for scope in scopes}
             current.folder.apply(domain_event)
-            scopes = self._scopes(current, domain_event)
             statements = [self._fact_row(domain_event, tracking, known_at)]
-            changed: dict[Scope, dict[str, ScoreLine]] = {}
-            for scope in sorted(scopes):
+            sums: list[Statement] = []
+            for scope in scopes:
+                old = olds.pop(scope) if before is None else _by_key(
+                    self._compute(before, scope))
                 new = _by_key(self._compute(current.folder.facts, scope))
-                statements.extend(_deltas(current.lines.get(scope, {}), new,
-                                          tracking.notification_id, known_at,
+                statements.extend(_deltas(old, new, tracking.notification_id, known_at,
                                           start=len(statements)))
-                changed[scope] = new
-            self.view.write(tracking, statements)
+                sums.extend(ledger_sums.delta_rows(
+                    _contributions(old), _contributions(new), tracking.notification_id,
+                    known_at, start=len(sums)))
+            self.view.write(tracking, statements + sums)
         except BaseException:
             self._current = None  # the working state may be ahead of the tables: re-read it
             raise
-        current.lines.update(changed)
         current.position = tracking.notification_id
 
     def forget(self) -> None:
@@ -410,9 +358,7 @@ class LedgerProjection(Projection[LedgerView]):
 
             for event in decode_fact_rows(rows()):
                 folder.apply(event)
-            facts = folder.facts
-            lines = {scope: _by_key(self._compute(facts, scope)) for scope in _all_scopes(facts)}
-            self._current = _Current(folder, lines, last[0])
+            self._current = _Current(folder, last[0])
         return self._current
 
     def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:
@@ -425,8 +371,9 @@ class LedgerProjection(Projection[LedgerView]):
         )
 
     @staticmethod
-    def _scopes(current: _Current, event: Any) -> set[Scope]:
-        facts = current.folder.facts
+    def _scopes(facts: Facts, event: Any) -> set[Scope]:
+        """The scopes an event can change, from the facts before it (it changes no item's
+        authors nor any finding's holder)."""
         key = str(event.originator_id)
         if isinstance(event, Submission.Event):
             return {("item", key)}
@@ -440,7 +387,7 @@ class LedgerProjection(Projection[LedgerView]):
         if isinstance(event, Commission.Lapsed):
             return {("lapse", key, str(event.unit_id))}
         if isinstance(event, MethodBook.Event):
-            return set(current.lines) | _all_scopes(facts)
+            return _all_scopes(facts)
         return set()
 
     @staticmethod
@@ -472,6 +419,11 @@ def _by_key(lines: Iterable[ScoreLine]) -> dict[str, ScoreLine]:
                            money=earlier.money + line.money)
         merged[key] = line
     return merged
+
+
+def _contributions(lines: dict[str, ScoreLine]) -> dict[ledger_sums.Key, list[int]]:
+    return ledger_sums.contributions(
+        (line, cents(line.points), cents(line.money)) for line in lines.values())
 
 
 def _deltas(old: dict[str, ScoreLine], new: dict[str, ScoreLine], position: int,

@@ -78,7 +78,18 @@ class ScoreReports:
         return standings(settings, span, kind, lines=lines, order=order)
 
     def _settings(self, moment: datetime | None) -> Facts:
-        return load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
+        """The settings facts known at ``moment``, folded once per set of them: the facts
+        known at a moment only grow with it, so their count (and last position) names the
+        set, and a repeated or nearby moment reuses the fold. Shared, so read-only."""
+        known = self.ledger.fact_count(moment, SETTING_TOPICS, self.upto)
+        cache: dict[tuple[Any, ...], Facts] = self.ledger.__dict__.setdefault(
+            "_settings_folds", {})
+        key = (self.upto, *known)
+        if key not in cache:
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[key] = load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
+        return cache[key]
 
     def _from_sums(self, settings: Facts, span: Period, kind: HolderKind,
                    moment: datetime | None, order: str = "points") -> list[Standing]:
