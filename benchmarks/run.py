@@ -317,6 +317,10 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
 
 
 def git_revision() -> str:
+    """The commit measured: ``TALLY_BENCH_REVISION`` when run from an export of one (``git
+    archive``, so that nobody's uncommitted work is measured), else the checkout's HEAD."""
+    if os.environ.get("TALLY_BENCH_REVISION"):
+        return os.environ["TALLY_BENCH_REVISION"]
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=False).stdout.strip()
