@@ -10,19 +10,31 @@ One projection keeps two tables in one transaction per event:
 
 A report "for period P as known at T" sums the ledger rows valid in P and known at or before T,
 then applies the period rules of the method: no replay.
+
+Rows are computed in the order the office learned the facts (known time, then position). A fact
+recorded after others but known before them (imported history, a command with an earlier
+``known_at``) makes the ledger rewind: at the end of the batch it deletes the rows of the facts
+known at or after the earliest such known time, folds the facts known before it, and writes the
+rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it).
+Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
+recorded by P when those facts come first in known order (always in a store that learned in log
+order); when later-recorded history is known before some of them, it reads a ledger replayed in
+memory from the facts recorded by P, so a pin reads the same before and after such an import.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.projection import Projection
 
 from domain.commission import Commission
@@ -63,11 +75,28 @@ def line_key(line: ScoreLine) -> str:
 
 
 class LedgerView(SQLView):
-    tables = ("fact_log", "ledger", "holder_deltas")
+    tables = ("fact_log", "ledger", "holder_deltas", "ledger_rewinds")
+    #: Told when a batch starts, is about to commit, and ends (the ledger's projection).
+    batch_listener: Any = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        listener = self.batch_listener
+        with super().batch():
+            if listener is not None:
+                listener.batch_started()
+            try:
+                yield
+                if listener is not None:
+                    listener.batch_ending()
+            finally:
+                if listener is not None:
+                    listener.batch_closed()
 
     def fact_rows(self, as_of: datetime | None, topics: Sequence[str] = (),
                   upto: int | None = None) -> list[dict[str, Any]]:
-        """Fact events known at ``as_of`` and recorded at or before position ``upto``."""
+        """Fact events known at ``as_of`` and recorded at or before position ``upto``, in the
+        order the office learned them (known time, then position)."""
         clauses, params = [], []
         if as_of is not None:
             clauses.append("known_at <= ?")
@@ -80,7 +109,7 @@ class LedgerView(SQLView):
             params.extend(topics)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return self.query(
-            f"SELECT * FROM fact_log{where} ORDER BY position", params)  # noqa: S608
+            f"SELECT * FROM fact_log{where} ORDER BY known_at, position", params)  # noqa: S608
 
     def fact_events(self, as_of: datetime | None, topics: Sequence[str],
                     upto: int | None = None) -> list[Any]:
@@ -96,7 +125,7 @@ class LedgerView(SQLView):
             params.append(upto)
         positions = [row["position"] for row in self.query(
             f"SELECT position FROM fact_log WHERE {' AND '.join(clauses)} "  # noqa: S608
-            "ORDER BY position", params)]
+            "ORDER BY known_at, position", params)]
         decoded: dict[int, Any] = self.__dict__.setdefault("_decoded_facts", {})
         missing = [position for position in positions if position not in decoded]
         for chunk in range(0, len(missing), 1000):
@@ -124,14 +153,56 @@ class LedgerView(SQLView):
             f"FROM fact_log WHERE {' AND '.join(clauses)}", params)[0]
         return int(row["facts"]), int(row["last"])
 
-    def all_fact_rows(self, page: int = 5000) -> Iterator[dict[str, Any]]:
-        """Every fact row in log order, read a page at a time (never the whole log at once)."""
-        position = -1
+    def known_fact_rows(self, since: str | None = None, before: str | None = None,
+                        upto: int | None = None, page: int = 5000
+                        ) -> Iterator[dict[str, Any]]:
+        """Fact rows in the order the office learned them (known time, then position), known
+        at or after ``since`` and before ``before`` (and recorded at or before ``upto``), read a
+        page at a time (never the whole log at once)."""
+        clauses, bounds = [], []
+        if since is not None:
+            clauses.append(" AND known_at >= ?")
+            bounds.append(since)
+        if before is not None:
+            clauses.append(" AND known_at < ?")
+            bounds.append(before)
+        if upto is not None:
+            clauses.append(" AND position <= ?")
+            bounds.append(upto)
+        known, position = "", -1
         while rows := self.query(
-                "SELECT * FROM fact_log WHERE position > ? ORDER BY position LIMIT ?",
-                (position, page)):
+                "SELECT * FROM fact_log WHERE (known_at > ? OR (known_at = ? AND position > ?))"  # noqa: S608
+                + "".join(clauses) + " ORDER BY known_at, position LIMIT ?",
+                (known, known, position, *bounds, page)):
             yield from rows
-            position = rows[-1]["position"]
+            known, position = rows[-1]["known_at"], rows[-1]["position"]
+
+    def rewinds_after(self, upto: int) -> str | None:
+        """The earliest known time the ledger rewound to for facts recorded after ``upto``."""
+        row = self.query("SELECT MIN(known_at) AS known_at FROM ledger_rewinds "
+                         "WHERE last_late > ?", (upto,))[0]
+        return row["known_at"]
+
+    def pinned(self, upto: int) -> LedgerView:
+        """The ledger as it would stand had the log ended at ``upto``: this one, unless history
+        recorded after ``upto`` is known before facts recorded by it (then the ledger's rows of
+        those facts were recomputed with that history); then a ledger replayed in memory from
+        the facts recorded by ``upto``, kept for the next report."""
+        rewound = self.rewinds_after(upto)
+        if rewound is None:
+            return self
+        row = self.query("SELECT MAX(known_at) AS known_at, COUNT(*) AS facts FROM fact_log "
+                         "WHERE position <= ?", (upto,))[0]
+        if row["known_at"] is None or rewound >= row["known_at"]:
+            return self  # the facts recorded by ``upto`` still come first in known order
+        cache: dict[tuple[int, int], LedgerView] = self.__dict__.setdefault(
+            "_pinned_ledgers", {})
+        key = (upto, int(row["facts"]))
+        if key not in cache:
+            if len(cache) >= 4:
+                cache.pop(next(iter(cache))).datastore.close()  # type: ignore[attr-defined]
+            cache[key] = replayed_ledger(self.known_fact_rows(upto=upto))
+        return cache[key]
 
     def lines(self, start: date, end: date, as_of: datetime | None,
               upto: int | None = None, holder: tuple[str, str] | None = None
@@ -212,8 +283,13 @@ _LEDGER_COLUMNS = (
     "points_cents {int} NOT NULL, money_cents {int} NOT NULL, presence INTEGER NOT NULL, "
     "PRIMARY KEY (position, seq)"
 )
+#: One row per rewind: at the batch committed at ``position``, the rows known at or after
+#: ``known_at`` were computed again; ``last_late`` is the batch's last fact that came out of order.
+_REWINDS = ("CREATE TABLE IF NOT EXISTS ledger_rewinds (position {int} PRIMARY KEY, "
+            "last_late {int} NOT NULL, known_at TEXT NOT NULL)")
 _INDEXES = (
-    "CREATE INDEX IF NOT EXISTS fact_log_known_at ON fact_log (known_at)",
+    # The facts in the order the office learned them (a rewind reads them so).
+    "CREATE INDEX IF NOT EXISTS fact_log_known_order ON fact_log (known_at, position)",
     # The settings facts (everything but the items) known at a moment, without the items'.
     "CREATE INDEX IF NOT EXISTS fact_log_topic_known ON fact_log (topic, known_at, position)",
     "CREATE INDEX IF NOT EXISTS ledger_valid_known ON ledger (valid_on, known_at)",
@@ -230,6 +306,7 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         "originator_version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='INTEGER')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='INTEGER')})",
+        _REWINDS.format(int="INTEGER"),
         *_INDEXES, ledger_sums.INDEX,
     )
 
@@ -241,6 +318,7 @@ class LedgerPostgresView(LedgerView, PostgresView):
         "originator_version BIGINT NOT NULL, topic TEXT NOT NULL, state BYTEA NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='BIGINT')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='BIGINT')})",
+        _REWINDS.format(int="BIGINT"),
         *_INDEXES, ledger_sums.POSTGRES_INDEX,
     )
 
@@ -263,19 +341,46 @@ def _line(row: dict[str, Any]) -> ScoreLine:
     )
 
 
+def _stored_event(row: dict[str, Any]) -> Notification:
+    return Notification(
+        id=row["position"], originator_id=UUID(row["originator_id"]),
+        originator_version=row["originator_version"], topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
 def decode_fact_rows(rows: Iterable[dict[str, Any]]) -> Iterable[Any]:
     mapper = tally_mapper()
     for row in rows:
-        yield mapper.to_domain_event(Notification(
-            id=row["position"], originator_id=UUID(row["originator_id"]),
-            originator_version=row["originator_version"], topic=row["topic"],
-            state=bytes(row["state"]),
-        ))
+        yield mapper.to_domain_event(_stored_event(row))
+
+
+def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
+    """A ledger in memory (SQLite) written from fact rows given in known order."""
+    factory = InfrastructureFactory.construct({  # type: ignore[arg-type]
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:",
+        "CREATE_TABLE": "y"})
+    view = factory.tracking_recorder(LedgerSQLiteView)
+    assert isinstance(view, LedgerSQLiteView)
+    mapper, folder = tally_mapper(), FactFolder()
+    statements: list[Statement] = []
+    for row in rows:
+        statements.append((
+            "INSERT INTO fact_log (position, known_at, imported, originator_id, "
+            "originator_version, topic, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row["position"], row["known_at"], int(bool(row["imported"])),
+             row["originator_id"], row["originator_version"], row["topic"],
+             bytes(row["state"]))))
+        statements.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
+                                      row["position"], row["known_at"]))
+    view.commit(None, statements)
+    return view
 
 
 def load_facts(view: LedgerView, as_of: datetime | None = None,
                topics: Sequence[str] = (), upto: int | None = None) -> Facts:
-    """The facts as the office knew them at ``as_of`` (now, if None), up to log ``upto``."""
+    """The facts as the office knew them at ``as_of`` (now, if None), up to log ``upto``,
+    folded in the order the office learned them."""
     folder = FactFolder()
     events = (view.fact_events(as_of, topics, upto) if topics
               else decode_fact_rows(view.fact_rows(as_of, topics, upto)))
@@ -292,6 +397,21 @@ class _Current:
 
     folder: FactFolder
     position: int  # the last notification applied
+    latest: str  # the latest known time applied ("" before any)
+
+
+#: A fact of the batch being written: (known time, position, event).
+Known = tuple[str, int, Any]
+
+
+@dataclass
+class _Batch:
+    """The fact events of the batch being written, and, once one came out of known order,
+    the earliest known time met out of order and the position of the last such fact."""
+
+    facts: list[Known] = field(default_factory=list)
+    rewind_from: str | None = None
+    last_late: int = 0
 
 
 class LedgerProjection(Projection[LedgerView]):
@@ -302,6 +422,8 @@ class LedgerProjection(Projection[LedgerView]):
         super().__init__(view)
         self.mapper = tally_mapper()
         self._current: _Current | None = None
+        self._batch: _Batch | None = None
+        view.batch_listener = self
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -315,33 +437,82 @@ class LedgerProjection(Projection[LedgerView]):
         assert isinstance(tracking, RecordedTracking), "the ledger needs the record time"
         current = self._warm()
         known_at = time_key(domain_event.cause.known_at or tracking.recorded_at)
+        position = tracking.notification_id
         try:
-            facts = current.folder.facts
-            scopes = sorted(self._scopes(facts, domain_event))
-            # The lines before the event: computed now for the event's few scopes; a method
-            # version changes every scope, so those are computed one at a time from the
-            # facts with the methods as they were (the event changes nothing else).
-            before = (replace(facts, methods=dict(facts.methods))
-                      if isinstance(domain_event, MethodBook.Event) else None)
-            olds = {} if before is not None else {
-                scope: _by_key(self._compute(facts, scope)) for scope in scopes}
-            current.folder.apply(domain_event)
             statements = [self._fact_row(domain_event, tracking, known_at)]
-            sums: list[Statement] = []
-            for scope in scopes:
-                old = olds.pop(scope) if before is None else _by_key(
-                    self._compute(before, scope))
-                new = _by_key(self._compute(current.folder.facts, scope))
-                statements.extend(_deltas(old, new, tracking.notification_id, known_at,
-                                          start=len(statements)))
-                sums.extend(ledger_sums.delta_rows(
-                    _contributions(old), _contributions(new), tracking.notification_id,
-                    known_at, start=len(sums)))
-            self.view.write(tracking, statements + sums)
+            batch = self._batch
+            late = known_at < current.latest
+            if batch is not None and (late or batch.rewind_from is not None):
+                # Out of known order: the batch's facts from here are written by the rewind
+                # when the batch ends (``batch_ending``), once for the whole batch.
+                batch.facts.append((known_at, position, domain_event))
+                if late:
+                    batch.rewind_from = min(batch.rewind_from or known_at, known_at)
+                    batch.last_late = position
+            elif late:  # written event by event: rewind for this one
+                rows, current.folder = self._rewind(known_at, [(known_at, position,
+                                                                domain_event)])
+                statements.extend(rows)
+                statements.append(_rewind_row(position, position, known_at))
+            else:
+                statements.extend(_event_rows(current.folder, domain_event, position, known_at))
+                if batch is not None:
+                    batch.facts.append((known_at, position, domain_event))
+            self.view.write(tracking, statements)
         except BaseException:
             self._current = None  # the working state may be ahead of the tables: re-read it
             raise
-        current.position = tracking.notification_id
+        current.position = position
+        current.latest = max(current.latest, known_at)
+
+    def batch_started(self) -> None:
+        self._batch = _Batch()
+
+    def batch_ending(self) -> None:
+        """Before the batch commits: if a fact came out of known order, rewind once to the
+        earliest known time met out of order and replay from there, in the same commit."""
+        batch, current = self._batch, self._current
+        if batch is None or batch.rewind_from is None or current is None:
+            return
+        try:
+            rows, current.folder = self._rewind(batch.rewind_from, batch.facts)
+            rows.append(_rewind_row(current.position, batch.last_late, batch.rewind_from))
+            self.view.write(None, rows)
+        except BaseException:
+            self._current = None
+            raise
+
+    def batch_closed(self) -> None:
+        self._batch = None
+
+    def _rewind(self, since: str, batch: list[Known]) -> tuple[list[Statement], FactFolder]:
+        """The statements that delete the rows known at or after ``since`` and write them
+        again as if the facts had arrived in known order, and the folded facts after them.
+        ``batch`` holds the facts written in this transaction, not yet in the tables."""
+        batch = sorted(batch, key=_order)
+        folder = FactFolder()
+        earlier = [fact for fact in batch if fact[0] < since]
+        for _, _, event in heapq.merge(self._stored(before=since), earlier, key=_order):
+            folder.apply(event)
+        positions: list[int] = []
+        rows: list[Statement] = []
+        later = [fact for fact in batch if fact[0] >= since]
+        for known_at, position, event in heapq.merge(self._stored(since=since), later,
+                                                     key=_order):
+            positions.append(position)
+            rows.extend(_event_rows(folder, event, position, known_at))
+        deletes: list[Statement] = []
+        for table in ("ledger", "holder_deltas"):
+            for chunk in range(0, len(positions), _DELETE_CHUNK):
+                wanted = positions[chunk:chunk + _DELETE_CHUNK]
+                deletes.append((f"DELETE FROM {table} WHERE position IN "  # noqa: S608
+                                f"({', '.join('?' * len(wanted))})", wanted))
+        return deletes + rows, folder
+
+    def _stored(self, since: str | None = None, before: str | None = None) -> Iterator[Known]:
+        """The committed facts in known order, known at or after ``since``, before ``before``."""
+        for row in self.view.known_fact_rows(since, before):
+            yield row["known_at"], row["position"], self.mapper.to_domain_event(_stored_event(row))
 
     def forget(self) -> None:
         """Drop the working state; it is read again from the committed tables when needed."""
@@ -349,16 +520,11 @@ class LedgerProjection(Projection[LedgerView]):
 
     def _warm(self) -> _Current:
         if self._current is None:
-            folder, last = FactFolder(), [0]
-
-            def rows() -> Iterator[dict[str, Any]]:
-                for row in self.view.all_fact_rows():
-                    last[0] = row["position"]
-                    yield row
-
-            for event in decode_fact_rows(rows()):
+            folder, last, latest = FactFolder(), 0, ""
+            for known_at, position, event in self._stored():
                 folder.apply(event)
-            self._current = _Current(folder, last[0])
+                last, latest = max(last, position), known_at
+            self._current = _Current(folder, last, latest)
         return self._current
 
     def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:
@@ -401,6 +567,45 @@ class LedgerProjection(Projection[LedgerView]):
         lapse = next((lapse for lapse in facts.lapses
                       if (lapse.commission_id, lapse.unit_id) == scope[1:]), None)
         return lapse_lines(lapse, facts) if lapse else []
+
+
+_DELETE_CHUNK = 500
+
+
+def _order(fact: Known) -> tuple[str, int]:
+    return fact[0], fact[1]
+
+
+def _rewind_row(position: int, last_late: int, known_at: str) -> Statement:
+    return ("INSERT INTO ledger_rewinds (position, last_late, known_at) VALUES (?, ?, ?)",
+            (position, last_late, known_at))
+
+
+def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str
+                ) -> list[Statement]:
+    """Apply a fact event to ``folder`` and return the ledger rows and holder deltas of the
+    changes it makes to the scopes it touches, at its position and known time."""
+    facts = folder.facts
+    scopes = sorted(LedgerProjection._scopes(facts, event))
+    # The lines before the event: computed now for the event's few scopes; a method
+    # version changes every scope, so those are computed one at a time from the
+    # facts with the methods as they were (the event changes nothing else).
+    before = (replace(facts, methods=dict(facts.methods))
+              if isinstance(event, MethodBook.Event) else None)
+    olds = {} if before is not None else {
+        scope: _by_key(LedgerProjection._compute(facts, scope)) for scope in scopes}
+    folder.apply(event)
+    statements: list[Statement] = []
+    sums: list[Statement] = []
+    for scope in scopes:
+        old = olds.pop(scope) if before is None else _by_key(
+            LedgerProjection._compute(before, scope))
+        new = _by_key(LedgerProjection._compute(folder.facts, scope))
+        # seq from 1 for the ledger rows: the event's own fact row came first
+        statements.extend(_deltas(old, new, position, known_at, start=1 + len(statements)))
+        sums.extend(ledger_sums.delta_rows(_contributions(old), _contributions(new), position,
+                                           known_at, start=len(sums)))
+    return statements + sums
 
 
 def _all_scopes(facts: Facts) -> set[Scope]:

@@ -30,14 +30,16 @@ SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
 class ScoreReports:
     def __init__(self, ledger: LedgerView, zone: tzinfo | None = None,
                  upto: int | None = None) -> None:
-        """``upto`` pins every report to the log as it stood at that position."""
-        self.ledger = ledger
+        """``upto`` pins every report to the log as it stood at that position (see
+        ``LedgerView.pinned``)."""
+        self.whole = ledger  # the ledger of the whole log, whatever the pin
+        self.ledger = ledger.pinned(upto) if upto is not None else ledger
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.upto = upto
 
     def pinned(self, upto: int) -> ScoreReports:
         """The same reports over the log up to position ``upto`` only."""
-        return ScoreReports(self.ledger, self.zone, upto)
+        return ScoreReports(self.whole, self.zone, upto)
 
     def moment(self, as_of: datetime | date | str | None) -> datetime | None:
         """A bare date means the end of that day in the office."""

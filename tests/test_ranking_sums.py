@@ -93,3 +93,100 @@ def test_the_ranking_from_sums_equals_the_ranking_from_lines(
         explained = reports.standing(standing.code, "2025", "officer")
         assert explained.lines == standing.lines and explained.rank == standing.rank
     ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_sums_agree_with_the_lines_when_history_arrives_out_of_known_order(
+        database: DatabaseSettings, app: Tally, seed: int) -> None:
+    """History imported after the office went live is recorded after live facts but carries
+    earlier known times (each fact still known no earlier than what it rests on): positions
+    and known times then disagree in order, and every path must still give the one answer
+    that scoring the facts known at the moment gives."""
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+    from domain.period import Period
+    from domain.standings import standings
+    from tests.test_ledger_properties import apply, totals
+
+    rng = random.Random(seed)
+    set_up(app, VERSIONS[seed % len(VERSIONS)])
+    moments: list[datetime] = []
+    # live first (known from July on), then the history of the first half imported after it
+    for start, count in ((START + timedelta(days=180), 40), (START, 40)):
+        items: list[tuple[str, date]] = []
+        known = start
+        for operation in random_operations(rng, count):
+            known += timedelta(hours=7)
+            moments.append(known)
+            try:
+                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+            except TallyError:
+                pass
+    ledger = open_projection(database, "ledger")
+    catch_up(app, ledger)
+    reports = ScoreReports(ledger.view, zone=ZONE)
+    for moment in [None, *sorted(rng.sample(moments, 4))]:
+        facts = reports.facts(moment)
+        for period in PERIODS:
+            for kind in HolderKind:
+                truth = standings(facts, Period.parse(period), kind)
+                lines = reports.standings(period, kind.value, moment)
+                assert totals(lines) == totals(truth), ("lines", seed, period, kind, moment)
+                sums = reports.standings(period, kind.value, moment, detail=False)
+                assert [described(s) for s in sums] == [described(s) for s in lines], (
+                    seed, period, kind, moment)
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("page", [7, 500])
+def test_a_pin_reads_the_same_after_earlier_known_history_is_recorded_after_it(
+        database: DatabaseSettings, app: Tally, page: int, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """A bulletin pinned before history known earlier was imported reads what it read before
+    (the facts recorded by the pin), whether the import arrives in one batch or in many, and
+    a pin in the middle of the import reads the facts recorded by it."""
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+    from domain.period import Period
+    from domain.standings import standings
+    from projections import runner
+    from tests.test_ledger_properties import apply, totals
+
+    monkeypatch.setattr(runner, "BATCH", page)
+    rng = random.Random(6)
+    set_up(app, VERSIONS[0])
+    ledger = open_projection(database, "ledger")
+    pins: list[int] = []
+    read: dict[int, list] = {}
+    moments = [START + timedelta(days=100), START + timedelta(days=200), None]
+
+    def pinned_totals(pin: int) -> list:
+        view = ScoreReports(ledger.view, zone=ZONE).pinned(pin)
+        return [(totals(view.standings(period, kind.value, moment)),
+                 [described(s) for s in view.standings(period, kind.value, moment,
+                                                       detail=False)])
+                for moment in moments for period in ("2025", "2025-H1")
+                for kind in HolderKind]
+
+    for start, count in ((START + timedelta(days=180), 30), (START, 30)):
+        items: list[tuple[str, date]] = []
+        known = start
+        for number, operation in enumerate(random_operations(rng, count)):
+            known += timedelta(hours=7)
+            try:
+                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+            except TallyError:
+                pass
+            if number in (10, 29):
+                pins.append(app.recorder.max_notification_id())
+        catch_up(app, ledger)
+        read.update({pin: pinned_totals(pin) for pin in pins if pin not in read})
+    for pin in pins:
+        assert pinned_totals(pin) == read[pin], pin
+        view = ScoreReports(ledger.view, zone=ZONE).pinned(pin)
+        for moment in moments:
+            facts = view.facts(moment)
+            for kind in HolderKind:
+                truth = standings(facts, Period.parse("2025"), kind)
+                assert totals(view.standings("2025", kind.value, moment)) == totals(truth)
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
