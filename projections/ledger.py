@@ -465,6 +465,14 @@ class LedgerProjection(Projection[LedgerView]):
         current.position = position
         current.latest = max(current.latest, known_at)
 
+    def resume(self, committed: int) -> None:
+        """Called by the runner before each page with the view's committed position: the
+        working state is kept only if it is for that position. Another process (a worker, or
+        another API process catching up inline) may have moved the view on meanwhile; then
+        the state is read again from the fact log."""
+        if self._current is not None and self._current.position != committed:
+            self.forget()
+
     def batch_started(self) -> None:
         self._batch = _Batch()
 

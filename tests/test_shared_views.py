@@ -1,0 +1,50 @@
+"""Several processes keep the same read models current (API processes catching up inline,
+projection workers): a projection whose view another process moved on must not compute from
+what it held in memory for an older position."""
+
+from __future__ import annotations
+
+from domain.application import CommandMeta, Tally
+from projections.registry import open_projections
+from projections.runner import catch_up, rebuild
+from store.settings import DatabaseSettings
+from tests.test_projection_crash import snapshot
+
+META = CommandMeta(actor="editor")
+
+
+def item(app: Tally, number: int, officer: str) -> None:
+    submission = app.draft_submission(f"关于第{number}项工作的情况", "info", "other", officer,
+                                      "2025-03-01", meta=META)
+    app.submit(submission, "2025-03-02", meta=META)
+    app.approve(submission, "approver", "2025-03-02T09:00:00+08:00", meta=META)
+    app.record_adoption(submission, "prov", "full", "2025-03-05", meta=META)
+
+
+def test_a_projection_behind_another_process_reads_its_state_again(
+        app: Tally, database: DatabaseSettings) -> None:
+    from tests.bulletin_office import METHOD
+
+    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
+    app.register_unit("u2", "城关镇", "B类", "2025-01-01", meta=META)
+    app.enrol_officer("o1", "张伟", "u1", "2025-01-01", meta=META)
+    app.open_account("approver", "李敏", ["approver"], meta=META)
+    app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
+    app.publish_method(METHOD, meta=META)
+    first, second = open_projections(database), open_projections(database)
+    item(app, 1, "o1")
+    for projection in first.values():
+        catch_up(app, projection)  # the first process holds state for this position
+    item(app, 2, "o1")
+    app.transfer_officer("o1", "u2", "2025-02-01", "调动", meta=META)  # moves earlier points
+    for projection in second.values():
+        catch_up(app, projection)  # another process moves the views on
+    item(app, 3, "o1")
+    for name, projection in first.items():
+        catch_up(app, projection)  # the first process again, from the views' position
+        caught_up = snapshot(projection.view)
+        rebuild(app, projection)
+        assert snapshot(projection.view) == caught_up, name
+    for projections in (first, second):
+        for projection in projections.values():
+            projection.view.datastore.close()  # type: ignore[attr-defined]
