@@ -311,7 +311,9 @@ class ProvinceLog:
         commission = None
         if channel == "info" and self.open_commissions and rng.random() < 0.02:
             for index, (candidate, wanted_unit) in enumerate(self.open_commissions):
-                if wanted_unit == unit_id and candidate.issued_on <= day:
+                # From the day after its issue: an item drafted on the day of issue, before
+                # 09:00, would be known before the commission it answers.
+                if wanted_unit == unit_id and candidate.issued_on < day:
                     commission = candidate
                     del self.open_commissions[index]
                     break
