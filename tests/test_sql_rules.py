@@ -37,6 +37,27 @@ REVIEWED = {
     ("store/sqlite.py", "self._select_links_prefix"),
     ("store/sqlite.py", "' AND '.join(clauses)"),
     ("workflows/errata.py", "', '.join('?' * len(topics))"),
+    ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='INTEGER')"),
+    ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='BIGINT')"),
+    ("projections/ledger.py", "', '.join('?' * len(wanted))"),
+    # holder_totals: month numbers computed as integers from a parsed Period, fixed clause
+    # text, and the constant column lists; every value travels as a parameter
+    ("projections/ledger_sums.py", "', '.join(VALUES)"),
+    ("projections/ledger_sums.py", "', '.join('?' * (8 + _WIDTH))"),
+    ("projections/ledger_sums.py", "jan"),
+    ("projections/ledger_sums.py", "end"),
+    ("projections/ledger_sums.py", "known"),
+    ("projections/ledger_sums.py", "sums"),
+    ("projections/ledger_sums.py", "first_in"),
+    ("projections/ledger_sums.py", "counted"),
+    ("projections/ledger_sums.py", "', '.join('?' * len(by_month_of))"),
+    # UPDATE … SET: column names are the keyword arguments the handlers pass (code), not input
+    ("projections/boards.py", "assignments"),
+    ("projections/catalog.py", "assignments"),
+    # a held row's INSERT: the view's own column names; DROP INDEX of the schema's own indexes
+    ("projections/view.py", "', '.join(row)"),
+    ("projections/view.py", "', '.join('?' * len(row))"),
+    ("projections/view.py", "name"),
 }
 
 
