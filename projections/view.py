@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import ProgrammingError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg import ClientCursor
@@ -155,8 +155,15 @@ class SQLView(TrackingRecorder):
     @contextmanager
     def without_indexes(self) -> Iterator[None]:
         """For a load into empty tables: drop the secondary indexes, and create them again
-        after, even if the load fails (``tally db init`` creates any that are missing)."""
-        self.commit(None, [(f"DROP INDEX IF EXISTS {name}", ()) for name in self.indexes])
+        after, even if the load fails (``tally db init`` creates any that are missing).
+
+        A role that does not own the indexes (the application role of ``tally db
+        grant-app-role`` may write rows but not alter tables) loads with them in place."""
+        try:
+            self.commit(None, [(f"DROP INDEX IF EXISTS {name}", ()) for name in self.indexes])
+        except ProgrammingError:  # not the owner: keep the indexes, load more slowly
+            yield
+            return
         try:
             yield
         finally:
