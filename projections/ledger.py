@@ -116,15 +116,9 @@ class LedgerView(SQLView):
         """``fact_rows`` decoded, keeping each decoded event by its position for the next
         call: a position's event never changes (a rebuild writes the same one again), so only
         the selection is read each time. For the few settings topics, not the items."""
-        clauses, params = [f"topic IN ({', '.join('?' * len(topics))})"], list(topics)
-        if as_of is not None:
-            clauses.append("known_at <= ?")
-            params.append(time_key(as_of))
-        if upto is not None:
-            clauses.append("position <= ?")
-            params.append(upto)
+        where, params = _topic_selection(as_of, topics, upto)
         positions = [row["position"] for row in self.query(
-            f"SELECT position FROM fact_log WHERE {' AND '.join(clauses)} "  # noqa: S608
+            f"SELECT position FROM fact_log WHERE {where} "  # noqa: S608
             "ORDER BY known_at, position", params)]
         decoded: dict[int, Any] = self.__dict__.setdefault("_decoded_facts", {})
         missing = [position for position in positions if position not in decoded]
@@ -141,16 +135,10 @@ class LedgerView(SQLView):
                    upto: int | None = None) -> tuple[int, int]:
         """How many fact events of ``topics`` are known at ``as_of`` (up to ``upto``), and the
         last one's position."""
-        clauses, params = [f"topic IN ({', '.join('?' * len(topics))})"], list(topics)
-        if as_of is not None:
-            clauses.append("known_at <= ?")
-            params.append(time_key(as_of))
-        if upto is not None:
-            clauses.append("position <= ?")
-            params.append(upto)
+        where, params = _topic_selection(as_of, topics, upto)
         row = self.query(
             "SELECT COUNT(*) AS facts, COALESCE(MAX(position), 0) AS last "  # noqa: S608
-            f"FROM fact_log WHERE {' AND '.join(clauses)}", params)[0]
+            f"FROM fact_log WHERE {where}", params)[0]
         return int(row["facts"]), int(row["last"])
 
     def known_fact_rows(self, since: str | None = None, before: str | None = None,
@@ -412,6 +400,20 @@ class _Batch:
     facts: list[Known] = field(default_factory=list)
     rewind_from: str | None = None
     last_late: int = 0
+
+
+def _topic_selection(as_of: datetime | None, topics: Sequence[str],
+                     upto: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (fixed text, ``?`` parameters) of fact rows of ``topics`` known at
+    ``as_of`` and recorded at or before ``upto``."""
+    clauses, params = [f"topic IN ({', '.join('?' * len(topics))})"], list[Any](topics)
+    if as_of is not None:
+        clauses.append("known_at <= ?")
+        params.append(time_key(as_of))
+    if upto is not None:
+        clauses.append("position <= ?")
+        params.append(upto)
+    return " AND ".join(clauses), params
 
 
 class LedgerProjection(Projection[LedgerView]):
