@@ -40,6 +40,21 @@ def item_facts(services: Services, submission_id: str) -> dict[str, Any]:
             "authors": [{"officer_id": officer} for officer in found["authors"].split()]}
 
 
+def checked_item(principal: Principal, services: Services, submission_id: str,
+                 action: str) -> dict[str, Any]:
+    """The item's facts, once the principal may take ``action`` on it (officers: their own;
+    approvers: their unit's); refused with 403 before anything is written."""
+    allow(principal, action)
+    facts = item_facts(services, submission_id)
+    check_item(principal, action, facts)
+    return facts
+
+
+def own(principal: Principal, services: Services, submission_id: str, action: str) -> str:
+    """The id of an item the principal may take ``action`` on."""
+    return str(checked_item(principal, services, submission_id, action)["id"])
+
+
 def board_row(services: Services, facts: dict[str, Any]) -> dict[str, Any]:
     rows = services.view("boards").submissions(today(services), unit_id=facts["unit_id"])
     for row in rows:
@@ -103,9 +118,7 @@ def item_page(request: Request, submission_id: str, principal: PagePrincipal,
               services: ServicesDep, as_of: str | None = None,
               done: str | None = None) -> Response:
     """An item with its authors, outlets, adoptions, instructions and audit trail."""
-    allow(principal, "read_items")
-    facts = item_facts(services, submission_id)
-    check_item(principal, "read_items", facts)
+    facts = checked_item(principal, services, submission_id, "read_items")
     day = as_of_day(as_of)
     authored = principal.officer_id in {a["officer_id"] for a in facts["authors"]}
     trail = None
@@ -140,19 +153,10 @@ def author_codes(services: Services, facts: dict[str, Any]) -> str:
 def edit_item(request: Request, submission_id: str, principal: PagePrincipal,
               services: ServicesDep) -> Response:
     """The form an author revises a draft or returned item with."""
-    allow(principal, "revise_submission")
-    facts = item_facts(services, submission_id)
-    check_item(principal, "revise_submission", facts)
+    facts = checked_item(principal, services, submission_id, "revise_submission")
     return render(request, "item_form.html", {
         "user": principal, "item": board_row(services, facts),
         "authors": author_codes(services, facts), "today": today(services).isoformat()})
-
-
-def own(principal: Principal, services: Services, submission_id: str, action: str) -> str:
-    allow(principal, action)
-    facts = item_facts(services, submission_id)
-    check_item(principal, action, facts)
-    return str(facts["id"])
 
 
 @router.post("/submissions/{submission_id}/revise", dependencies=CSRF)

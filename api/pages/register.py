@@ -10,22 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
 from api.pages.common import back_to, today, unit_scope
-from api.pages.items import item_facts, known_outlets
+from api.pages.items import known_outlets, own
 from api.pages.rendering import render
-from api.policy import Principal, allow, can, check_item
-from api.services import Services
+from api.policy import allow, can
 
 router = APIRouter(include_in_schema=False)
 CSRF = [Depends(check_csrf)]
 Field = Annotated[str, Form()]
 Key = Annotated[str | None, Form()]
-
-
-def editable(principal: Principal, services: Services, submission_id: str, action: str) -> str:
-    allow(principal, action)
-    facts = item_facts(services, submission_id)
-    check_item(principal, action, facts)
-    return str(facts["id"])
 
 
 @router.get("/adoptions", response_class=HTMLResponse)
@@ -53,7 +45,7 @@ def record_adoption_from_register(
         outlet: Field = "", form: Field = "", adopted_on: Field = "", route: Field = "",
         idempotency_key: Key = None) -> Response:
     """Record an adoption of an approved item by an outlet."""
-    item = editable(principal, services, submission_id, "record_adoption")
+    item = own(principal, services, submission_id, "record_adoption")
     services.tally.record_adoption(item, outlet, form, adopted_on, route or None,
                                    meta=command_meta(principal, idempotency_key or None))
     return back_to("/adoptions", done="adopted")
@@ -64,7 +56,7 @@ def adopt(submission_id: str, principal: PagePrincipal, services: ServicesDep,
           outlet: Field = "", form: Field = "", adopted_on: Field = "", route: Field = "",
           idempotency_key: Key = None) -> Response:
     """Record an adoption of this item by an outlet."""
-    item = editable(principal, services, submission_id, "record_adoption")
+    item = own(principal, services, submission_id, "record_adoption")
     services.tally.record_adoption(item, outlet, form, adopted_on, route or None,
                                    meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="adopted")
@@ -75,7 +67,7 @@ def send(submission_id: str, principal: PagePrincipal, services: ServicesDep,
          outlet: Field = "", route: Field = "", sent_on: Field = "",
          idempotency_key: Key = None) -> Response:
     """Record that this item was sent to an outlet."""
-    item = editable(principal, services, submission_id, "send_to_outlet")
+    item = own(principal, services, submission_id, "send_to_outlet")
     services.tally.send_to_outlet(item, outlet, route, sent_on,
                                   meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="sent")
@@ -86,7 +78,7 @@ def decline(submission_id: str, principal: PagePrincipal, services: ServicesDep,
             outlet: Field = "", declined_on: Field = "", reason: Field = "",
             idempotency_key: Key = None) -> Response:
     """Record that an outlet declined this item."""
-    item = editable(principal, services, submission_id, "record_decline")
+    item = own(principal, services, submission_id, "record_decline")
     services.tally.record_decline(item, outlet, declined_on, reason,
                                   meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="declined")
@@ -96,7 +88,7 @@ def decline(submission_id: str, principal: PagePrincipal, services: ServicesDep,
 def retract(submission_id: str, principal: PagePrincipal, services: ServicesDep,
             outlet: Field = "", reason: Field = "", idempotency_key: Key = None) -> Response:
     """Record that an outlet retracted its adoption of this item, with the reason."""
-    item = editable(principal, services, submission_id, "retract_adoption")
+    item = own(principal, services, submission_id, "retract_adoption")
     services.tally.retract_adoption(item, outlet, reason,
                                     meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="retracted")
@@ -107,7 +99,7 @@ def instruction(submission_id: str, principal: PagePrincipal, services: Services
                 leader_level: Field = "", leader: Field = "", instructed_on: Field = "",
                 text: Field = "", idempotency_key: Key = None) -> Response:
     """Record a leader's instruction on this item."""
-    item = editable(principal, services, submission_id, "record_instruction")
+    item = own(principal, services, submission_id, "record_instruction")
     services.tally.record_instruction(item, leader_level, leader, instructed_on, text,
                                       meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="instructed")
@@ -118,7 +110,7 @@ def feedback(submission_id: str, principal: PagePrincipal, services: ServicesDep
              instruction: Field = "", fed_back_on: Field = "", text: Field = "",
              idempotency_key: Key = None) -> Response:
     """Record the unit's feedback on a leader's instruction."""
-    item = editable(principal, services, submission_id, "record_feedback")
+    item = own(principal, services, submission_id, "record_feedback")
     services.tally.record_feedback(item, instruction, fed_back_on, text,
                                    meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="fed_back")
