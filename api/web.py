@@ -10,7 +10,6 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -53,10 +52,6 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def error_body(error: TallyError) -> dict[str, Any]:
-    return error.as_dict()
-
-
 def create_app(settings: DatabaseSettings | None = None, *, services: Services | None = None,
                session: SessionSettings | None = None) -> FastAPI:
     from api.pages import pages_router, render_error
@@ -83,7 +78,7 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
         status = http_status(error)
         if is_api(request):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse(error_body(error), status_code=status, headers=headers)
+            return JSONResponse(error.as_dict(), status_code=status, headers=headers)
         if status == 401:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return render_error(request, error.as_dict(), status)
