@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -28,21 +28,19 @@ def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX
         raise InvalidInputError("must not be empty", field=field)
     if len(cleaned) > max_length:
         raise InvalidInputError(f"must be at most {max_length} characters", field=field)
-    bad = next((ch for ch in cleaned if _unprintable(ch)), None)
+    bad = _UNPRINTABLE.search(cleaned)
     if bad is not None:
         raise InvalidInputError(
-            f"must not contain control characters or broken Unicode (found U+{ord(bad):04X})",
-            field=field)
+            "must not contain control characters or broken Unicode "
+            f"(found U+{ord(bad.group()):04X})", field=field)
     return cleaned
 
 
-#: Tab, line feed and carriage return are text; other control characters corrupt exports
-#: (Excel refuses them) and lone surrogates cannot be stored as UTF-8.
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
-def _unprintable(ch: str) -> bool:
-    return ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs")
+#: Tab, line feed and carriage return are text; other control characters (Unicode category
+#: Cc: U+0000-U+001F and U+007F-U+009F) corrupt exports (Excel refuses them), and lone
+#: surrogates (Cs: U+D800-U+DFFF) cannot be stored as UTF-8. One regular expression finds the
+#: first of them (a category lookup per character was a fifth of a bulk import's recording).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def code(field: str, value: Any) -> str:
