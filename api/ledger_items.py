@@ -14,6 +14,7 @@ from domain.submission import Submission
 if TYPE_CHECKING:
     from api.ledger_plan import Planner
 
+APPROVAL_COLUMNS = ("submission_id", "approved_by", "approved_on", "approved_known_on")
 REVISED = ("title", "category", "authors", "event_date", "research")
 #: The leader named when an instruction's row gives only the level.
 LEADERS = {"national": "国家级领导", "provincial": "省级领导", "city": "市级领导",
@@ -24,8 +25,12 @@ class ItemPlanning:
     """The second half of ``Planner``: what happened to each item."""
 
     def plan_items(self: Planner) -> None:
-        submissions = self.of("submissions.csv")
-        for row in submissions:
+        # The drafts a return revises are kept; the file is read again for the sign-offs.
+        returned = {row["submission_id"] for row in self.of("returns.csv", ("submission_id",))}
+        drafts: dict[str, Row] = {}
+        for row in self.of("submissions.csv"):
+            if row["submission_id"] in returned:
+                drafts[row["submission_id"]] = row
             new = self.define("submission", row, "submission_id")
             authors = [self.refer("officer", row, "authors", code)
                        for code, _ in row["authors"] or []]
@@ -44,8 +49,9 @@ class ItemPlanning:
             self.add(row, "submit", submitted, ("submitted", code),
                      submission_id=str(Submission.create_id(code)),
                      submitted_on=row["submitted_on"])
-        self.plan_returns()
-        for row in submissions:
+        self.plan_returns(drafts)
+        del drafts
+        for row in self.of("submissions.csv", APPROVAL_COLUMNS):
             if (row["approved_by"] is None) != (row["approved_on"] is None):
                 missing = "approved_on" if row["approved_on"] is None else "approved_by"
                 self.error(row, missing, "give approved_by and approved_on together")
@@ -60,8 +66,7 @@ class ItemPlanning:
                          submission_id=str(Submission.create_id(code)),
                          approver=row["approved_by"], approved_at=approved_at)
 
-    def plan_returns(self: Planner) -> None:
-        drafts = {row["submission_id"]: row for row in self.of("submissions.csv")}
+    def plan_returns(self: Planner, drafts: dict[str, Row]) -> None:
         for row in self.of("returns.csv"):
             item = self.refer("submission", row, "submission_id")
             if item is None:

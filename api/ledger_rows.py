@@ -4,7 +4,7 @@ file, line and column of everything that is wrong (docs/import.md describes ever
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -184,17 +184,49 @@ METHOD_SHEET = "method"
 
 
 @dataclass
-class Source:
-    """The raw rows of every file found, by file name, with the method texts."""
+class Table:
+    """One file's rows: read from its CSV file each time they are wanted (a large ledger is
+    never held whole), or held, from a workbook."""
 
-    tables: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
-    headers: dict[str, list[str]] = field(default_factory=dict)
+    name: str
+    header: list[str]
+    path: Path | None = None
+    held: list[tuple[int, list[str]]] = field(default_factory=list)
+    count: int | None = None  # known once the rows have been read through
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line, cells by column) of every row that is not blank."""
+        header = self.header
+        count = 0
+        for line, cells in self.lines():
+            count += 1
+            yield line, {heading: (cells[i] if i < len(cells) else "")
+                         for i, heading in enumerate(header) if heading}
+        self.count = count
+
+    def lines(self) -> Iterator[tuple[int, list[str]]]:
+        if self.path is None:
+            yield from self.held
+            return
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            for cells in reader:
+                if any(cell.strip() for cell in cells):
+                    yield reader.line_num, cells
+
+
+@dataclass
+class Source:
+    """Every file found, by file name, with the method texts."""
+
+    tables: dict[str, Table] = field(default_factory=dict)
     methods: list[tuple[str, str]] = field(default_factory=list)  # (where, TOML text)
     errors: list[RowError] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return sum(len(rows) for rows in self.tables.values())
+        return sum(table.count or 0 for table in self.tables.values())
 
 
 def read_source(path: Path, method: Path | None = None) -> Source:
@@ -214,6 +246,7 @@ def read_source(path: Path, method: Path | None = None) -> Source:
 
 
 def read_folder(folder: Path, source: Source) -> None:
+    """The method files, and each CSV file's header: its rows are read when planned."""
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() == ".toml" and path.name.startswith("method"):
             source.methods.append((path.name, path.read_text(encoding="utf-8-sig")))
@@ -222,13 +255,8 @@ def read_folder(folder: Path, source: Source) -> None:
                 source.errors.append(RowError(path.name, 0, "", unknown_file(path.name)))
                 continue
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle)
-                header = next(reader, [])
-                rows = []
-                for cells in reader:
-                    if any(cell.strip() for cell in cells):
-                        rows.append((reader.line_num, cells))
-            add_table(source, path.name, header, rows)
+                header = next(csv.reader(handle), [])
+            add_table(source, Table(path.name, header, path=path))
 
 
 def read_workbook(path: Path, source: Source) -> None:
@@ -247,7 +275,7 @@ def read_workbook(path: Path, source: Source) -> None:
                 source.methods += [(f"{METHOD_SHEET}:{number}", cells[column])
                                    for number, cells in rows]
             elif f"{sheet.title}.csv" in FILES:
-                add_table(source, f"{sheet.title}.csv", header, rows)
+                add_table(source, Table(f"{sheet.title}.csv", header, held=rows))
             else:
                 source.errors.append(RowError(sheet.title, 0, "", unknown_file(sheet.title)))
     finally:
@@ -272,9 +300,9 @@ def unknown_file(name: str) -> str:
     return f"not a ledger file; the files are: {', '.join(FILES)}"
 
 
-def add_table(source: Source, name: str, header: list[str],
-              rows: list[tuple[int, list[str]]]) -> None:
-    header = [h.strip() for h in header]
+def add_table(source: Source, table: Table) -> None:
+    name = table.name
+    header = table.header = [h.strip() for h in table.header]
     columns = {c.name: c for c in FILES[name]}
     for position, heading in enumerate(header):
         if heading and heading not in columns:
@@ -284,34 +312,45 @@ def add_table(source: Source, name: str, header: list[str],
     for column in columns.values():
         if column.required and column.name not in header:
             source.errors.append(RowError(name, 1, column.name, "the column is missing"))
-    source.headers[name] = header
-    source.tables[name] = [
-        (line, {heading: (cells[i] if i < len(cells) else "")
-                for i, heading in enumerate(header) if heading})
-        for line, cells in rows
-    ]
+    source.tables[name] = table
 
 
-def parse_rows(source: Source, cells: Cells) -> dict[str, list[Row]]:
-    """Every row's cells as values; errors are added to ``source.errors``."""
-    parsed: dict[str, list[Row]] = {}
-    for name, rows in source.tables.items():
-        columns = FILES[name]
-        out = parsed.setdefault(name, [])
-        for line, raw in rows:
+class Rows:
+    """The rows of every file as values, parsed when a plan reads them: a file's problems are
+    added to ``source.errors`` the first time it is read whole."""
+
+    def __init__(self, source: Source, cells: Cells) -> None:
+        self.source = source
+        self.cells = cells
+        self.bad: dict[str, set[int]] = {}  # lines with a bad cell, by file, once read whole
+
+    def of(self, name: str, only: tuple[str, ...] | None = None) -> Iterator[Row]:
+        """Each row of the file; with ``only``, just those columns and no problems noted (the
+        row's ``ok`` is known once the file has been read whole)."""
+        table = self.source.tables.get(name)
+        if table is None:
+            return
+        columns = FILES[name] if only is None else [c for c in FILES[name] if c.name in only]
+        errors = None if only is not None or name in self.bad else self.source.errors
+        bad = self.bad.setdefault(name, set()) if errors is not None else self.bad.get(name, set())
+        cells = self.cells
+        for line, raw in table:
             values: dict[str, Any] = {}
             good = True
             for column in columns:
                 text = (raw.get(column.name) or "").strip()
                 if not text:
                     if column.required:
-                        source.errors.append(RowError(name, line, column.name, "must not be empty"))
+                        if errors is not None:
+                            errors.append(RowError(name, line, column.name, "must not be empty"))
                         good = False
                     continue
                 try:
                     values[column.name] = column.parse(cells, text)
                 except TallyError as error:
-                    source.errors.append(RowError(name, line, column.name, error.message))
+                    if errors is not None:
+                        errors.append(RowError(name, line, column.name, error.message))
                     good = False
-            out.append(Row(name, line, values, good))
-    return parsed
+            if errors is not None and not good:
+                bad.add(line)
+            yield Row(name, line, values, good if only is None else line not in bad)

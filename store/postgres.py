@@ -220,6 +220,16 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         positions = {(str(e.originator_id), e.originator_version): e.position for e in appended}
         return [positions[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
+    def select_events_in(self, curs: Cursor[DictRow], originator_id: Any) -> list[StoredEvent]:
+        """One aggregate's events as seen by an open transaction (a bulk import reads back
+        what it appended earlier in the same transaction)."""
+        curs.execute(self.select_events_statement + SQL(" ORDER BY originator_version"),
+                     (originator_id,), prepare=True)
+        return [StoredEvent(originator_id=row["originator_id"],
+                            originator_version=row["originator_version"],
+                            topic=row["topic"], state=bytes(row["state"]))
+                for row in curs.fetchall()]
+
     # The chain, read back.
 
     def chain_head(self) -> ChainLink | None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from api import cli
+from api import cli, ledger_sort, ledger_staging
 from api.demo import generate_demo
 from api.ledger_export import ExportReport, export_ledgers
 from api.ledger_import import ImportReport, import_ledgers
@@ -249,6 +249,25 @@ def test_a_row_a_command_refuses_while_recording_writes_nothing_of_the_run(app: 
         ("adoptions.csv", 3, "adopted_on")]
     assert "precedes submission" in report.errors[0].message
     assert event_count(app) == before  # not even the good row on line 2
+
+
+def test_a_run_streamed_in_small_chunks_records_the_same_and_refuses_the_same(
+    app: Tally, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Steps sorted in spilled runs of 3, events appended 2 at a time, 1 aggregate kept: every
+    # other is read back from the open transaction when a later command needs it.
+    monkeypatch.setattr(ledger_sort, "RUN", 3)
+    monkeypatch.setattr(ledger_sort, "BATCH", 2)
+    monkeypatch.setattr(ledger_staging, "CHUNK", 2)
+    monkeypatch.setattr(ledger_staging, "KEEP", 1)
+    test_a_small_ledger_is_known_at_its_known_on_or_at_the_end_of_its_date(app)
+    before = event_count(app)
+
+    report = import_ledgers(app, LEDGERS / "late_refusal")
+
+    assert [(e.file, e.line, e.field) for e in report.errors] == [
+        ("adoptions.csv", 3, "adopted_on")]
+    assert event_count(app) == before
 
 
 def test_an_unknown_file_or_column_is_refused(app: Tally, tmp_path: Path) -> None:
