@@ -23,6 +23,11 @@ from store.settings import DatabaseSettings
 
 BATCH = 500
 
+#: Events per page of a rebuild: fewer, larger transactions into emptied tables, and more of
+#: an item's events land in the batch that inserts its row (100k log: audit 13.8 -> 9.3 s,
+#: boards 12.2 -> 7.9 s, catalog 6.9 -> 5.4 s against pages of 500).
+REBUILD_BATCH = 5000
+
 
 @dataclass(frozen=True)
 class RecordedTracking(Tracking):
@@ -102,24 +107,36 @@ def refresh(app: Tally, projection: Projection[Any]) -> int:
 
 def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2,
            stop: Callable[[], bool] = lambda: False) -> None:
-    """Keep a projection up to date until ``stop()`` says otherwise."""
+    """Keep a projection up to date until ``stop()`` says otherwise; sleep only after a
+    round that found nothing new.
+
+    A projection with a ``warm()`` method is asked to load its working state first, so that
+    the first event after the start does not wait for it."""
+    warm = getattr(projection, "warm", None)
+    if warm is not None:
+        catch_up(app, projection)
+        warm()
+    position = None
     while not stop():
-        before = projection.view.max_tracking_id(tracking_name(projection)) or 0
-        if catch_up(app, projection) == before:
+        before, position = position, catch_up(app, projection)
+        if position == before:
             time.sleep(poll_seconds)
 
 
 def rebuild(app: Tally, projection: Projection[Any],
-            progress: Callable[[int], None] | None = None) -> int:
+            progress: Callable[[int], None] | None = None, page: int | None = None) -> int:
     """Empty the view and project the whole log again."""
-    return rebuild_together(app, [projection], progress)
+    return rebuild_together(app, [projection], progress, page)
 
 
 def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
-                     progress: Callable[[int], None] | None = None) -> int:
+                     progress: Callable[[int], None] | None = None,
+                     page: int | None = None) -> int:
     """Empty every view and project the whole log again, reading and decoding it once: each
-    page goes to every projection, and each commits it with its own position. The views'
-    secondary indexes are dropped while they fill, and built once at the end."""
+    page (of ``REBUILD_BATCH`` events) goes to every projection, and each commits it with its
+    own position. The views' secondary indexes are dropped while they fill, and built once at
+    the end."""
+    page = page or REBUILD_BATCH
     with ExitStack() as indexes:
         for projection in projections:
             projection.view.reset(tracking_name(projection))  # type: ignore[attr-defined]
@@ -130,7 +147,7 @@ def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
         position = 0
         while True:
             notifications = app.recorder.select_notifications(
-                start=position, limit=BATCH, inclusive_of_start=False
+                start=position, limit=page, inclusive_of_start=False
             )
             if not notifications:
                 return position
