@@ -51,6 +51,7 @@ class HolderTotals:
     submitted_adopted: int = 0  # of those, the items adopted by the period's end
     items: int = 0  # distinct counted items in the period's months
     year_items: int = 0  # distinct counted items from January to the period's end
+    # (from the ledger's sums: read for a year only, the one period whose rules look at it)
     by_month: Mapping[int, int] = field(default_factory=dict)  # counted items by month
 
 
@@ -76,7 +77,10 @@ class Standing:
 
     @property
     def points(self) -> Decimal:
-        return sum((line.points for line in self.lines), self.sums.points if self.sums else ZERO)
+        total = self.sums.points if self.sums else ZERO
+        for line in self.lines:  # a loop, not sum(): a ranking reads it for every holder
+            total += line.points
+        return total
 
     @property
     def money(self) -> Decimal:
@@ -181,13 +185,14 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
     if method.floor is not None and standing.points < method.floor:
         _adjust(standing, method, "limits.floor", f"扣分后不低于{method.floor}",
                 method.floor - standing.points, period)
-    if period.is_year and method.cliff_min_items is not None:
+    is_year = period.is_year
+    if is_year and method.cliff_min_items is not None:
         items = totals.year_items
         if items < method.cliff_min_items:
             _adjust(standing, method, "cliff.min_items",
                     f"全年{items}篇，少于{method.cliff_min_items}篇，不计分", -standing.points,
                     period)
-    if (period.is_year and method.veto_missed_commissions is not None
+    if (is_year and method.veto_missed_commissions is not None
             and standing.holder_kind is HolderKind.UNIT):
         missed = sum(1 for lapse in facts.lapses
                      if lapse.unit_id == standing.holder_id and lapse.lapsed_on.year == period.year)
@@ -219,13 +224,15 @@ def line_totals(year_lines: list[ScoreLine], method: ScoringMethod | None,
 
 def standings(facts: Facts, period: Period, kind: HolderKind,
               lines: list[ScoreLine] | None = None, order: str = "points",
-              totals: Mapping[str, HolderTotals] | None = None) -> list[Standing]:
+              totals: Mapping[str, HolderTotals] | None = None,
+              listed: Mapping[str, tuple[str, str, str]] | None = None) -> list[Standing]:
     """Every officer's or unit's standing in the period, ranked 1-2-2-4.
 
     From ``lines`` (the fact lines of the year to the period's end; all of ``facts`` if None),
     or, when ``totals`` is given, from each holder's sums alone (no fact lines in the result).
     ``order`` is points, adoptions or adoption rate (no rate ranks last). Ties share a rank,
-    are listed by code, and the next rank skips the tied places.
+    are listed by code, and the next rank skips the tied places. ``listed``: ``holders(facts,
+    period, kind)``, when the caller has it already.
     """
     method = in_force(facts.methods.values(), period.end)
     by_holder: dict[str, list[ScoreLine]] = {}
@@ -235,12 +242,15 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
             if holder is not None:
                 by_holder.setdefault(holder, []).append(line)
     result = []
-    for holder_id, (code, name, unit_name) in _holders(facts, period, kind).items():
+    if listed is None:
+        listed = holders(facts, period, kind)
+    empty = HolderTotals()
+    for holder_id, (code, name, unit_name) in listed.items():
         if totals is None:
             fact_lines, found = line_totals(by_holder.get(holder_id, []), method, period)
             sums = None
         else:
-            found = totals.get(holder_id) or HolderTotals()
+            found = totals.get(holder_id) or empty
             fact_lines, sums = [], found.sums
         standing = Standing(kind, holder_id, code, name, unit_name, fact_lines,
                             items=found.items, submitted=found.submitted,
@@ -260,15 +270,21 @@ def rank(result: list[Standing], order: str = "points") -> list[Standing]:
             return rate if rate is not None else Decimal(-1)
         return standing.points
 
-    result.sort(key=lambda s: (-measure(s), s.code))
+    measures = {id(standing): measure(standing) for standing in result}
+    result.sort(key=lambda s: (-measures[id(s)], s.code))
+    previous: Decimal | None = None
+    rank_of_previous = 0
     for position, standing in enumerate(result, 1):
-        previous = result[position - 2] if position > 1 else None
-        standing.rank = (previous.rank if previous is not None
-                         and measure(previous) == measure(standing) else position)
+        value = measures[id(standing)]
+        if position == 1 or value != previous:
+            rank_of_previous = position
+        standing.rank, previous = rank_of_previous, value
     return result
 
 
-def _holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[str, str, str]]:
+def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[str, str, str]]:
+    """The officers (enrolled in the period) or units a ranking lists: id to code, name and
+    unit name."""
     if kind is HolderKind.UNIT:
         return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()}
     holders = {}

@@ -1,12 +1,14 @@
 """The bitemporal points ledger, and the fact log it is computed from.
 
-One projection keeps two tables in one transaction per event:
+One projection keeps these tables in one transaction per event:
 
 * ``fact_log``: every event scoring reads, with the moment the office knew it (``known_at``:
   the database's record time, or for imported history the moment the old ledger gives);
 * ``ledger``: one row per change of a scoring consequence (valid date, known time, officer,
   unit at that date, channel, level, clause, points and money in cents, the fact it came from).
   A correction adds reversing rows at its own known time; nothing is updated in place.
+* ``holder_deltas`` and ``holder_spans``: what the same changes do to each officer's and unit's
+  sums, and their running totals by period (``projections.ledger_sums``), for the rankings.
 
 A report "for period P as known at T" sums the ledger rows valid in P and known at or before T,
 then applies the period rules of the method: no replay.
@@ -15,7 +17,8 @@ Rows are computed in the order the office learned the facts (known time, then po
 recorded after others but known before them (imported history, a command with an earlier
 ``known_at``) makes the ledger rewind: at the end of the batch it deletes the rows of the facts
 known at or after the earliest such known time, folds the facts known before it, and writes the
-rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it).
+rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it;
+the spans' running totals from that time on are summed again in the database).
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
 recorded by P when those facts come first in known order (always in a store that learned in log
 order); when later-recorded history is known before some of them, it reads a ledger replayed in
@@ -75,7 +78,7 @@ def line_key(line: ScoreLine) -> str:
 
 
 class LedgerView(SQLView):
-    tables = ("fact_log", "ledger", "holder_deltas", "ledger_rewinds")
+    tables = ("fact_log", "ledger", "holder_deltas", "holder_spans", "ledger_rewinds")
     #: Told when a batch starts, is about to commit, and ends (the ledger's projection).
     batch_listener: Any = None
 
@@ -229,10 +232,10 @@ class LedgerView(SQLView):
         return self.lines(start, end, as_of, upto, (HOLDER_COLUMNS[holder], holder_id))
 
     def holder_totals(self, period: Period, as_of: datetime | None, upto: int | None,
-                      holder: str, counts_submissions: bool,
+                      holder: str, counts_submissions: bool, holders: Sequence[str],
                       by_month_of: Sequence[str] = ()) -> dict[str, HolderTotals]:
-        """Each holder's sums and item counts for ``period``: one ``GROUP BY holder`` over the
-        holders' signed deltas known at ``as_of`` (``projections.ledger_sums``). Counted items
+        """The sums and item counts for ``period`` of ``holders``: each one's last running
+        totals of the period known at ``as_of`` (``projections.ledger_sums``). Counted items
         by month are read only for the holders ``by_month_of`` (the quota rule's)."""
         known, params = "", []
         if as_of is not None:
@@ -241,8 +244,9 @@ class LedgerView(SQLView):
         if upto is not None:
             known += " AND position <= ?"
             params.append(upto)
-        return ledger_sums.holder_totals(self, period, known, params, holder,
-                                         counts_submissions, by_month_of)
+        return ledger_sums.holder_totals(self, isinstance(self, PostgresView), period, known,
+                                         params, holder, counts_submissions, holders,
+                                         by_month_of)
 
     def changes(self, start: date, end: date, after: datetime, until: datetime | None,
                 upto: int | None = None) -> list[dict[str, Any]]:
@@ -294,8 +298,10 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         "originator_version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='INTEGER')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='INTEGER')})",
+        "CREATE TABLE IF NOT EXISTS holder_spans "
+        f"({ledger_sums.SPAN_COLUMNS.format(int='INTEGER')})",
         _REWINDS.format(int="INTEGER"),
-        *_INDEXES, ledger_sums.INDEX,
+        *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX,
     )
 
 
@@ -306,8 +312,10 @@ class LedgerPostgresView(LedgerView, PostgresView):
         "originator_version BIGINT NOT NULL, topic TEXT NOT NULL, state BYTEA NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='BIGINT')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='BIGINT')})",
+        "CREATE TABLE IF NOT EXISTS holder_spans "
+        f"({ledger_sums.SPAN_COLUMNS.format(int='BIGINT')})",
         _REWINDS.format(int="BIGINT"),
-        *_INDEXES, ledger_sums.POSTGRES_INDEX,
+        *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX,
     )
 
 
@@ -351,6 +359,7 @@ def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
     view = factory.tracking_recorder(LedgerSQLiteView)
     assert isinstance(view, LedgerSQLiteView)
     mapper, folder = tally_mapper(), FactFolder()
+    running: ledger_sums.Running = {}
     statements: list[Statement] = []
     for row in rows:
         statements.append((
@@ -360,7 +369,7 @@ def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
              row["originator_id"], row["originator_version"], row["topic"],
              bytes(row["state"]))))
         statements.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
-                                      row["position"], row["known_at"]))
+                                      row["position"], row["known_at"], running))
     view.commit(None, statements)
     return view
 
@@ -372,8 +381,9 @@ def load_facts(view: LedgerView, as_of: datetime | None = None,
     folder = FactFolder()
     events = (view.fact_events(as_of, topics, upto) if topics
               else decode_fact_rows(view.fact_rows(as_of, topics, upto)))
+    apply = folder.apply  # bound once: each binding of the dispatching method costs a wrapper
     for event in events:
-        folder.apply(event)
+        apply(event)
     return folder.facts
 
 
@@ -386,6 +396,8 @@ class _Current:
     folder: FactFolder
     position: int  # the last notification applied
     latest: str  # the latest known time applied ("" before any)
+    #: every holder span's totals (``ledger_sums``); None: read them again when needed
+    running: ledger_sums.Running | None = None
 
 
 #: A fact of the batch being written: (known time, position, event).
@@ -456,8 +468,10 @@ class LedgerProjection(Projection[LedgerView]):
                                                                 domain_event)])
                 statements.extend(rows)
                 statements.append(_rewind_row(position, position, known_at))
+                current.running = None
             else:
-                statements.extend(_event_rows(current.folder, domain_event, position, known_at))
+                statements.extend(_event_rows(current.folder, domain_event, position, known_at,
+                                              self._running(current)))
                 if batch is not None:
                     batch.facts.append((known_at, position, domain_event))
             self.view.write(tracking, statements)
@@ -488,6 +502,7 @@ class LedgerProjection(Projection[LedgerView]):
             rows, current.folder = self._rewind(batch.rewind_from, batch.facts)
             rows.append(_rewind_row(current.position, batch.last_late, batch.rewind_from))
             self.view.write(None, rows)
+            current.running = None  # read again once the batch is committed
         except BaseException:
             self._current = None
             raise
@@ -510,14 +525,16 @@ class LedgerProjection(Projection[LedgerView]):
         for known_at, position, event in heapq.merge(self._stored(since=since), later,
                                                      key=_order):
             positions.append(position)
-            rows.extend(_event_rows(folder, event, position, known_at))
+            rows.extend(_event_rows(folder, event, position, known_at, None))
         deletes: list[Statement] = []
         for table in ("ledger", "holder_deltas"):
             for chunk in range(0, len(positions), _DELETE_CHUNK):
                 wanted = positions[chunk:chunk + _DELETE_CHUNK]
                 deletes.append((f"DELETE FROM {table} WHERE position IN "  # noqa: S608
                                 f"({', '.join('?' * len(wanted))})", wanted))
-        return deletes + rows, folder
+        # The spans' running totals from ``since`` on, summed again in the database from the
+        # delta rows once they are written: the working state has no totals as of ``since``.
+        return deletes + rows + ledger_sums.rewound_spans(since), folder
 
     def _stored(self, since: str | None = None, before: str | None = None) -> Iterator[Known]:
         """The committed facts in known order, known at or after ``since``, before ``before``."""
@@ -527,6 +544,13 @@ class LedgerProjection(Projection[LedgerView]):
     def forget(self) -> None:
         """Drop the working state; it is read again from the committed tables when needed."""
         self._current = None
+
+    def _running(self, current: _Current) -> ledger_sums.Running:
+        """The spans' totals, read from the committed delta rows at the first fact after a
+        (re)start or a rewind; kept up to date in memory after that."""
+        if current.running is None:
+            current.running = ledger_sums.running_totals(self.view)
+        return current.running
 
     def _warm(self) -> _Current:
         if self._current is None:
@@ -591,10 +615,11 @@ def _rewind_row(position: int, last_late: int, known_at: str) -> Statement:
             (position, last_late, known_at))
 
 
-def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str
-                ) -> list[Statement]:
+def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
+                running: ledger_sums.Running | None) -> list[Statement]:
     """Apply a fact event to ``folder`` and return the ledger rows and holder deltas of the
-    changes it makes to the scopes it touches, at its position and known time."""
+    changes it makes to the scopes it touches, at its position and known time, and, unless
+    ``running`` is None (a rewind sums them again after), the holder spans' totals after it."""
     facts = folder.facts
     scopes = sorted(LedgerProjection._scopes(facts, event))
     # The lines before the event: computed now for the event's few scopes; a method
@@ -615,7 +640,9 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str
         statements.extend(_deltas(old, new, position, known_at, start=1 + len(statements)))
         sums.extend(ledger_sums.delta_rows(_contributions(old), _contributions(new), position,
                                            known_at, start=len(sums)))
-    return statements + sums
+    if running is None:
+        return statements + sums
+    return statements + sums + ledger_sums.span_rows(sums, running, position, known_at)
 
 
 def _all_scopes(facts: Facts) -> set[Scope]:

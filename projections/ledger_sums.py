@@ -1,4 +1,5 @@
-"""Each holder's sums as signed deltas, so that a ranking is one ``GROUP BY holder``.
+"""Each holder's sums as signed deltas (``holder_deltas``), and each holder's running totals
+by span of months (``holder_spans``, below), so that a ranking reads one row per holder.
 
 The ledger's own rows are deltas of one consequence (a line key); a ranking grouped them by line
 key to learn which lines were present, then by holder. ``holder_deltas`` holds, for the same
@@ -8,18 +9,22 @@ prints as many decimals as its terms), and the counts of distinct items. A count
 items in a span of months stays a sum: an item's months with (say) an adoption, sorted, are rows
 ``(month, prev)``; exactly one of them has ``month`` in the span and ``prev`` before it (its
 first month in the span). A change of a scope adds ``new - old`` of those rows, at its own
-known time, like the ledger's rows; summing the rows known at T gives the sums at T.
+known time, like the ledger's rows; summing the rows known at T gives the sums at T. Those sums
+by span of months, running in the ledger's order, are the ``holder_spans`` rows a ranking reads.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from domain.period import Period
 from domain.scoring import ScoreLine
 from domain.standings import HolderTotals, LineSums
+from projections.view import Statement
 
 #: (holder kind, holder, month, prev, adopted month): month and prev are year * 100 + month.
 Key = tuple[str, str, int, int, int]
@@ -123,50 +128,38 @@ def delta_rows(old: dict[Key, list[int]], new: dict[Key, list[int]], position: i
     return statements
 
 
-def holder_totals(view: Any, period: Period, known: str, params: Sequence[Any], holder: str,
-                  counts_submissions: bool, by_month_of: Sequence[str] = ()
-                  ) -> dict[str, HolderTotals]:
-    """Each holder's totals for ``period`` from the deltas valid from January to the period's
-    end and selected by ``known`` (known time and log position clauses, with ``params``)."""
-    year, first, last = period.year * 100, period.start, period.end
-    jan, begin, end = year + 1, year + first.month, year + last.month
-    counted = "submitted" if counts_submissions else "adopted"
-    in_period = f"month >= {begin}"
-    first_in = f"month >= {begin} AND prev < {begin}"
-    sums = ", ".join(f"SUM(CASE WHEN {in_period} THEN {name} ELSE 0 END) AS {name}"
-                     for name in VALUES[:10])
-    where = (f"FROM holder_deltas WHERE holder_kind = ? AND month >= {jan} "  # noqa: S608
-             f"AND month <= {end}{known}")
-    rows = view.query(
-        f"SELECT holder, {sums}, "  # noqa: S608 (constant names and integers only)
-        f"SUM(CASE WHEN {first_in} THEN submitted ELSE 0 END) AS submitted, "
-        f"SUM(CASE WHEN {first_in} AND adopted_month > 0 AND adopted_month <= {end} "
-        "THEN submitted ELSE 0 END) AS submitted_adopted, "
-        f"SUM(CASE WHEN {first_in} THEN {counted} ELSE 0 END) AS counted, "
-        f"SUM(CASE WHEN prev < {jan} THEN {counted} ELSE 0 END) AS counted_year, "
-        f"SUM(CASE WHEN {first_in} THEN scored ELSE 0 END) AS scored, "
-        f"SUM(CASE WHEN {first_in} THEN adoptions ELSE 0 END) AS adoptions "
-        f"{where} GROUP BY holder", [holder, *params])
+def holder_totals(view: Any, postgres: bool, period: Period, known: str, params: Sequence[Any],
+                  holder: str, counts_submissions: bool, holders: Sequence[str],
+                  by_month_of: Sequence[str] = ()) -> dict[str, HolderTotals]:
+    """The totals of ``holders`` for ``period``, each its last row of the period's span
+    selected by ``known`` (known time and log position clauses, with ``params``); counted items
+    by month (each month's span) only for the holders ``by_month_of`` (the quota rule's)."""
+    first, last = period.start.month, period.end.month
+    counted = 10 if counts_submissions else 12  # submitted, or adopted, first in the span
     by_month: dict[str, dict[int, int]] = {}
     if by_month_of:
-        for row in view.query(
-                f"SELECT holder, month, SUM({counted}) AS counted {where} "  # noqa: S608
-                f"AND holder IN ({', '.join('?' * len(by_month_of))}) "
-                f"GROUP BY holder, month HAVING SUM({counted}) <> 0",
-                [holder, *params, *by_month_of]):
-            by_month.setdefault(row["holder"], {})[int(row["month"]) % 100] = int(row["counted"])
+        for row in latest_spans(view, postgres, holder, period.year,
+                                [(month, month) for month in range(1, last + 1)],
+                                by_month_of, known, params):
+            if int(row[SPAN_VALUES[counted]]):
+                by_month.setdefault(row["holder"], {})[int(row["first_month"])] = int(
+                    row[SPAN_VALUES[counted]])
     totals = {}
-    for row in rows:
+    hundredth = Decimal(100)
+    for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
+                            known, params):
         (points, money, negative, item_points, points_d1, points_d2, negative_d1, negative_d2,
-         item_d1, item_d2) = (int(row[name]) for name in VALUES[:10])
+         item_d1, item_d2, submitted, submitted_adopted, adopted, scored, adoptions) = (
+            map(int, itemgetter(*SPAN_VALUES)(row)))
+        items = submitted if counts_submissions else adopted
         totals[row["holder"]] = HolderTotals(
             sums=LineSums(
-                points=_amount(points, points_d1, points_d2), money=Decimal(money) / 100,
+                points=_amount(points, points_d1, points_d2), money=Decimal(money) / hundredth,
                 deducted=-_amount(negative, negative_d1, negative_d2),
                 item_points=_amount(item_points, item_d1, item_d2),
-                scored_items=int(row["scored"]), adoptions=int(row["adoptions"])),
-            submitted=int(row["submitted"]), submitted_adopted=int(row["submitted_adopted"]),
-            items=int(row["counted"]), year_items=int(row["counted_year"]),
+                scored_items=scored, adoptions=adoptions),
+            submitted=submitted, submitted_adopted=submitted_adopted, items=items,
+            year_items=items if period.is_year else 0,
             by_month=by_month.get(row["holder"], {}))
     return totals
 
@@ -174,5 +167,184 @@ def holder_totals(view: Any, period: Period, known: str, params: Sequence[Any], 
 def _amount(cents_total: int, one_decimal: int, two_decimals: int) -> Decimal:
     """A sum of cents as the sum of its lines' amounts would print: each line's amount is its
     cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms."""
-    digits = 2 if two_decimals > 0 else 1 if one_decimal > 0 else 0
-    return (Decimal(cents_total).scaleb(-2)).quantize(Decimal(1).scaleb(-digits))
+    if two_decimals > 0:
+        return Decimal(cents_total).scaleb(-2)
+    if one_decimal > 0:
+        if cents_total % 10 == 0:  # exact: the same value and exponent, without quantize
+            return Decimal(cents_total // 10).scaleb(-1)
+        return Decimal(cents_total).scaleb(-2).quantize(_TENTH)
+    if cents_total % 100 == 0:
+        return Decimal(cents_total // 100)
+    return Decimal(cents_total).scaleb(-2).quantize(_ONE)
+
+
+_TENTH, _ONE = Decimal("0.1"), Decimal(1)
+
+
+# Running totals by span: what a ranking reads.
+#
+# Summing the deltas known at T reads every change of the period's months (all of a year's
+# at a year's end, growing with the log). ``holder_spans`` holds, for each holder and each
+# period a ranking can ask for (a month, quarter, half or year: a span of months of one year),
+# the holder's totals after each change of them, at the change's known time and position. The
+# rows are written in the ledger's own order (known time, then position), so the totals at T
+# are one holder's last row known at T: a ranking reads one row per holder.
+
+#: A span's totals: the period's sums, and its counts of distinct items (``submitted`` and
+#: ``adopted`` first in the span; ``submitted_adopted``: of those submitted, adopted by its end).
+SPAN_VALUES = (*VALUES[:10], "submitted", "submitted_adopted", "adopted", "scored", "adoptions")
+_SPAN_WIDTH = len(SPAN_VALUES)
+#: (holder kind, holder, year, first month, last month)
+SpanKey = tuple[str, str, int, int, int]
+Running = dict[SpanKey, list[int]]
+#: Every span a period can be: months, quarters, halves and the year.
+SPANS = (*((month, month) for month in range(1, 13)), (1, 3), (4, 6), (7, 9), (10, 12),
+         (1, 6), (7, 12), (1, 12))
+
+SPAN_COLUMNS = (
+    "position {int} NOT NULL, seq INTEGER NOT NULL, known_at TEXT NOT NULL, "
+    "holder_kind TEXT NOT NULL, holder TEXT NOT NULL, year INTEGER NOT NULL, "
+    "first_month INTEGER NOT NULL, last_month INTEGER NOT NULL, "
+    + ", ".join(f"{name} {{int}} NOT NULL" for name in SPAN_VALUES)
+    + ", PRIMARY KEY (position, seq)"
+)
+#: One holder's rows of one span in the ledger's order: its latest known at T is one probe.
+SPAN_INDEX = ("CREATE INDEX IF NOT EXISTS holder_spans_latest ON holder_spans "
+              "(holder_kind, year, first_month, last_month, holder, known_at, position)")
+SPAN_INSERT = (f"INSERT INTO holder_spans (position, seq, known_at, holder_kind, holder, year, "  # noqa: S608
+               f"first_month, last_month, {', '.join(SPAN_VALUES)}) "
+               f"VALUES ({', '.join('?' * (8 + _SPAN_WIDTH))})")
+
+
+def _spans_of(month: int) -> tuple[tuple[int, int], ...]:
+    """The spans holding a month (1 to 12): its month, quarter, half and year."""
+    quarter, half = (month - 1) // 3 * 3 + 1, 1 if month <= 6 else 7
+    return (month, month), (quarter, quarter + 2), (half, half + 5), (1, 12)
+
+
+_SPANS_OF = {month: _spans_of(month) for month in range(1, 13)}
+
+
+def span_changes(changes: Iterable[Sequence[Any]]) -> dict[SpanKey, list[int]]:
+    """What delta rows (holder kind, holder, month, prev, adopted month, then ``VALUES``) add
+    to each span's totals: as ``holder_totals`` sums them, for each span holding the month."""
+    found: dict[SpanKey, list[int]] = {}
+    for change in changes:
+        kind, holder, month, prev, adopted_month = change[:5]
+        sums = change[5:15]
+        submitted, adopted = change[5 + _SUBMITTED], change[5 + _ADOPTED]
+        scored, adoptions = change[5 + _SCORED], change[5 + _ADOPTIONS]
+        year = month // 100
+        for first, last in _SPANS_OF[month - year * 100]:
+            if prev < year * 100 + first:  # the item's first month in the span
+                counts: tuple[int, ...] = (
+                    submitted, submitted if 0 < adopted_month <= year * 100 + last else 0,
+                    adopted, scored, adoptions)
+            else:
+                counts = _NO_COUNTS
+            key = (kind, holder, year, first, last)
+            row = found.get(key)
+            found[key] = ([*sums, *counts] if row is None
+                          else [a + b for a, b in zip(row, (*sums, *counts), strict=True)])
+    return found
+
+
+_NO_COUNTS = (0, 0, 0, 0, 0)
+
+
+def span_rows(sums: Iterable[Statement], running: Running, position: int, known_at: str
+              ) -> list[Statement]:
+    """The rows of the spans that delta rows ``sums`` change, with their totals after the
+    change; ``running`` holds every span's totals before it and is brought up to date."""
+    statements: list[Statement] = []
+    for key, change in span_changes([params[3:] for _, params in sums]).items():
+        if not any(change):
+            continue
+        total = running.get(key)
+        total = running[key] = (change if total is None
+                                else [a + b for a, b in zip(total, change, strict=True)])
+        statements.append((SPAN_INSERT, (position, len(statements), known_at, *key, *total)))
+    return statements
+
+
+def running_totals(view: Any) -> Running:
+    """Every span's totals now, from the delta rows (to resume after a restart or a rewind)."""
+    rows = view.query(
+        f"SELECT holder_kind, holder, month, prev, adopted_month, "  # noqa: S608
+        f"{', '.join(f'SUM({name}) AS {name}' for name in VALUES)} FROM holder_deltas "
+        "GROUP BY holder_kind, holder, month, prev, adopted_month")
+    totals = span_changes([row["holder_kind"], row["holder"], int(row["month"]),
+                           int(row["prev"]), int(row["adopted_month"]),
+                           *(int(row[name]) for name in VALUES)] for row in rows)
+    return {key: total for key, total in totals.items() if any(total)}
+
+
+def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
+    """The spans as a relation of constant rows (integers the code makes)."""
+    return " UNION ALL ".join(f"SELECT {int(first)} AS first_month, {int(last)} AS last_month"
+                              for first, last in spans)
+
+
+_SPAN_NAMES = ", ".join(SPAN_VALUES)
+_SPAN_NAMES_OF_S = ", ".join(f"s.{name}" for name in SPAN_VALUES)
+_SPAN_SUMS = ", ".join(f"SUM({name}) AS {name}" for name in SPAN_VALUES)
+_SPAN_RUNNING = ", ".join(f"SUM({name}) OVER spans AS {name}" for name in SPAN_VALUES)
+_FIRST_IN = "d.prev < d.month / 100 * 100 + s.first_month"  # the item's first month in the span
+_CONTRIBUTIONS = (
+    "SELECT d.position, d.known_at, d.holder_kind, d.holder, d.month / 100 AS year, "
+    "s.first_month, s.last_month, " + ", ".join(f"d.{name}" for name in VALUES[:10]) + ", "
+    f"CASE WHEN {_FIRST_IN} THEN d.submitted ELSE 0 END AS submitted, "
+    f"CASE WHEN {_FIRST_IN} AND d.adopted_month > 0 "
+    "AND d.adopted_month <= d.month / 100 * 100 + s.last_month "
+    "THEN d.submitted ELSE 0 END AS submitted_adopted, "
+    f"CASE WHEN {_FIRST_IN} THEN d.adopted ELSE 0 END AS adopted, "
+    f"CASE WHEN {_FIRST_IN} THEN d.scored ELSE 0 END AS scored, "
+    f"CASE WHEN {_FIRST_IN} THEN d.adoptions ELSE 0 END AS adoptions "
+    f"FROM holder_deltas d JOIN ({_spans_relation(SPANS)}) s "
+    # the month of the year without ``%``, which psycopg's placeholders would take
+    "ON d.month - d.month / 100 * 100 BETWEEN s.first_month AND s.last_month")
+_SPAN_KEYS = "known_at, holder_kind, holder, year, first_month, last_month"
+_KEYS = f"position, {_SPAN_KEYS}"
+_REWOUND = (
+    f"INSERT INTO holder_spans (position, seq, {_SPAN_KEYS}, {_SPAN_NAMES}) "  # noqa: S608
+    "SELECT position, ROW_NUMBER() OVER (PARTITION BY position ORDER BY holder_kind, holder, "
+    f"year, first_month, last_month), {_SPAN_KEYS}, {_SPAN_NAMES} "
+    f"FROM (SELECT {_KEYS}, {_SPAN_RUNNING} "
+    f"FROM (SELECT {_KEYS}, {_SPAN_SUMS} FROM ({_CONTRIBUTIONS}) c GROUP BY {_KEYS}) g "
+    "WINDOW spans AS (PARTITION BY holder_kind, holder, year, first_month, last_month "
+    "ORDER BY known_at, position ROWS UNBOUNDED PRECEDING)) r WHERE known_at >= ?")
+
+
+def rewound_spans(since: str) -> list[Statement]:
+    """The statements that write the span rows known at or after ``since`` again from the delta
+    rows (after a rewind wrote those again): each span's running sums in the ledger's order."""
+    return [("DELETE FROM holder_spans WHERE known_at >= ?", (since,)), (_REWOUND, (since,))]
+
+
+def latest_spans(view: Any, postgres: bool, holder: str, year: int,
+                 spans: Sequence[tuple[int, int]], holders: Sequence[str], known: str,
+                 params: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each of ``holders``' last row of each of ``spans`` selected by ``known`` (known time
+    and log position clauses, with ``params``): one index probe per holder and span."""
+    spans_sql = _spans_relation(spans)
+    probe_sql = (f"FROM holder_spans WHERE holder_kind = ? AND year = {int(year)} "  # noqa: S608
+                 "AND first_month = sp.first_month AND last_month = sp.last_month "
+                 f"AND holder = h.holder{known} ORDER BY known_at DESC, position DESC LIMIT 1")
+    if postgres:
+        # the ids as one text (UUIDs have no comma): psycopg dumps a list of 3,000 strings
+        # slowly, checking each for quoting
+        joined = ",".join(holders)
+        ids_sql, ids = (("string_to_array(?, ',')", joined)
+                        if joined.count(",") == len(holders) - 1
+                        else ("CAST(? AS TEXT[])", list(holders)))
+        return view.query(
+            f"SELECT h.holder, s.* FROM unnest({ids_sql}) AS h(holder) "  # noqa: S608
+            f"CROSS JOIN ({spans_sql}) AS sp CROSS JOIN LATERAL "
+            f"(SELECT first_month, last_month, {_SPAN_NAMES} {probe_sql}) AS s",
+            [ids, holder, *params])
+    return view.query(
+        f"SELECT s.holder, s.first_month, s.last_month, {_SPAN_NAMES_OF_S} "  # noqa: S608
+        f"FROM holder_spans AS s JOIN (SELECT (SELECT rowid {probe_sql}) AS found "
+        f"FROM (SELECT value AS holder FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp"
+        ") AS f ON s.rowid = f.found",
+        [holder, *params, json.dumps(list(holders))])

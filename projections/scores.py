@@ -17,7 +17,7 @@ from domain.facts import Facts
 from domain.fold import FACT_EVENTS
 from domain.method import in_force, parse_method
 from domain.period import Period
-from domain.standings import ORDERS, Standing, counts_submissions, standings
+from domain.standings import ORDERS, Standing, counts_submissions, holders, standings
 from domain.submission import Submission
 from domain.values import Channel, HolderKind, Level
 from projections.ledger import LedgerView, load_facts, year_to
@@ -100,9 +100,10 @@ class ScoreReports:
                           in settings.targets.items()
                           if holder_kind is kind and year == span.year and target.monthly_items
                           ) if method is not None and method.quota is not None else []
+        listed = holders(settings, span, kind)
         totals = self.ledger.holder_totals(span, moment, self.upto, kind.value,
-                                           counts_submissions(method), targeted)
-        return standings(settings, span, kind, order=order, totals=totals)
+                                           counts_submissions(method), sorted(listed), targeted)
+        return standings(settings, span, kind, order=order, totals=totals, listed=listed)
 
     def standing(self, code: str, period: str, by: str = "officer",
                  as_of: datetime | date | str | None = None) -> Standing:

@@ -40,17 +40,20 @@ REVIEWED = {
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='INTEGER')"),
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='BIGINT')"),
     ("projections/ledger.py", "', '.join('?' * len(wanted))"),
-    # holder_totals: month numbers computed as integers from a parsed Period, fixed clause
-    # text, and the constant column lists; every value travels as a parameter
+    # holder sums and spans: the constant column lists, span months and a year as integers
+    # the code makes (from a parsed Period), the known-time clauses of fixed text; every
+    # value travels as a parameter
     ("projections/ledger_sums.py", "', '.join(VALUES)"),
     ("projections/ledger_sums.py", "', '.join('?' * (8 + _WIDTH))"),
-    ("projections/ledger_sums.py", "jan"),
-    ("projections/ledger_sums.py", "end"),
+    ("projections/ledger_sums.py", "', '.join(SPAN_VALUES)"),
+    ("projections/ledger_sums.py", "', '.join('?' * (8 + _SPAN_WIDTH))"),
+    ("projections/ledger_sums.py", "', '.join((f'SUM({name}) AS {name}' for name in VALUES))"),
     ("projections/ledger_sums.py", "known"),
-    ("projections/ledger_sums.py", "sums"),
-    ("projections/ledger_sums.py", "first_in"),
-    ("projections/ledger_sums.py", "counted"),
-    ("projections/ledger_sums.py", "', '.join('?' * len(by_month_of))"),
+    ("projections/ledger_sums.py", "int(year)"),
+    ("projections/ledger_sums.py", "int(first)"),
+    ("projections/ledger_sums.py", "int(last)"),
+    ("projections/ledger.py", "ledger_sums.SPAN_COLUMNS.format(int='INTEGER')"),
+    ("projections/ledger.py", "ledger_sums.SPAN_COLUMNS.format(int='BIGINT')"),
     # UPDATE … SET: column names are the keyword arguments the handlers pass (code), not input
     ("projections/boards.py", "assignments"),
     ("projections/catalog.py", "assignments"),
