@@ -41,7 +41,7 @@ class ItemPlanning:
             submitted = self.known(row, *[("officer", c) for c, _ in row["authors"]],
                                    ("commission", row["commission_id"]))
             drafted = min(self.when(row["drafted_known_on"]) or submitted, submitted)
-            self.add(row, "draft_submission", drafted, ("drafted", code),
+            self.add(row, "draft_submission", drafted, None,
                      title=row["title"], channel=row["channel"], category=row["category"],
                      authors=as_args("authors", row["authors"]),
                      event_date=row["event_date"], research=row["research"] or False, ref=code,

@@ -291,7 +291,7 @@ def micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def id_of(kind: str, code: str) -> UUID:
     """The id a code names; cached, as most rows name the same few officers and outlets."""
     return KINDS[kind].create_id(code)  # type: ignore[no-any-return]

@@ -4,6 +4,7 @@ file, line and column of everything that is wrong (docs/import.md describes ever
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -44,7 +45,8 @@ class Cells:
         self.zone = zone
 
     def code(self, value: str) -> str:
-        return inputs.code("", value)
+        # interned: the plan keys what is ready by codes that many rows repeat
+        return sys.intern(inputs.code("", value))
 
     def text(self, value: str) -> str:
         return inputs.text("", value)
@@ -212,7 +214,7 @@ class Table:
             reader = csv.reader(handle)
             next(reader, None)
             for cells in reader:
-                if any(cell.strip() for cell in cells):
+                if "".join(cells).strip():  # a row of blank cells is no row
                     yield reader.line_num, cells
 
 

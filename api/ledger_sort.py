@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 #: Items sorted in memory before a run is spilled; items per pickled batch of a run.
-RUN = 100_000
+RUN = 25_000
 BATCH = 1_000
 
 

@@ -41,11 +41,13 @@ def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX
 #: surrogates (Cs: U+D800-U+DFFF) cannot be stored as UTF-8. One regular expression finds the
 #: first of them (a category lookup per character was a fifth of a bulk import's recording).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What a code may not hold: ``\s`` matches exactly the characters ``str.isspace`` calls space.
+_SPACE_OR_SLASH = re.compile(r"[\s/]")
 
 
 def code(field: str, value: Any) -> str:
     cleaned = text(field, value, max_length=64)
-    if any(ch.isspace() for ch in cleaned) or "/" in cleaned:
+    if _SPACE_OR_SLASH.search(cleaned):
         raise InvalidInputError("must not contain spaces or slashes", field=field)
     return cleaned
 
