@@ -187,7 +187,8 @@ class BoardsProjection(Projection[BoardsView]):
     # Submissions -------------------------------------------------------------------
 
     # An item's later events in the same batch as its drafting change the row to be inserted
-    # instead of updating it (most of an item's events come close together in the log).
+    # instead of updating it (most of an item's events come close together in the log); the
+    # batch's changes of items drafted before go together when it commits (``view.change``).
 
     @process_event.register
     def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
@@ -230,18 +231,11 @@ class BoardsProjection(Projection[BoardsView]):
     def _(self, e: Submission.Withdrawn, tracking: Tracking) -> None:
         self._change(e, tracking, status="withdrawn")
 
-    def _change(self, e: Any, tracking: Tracking, **columns: Any) -> None:
+    def _change(self, e: Any, tracking: Tracking, **columns: str | None) -> None:
         self.view.write(tracking, self._changes(e, **columns))
 
-    def _changes(self, e: Any, **columns: Any) -> list[Statement]:
-        item = str(e.originator_id)
-        held = self.view.held(ITEMS, item)
-        if held is not None:
-            held.update(**columns)
-            return []
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        return [(f"UPDATE board_items SET {assignments} WHERE id = ?",  # noqa: S608 (names)
-                 (*columns.values(), item))]
+    def _changes(self, e: Any, **columns: str | None) -> list[Statement]:
+        return self.view.change(ITEMS, "id", str(e.originator_id), columns)
 
     @process_event.register
     def _(self, e: Submission.SentToOutlet, tracking: Tracking) -> None:

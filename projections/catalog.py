@@ -148,7 +148,8 @@ class CatalogProjection(Projection[CatalogView]):
         )])
 
     # An item's later events in the same batch as its drafting change the row to be inserted
-    # instead of updating it (most of an item's events come close together in the log).
+    # instead of updating it (most of an item's events come close together in the log); the
+    # batch's changes of items drafted before go together when it commits (``view.change``).
 
     @process_event.register
     def _(self, e: Submission.Drafted, tracking: Tracking) -> None:
@@ -188,26 +189,10 @@ class CatalogProjection(Projection[CatalogView]):
     def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
         self._count_adoption(e, -1, tracking)
 
-    def _change(self, e: Any, tracking: Tracking, **columns: Any) -> None:
-        item = str(e.originator_id)
-        held = self.view.held(SUBMISSIONS, item)
-        if held is not None:
-            held.update(**columns)
-            self.view.write(tracking, [])
-            return
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        self.view.write(tracking, [(
-            f"UPDATE catalog_submissions SET {assignments} WHERE id = ?",  # noqa: S608 (names)
-            (*columns.values(), item),
-        )])
+    def _change(self, e: Any, tracking: Tracking, **columns: str | None) -> None:
+        self.view.write(tracking, self.view.change(SUBMISSIONS, "id", str(e.originator_id),
+                                                   columns))
 
     def _count_adoption(self, e: Any, change: int, tracking: Tracking) -> None:
-        held = self.view.held(SUBMISSIONS, str(e.originator_id))
-        if held is not None:
-            held.update(adoptions=held["adoptions"] + change)
-            self.view.write(tracking, [])
-            return
-        self.view.write(tracking, [(
-            "UPDATE catalog_submissions SET adoptions = adoptions + ? WHERE id = ?",
-            (change, str(e.originator_id)),
-        )])
+        self.view.write(tracking, self.view.change(SUBMISSIONS, "id", str(e.originator_id),
+                                                   {}, {"adoptions": change}))

@@ -99,6 +99,39 @@ class HeldRow:
             self.values[self.columns[column]] = value
 
 
+class Change:
+    """One row's changes in an open batch: the last value set of each column, and the sum
+    added to each number column since it was last set."""
+
+    __slots__ = ("adds", "sets")
+
+    def __init__(self) -> None:
+        self.sets: dict[str, str | None] = {}
+        self.adds: dict[str, int] = {}
+
+    def merge(self, sets: dict[str, str | None], adds: dict[str, int]) -> None:
+        for column, value in sets.items():
+            self.sets[column] = value
+            self.adds.pop(column, None)
+        for column, n in adds.items():
+            if column in self.sets:
+                raise ValueError(f"{column} is set as text and added to as a number")
+            self.adds[column] = self.adds.get(column, 0) + n
+
+
+@lru_cache(maxsize=256)
+def _update_sql(table: str, key_column: str, sets: tuple[str, ...],
+                adds: tuple[str, ...]) -> str:
+    set_sql = ", ".join([*(f"{c} = ?" for c in sets), *(f"{c} = {c} + ?" for c in adds)])
+    key_sql = f"{key_column} = ?"
+    return f"UPDATE {table} SET {set_sql} WHERE {key_sql}"  # noqa: S608 (code's names)
+
+
+def _update(table: str, key_column: str, sets: tuple[str, ...], adds: tuple[str, ...],
+            params: Sequence[Any]) -> Statement:
+    return _update_sql(table, key_column, sets, adds), params
+
+
 class SQLView(TrackingRecorder):
     """A read model written with SQL that both backends accept; ``?`` marks a parameter."""
 
@@ -110,6 +143,9 @@ class SQLView(TrackingRecorder):
     _batch: list[Statement] | None = None
     _batch_tracking: Tracking | None = None
     _held: dict[tuple[str, str], HeldRow] | None = None
+    #: The open batch's changes of rows it did not insert, by (table, key column), then key:
+    #: the columns it sets and the numbers it adds, merged in event order (``change``).
+    _changes: dict[tuple[str, str], dict[str, Change]] | None = None
 
     def insert(self, table: str, key: str, row: dict[str, Any]) -> Statement:
         """The statement that inserts ``row``; while a batch is open the row stays ``held``
@@ -125,6 +161,46 @@ class SQLView(TrackingRecorder):
         change to it replaces an UPDATE of that row (the batch's handlers never read it)."""
         return self._held.get((table, key)) if self._held is not None else None
 
+    def change(self, table: str, key_column: str, key: str, sets: dict[str, str | None],
+               adds: dict[str, int] | None = None) -> list[Statement]:
+        """Set text columns (``sets``) and add to number columns (``adds``) of the row whose
+        ``key_column`` is ``key``: in the held row if the open batch inserts it; else merged
+        with the batch's other changes of that row, all of them sent together when the batch
+        commits (after its other statements: only for a table whose rows the batch otherwise
+        only inserts); outside a batch, as an UPDATE now."""
+        adds = adds or {}
+        held = self.held(table, key)
+        if held is not None:
+            held.update(**sets, **{column: held[column] + n for column, n in adds.items()})
+            return []
+        if self._changes is not None:
+            change = self._changes.setdefault((table, key_column), {}).setdefault(key, Change())
+            change.merge(sets, adds)
+            return []
+        return [_update(table, key_column, tuple(sets), tuple(adds),
+                        (*sets.values(), *adds.values(), key))]
+
+    def changed_rows(self) -> list[Statement]:
+        """The statements of the open batch's merged changes: one per table and set of
+        columns (``set_rows``)."""
+        statements: list[Statement] = []
+        for (table, key_column), by_key in (self._changes or {}).items():
+            shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Sequence[Any]]] = {}
+            for key, change in by_key.items():
+                shape = (tuple(sorted(change.sets)), tuple(sorted(change.adds)))
+                shapes.setdefault(shape, []).append(
+                    (key, *(change.sets[c] for c in shape[0]),
+                     *(change.adds[c] for c in shape[1])))
+            for (sets, adds), rows in shapes.items():
+                statements.extend(self.set_rows(table, key_column, sets, adds, rows))
+        return statements
+
+    def set_rows(self, table: str, key_column: str, sets: tuple[str, ...],
+                 adds: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
+        """Rows of (key, set values..., added numbers...) as statements: one UPDATE per row
+        here (SQLite runs them with executemany); PostgreSQL sends one for all."""
+        return [_update(table, key_column, sets, adds, (*row[1:], row[0])) for row in rows]
+
     def write(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
         """Run ``statements`` and record ``tracking`` in one transaction (or in the batch's)."""
         if self._batch is None:
@@ -139,13 +215,14 @@ class SQLView(TrackingRecorder):
         """Writes inside commit together, with the last position, when the block ends well.
 
         Only for projections whose handlers never read their own view while writing."""
-        self._batch, self._batch_tracking, self._held = [], None, {}
+        self._batch, self._batch_tracking, self._held, self._changes = [], None, {}, {}
         try:
             yield
-            if self._batch or self._batch_tracking is not None:
-                self.commit(self._batch_tracking, self._batch)
+            changes = self.changed_rows()
+            if self._batch or changes or self._batch_tracking is not None:
+                self.commit(self._batch_tracking, self._batch, changes)
         finally:
-            self._batch, self._batch_tracking, self._held = None, None, None
+            self._batch, self._batch_tracking, self._held, self._changes = None, None, None, None
 
     @property
     def indexes(self) -> dict[str, str]:
@@ -170,8 +247,10 @@ class SQLView(TrackingRecorder):
             self.commit(None, [(sql, ()) for sql in self.indexes.values()])
 
     @abstractmethod
-    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
-        """Run ``statements`` and record ``tracking`` in one transaction."""
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
+               changes: Sequence[Statement] = ()) -> None:
+        """Run ``statements``, then a batch's merged ``changes``, and record ``tracking`` in
+        one transaction."""
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -186,9 +265,10 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.schema]
 
-    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
+               changes: Sequence[Statement] = ()) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for sql, rows in runs(statements):
+            for sql, rows in runs([*statements, *changes]):
                 c.executemany(sql, rows)
             if tracking is not None:
                 self._insert_tracking(c, tracking)
@@ -203,6 +283,19 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
             for table in self.tables:
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant table name)
             c.execute("DELETE FROM tracking WHERE application_name = ?", (tracking_name,))
+
+
+@lru_cache(maxsize=256)
+def _set_rows_sql(table: str, key_column: str, sets: tuple[str, ...],
+                  adds: tuple[str, ...]) -> str:
+    columns = ", ".join(("k", *sets, *adds))
+    arrays_sql = ", ".join(["CAST(? AS TEXT[])"] * (1 + len(sets))
+                           + ["CAST(? AS BIGINT[])"] * len(adds))
+    set_sql = ", ".join([*(f"{c} = v.{c}" for c in sets),
+                         *(f"{c} = t.{c} + v.{c}" for c in adds)])
+    key_sql = f"t.{key_column} = v.k"
+    return (f"UPDATE {table} AS t SET {set_sql} "  # noqa: S608 (the code's own names)
+            f"FROM unnest({arrays_sql}) AS v({columns}) WHERE {key_sql}")
 
 
 class PostgresView(PostgresTrackingRecorder, SQLView):
@@ -222,8 +315,10 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
             yield curs
 
-    def commit(self, tracking: Tracking | None, statements: Sequence[Statement]) -> None:
+    def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
+               changes: Sequence[Statement] = ()) -> None:
         copies, rest = copyable(statements)
+        rest = [*rest, *changes]  # after every insert, COPY or not: they change those rows
         with self._cursor(commit=True) as curs:
             # Append-only rows go by COPY, a table at a time; the rest in one round trip, bound
             # here with psycopg's own quoting and sent as one script that the server runs in
@@ -238,6 +333,13 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                                            for sql, params in rest))
             if tracking is not None:
                 self._insert_tracking(curs, tracking)
+
+    def set_rows(self, table: str, key_column: str, sets: tuple[str, ...],
+                 adds: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
+        # One UPDATE … FROM unnest(arrays) for the lot: the server plans it once, instead of
+        # an UPDATE per row (most of a rebuild's statements).
+        return [(_set_rows_sql(table, key_column, sets, adds),
+                 [list(column) for column in zip(*rows, strict=True)])]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._cursor(commit=False) as curs:
