@@ -142,8 +142,10 @@ def _adjust(standing: Standing, method: ScoringMethod, clause: str, fact: str,
 def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period: Period,
                  by_month: Mapping[int, int]) -> None:
     quota = method.quota
+    if quota is None:
+        return
     target = facts.targets.get((standing.holder_kind, standing.holder_id, period.year))
-    if quota is None or target is None or not target.monthly_items:
+    if target is None or not target.monthly_items:
         return
     granted = ZERO
     for month in range(1, period.end.month + 1):  # the yearly cap counts from January

@@ -517,8 +517,9 @@ class LedgerProjection(Projection[LedgerView]):
         batch = sorted(batch, key=_order)
         folder = FactFolder()
         earlier = [fact for fact in batch if fact[0] < since]
+        apply = folder.apply  # bound once (see load_facts)
         for _, _, event in heapq.merge(self._stored(before=since), earlier, key=_order):
-            folder.apply(event)
+            apply(event)
         positions: list[int] = []
         rows: list[Statement] = []
         later = [fact for fact in batch if fact[0] >= since]
@@ -538,7 +539,7 @@ class LedgerProjection(Projection[LedgerView]):
 
     def _stored(self, since: str | None = None, before: str | None = None) -> Iterator[Known]:
         """The committed facts in known order, known at or after ``since``, before ``before``."""
-        for row in self.view.known_fact_rows(since, before):
+        for row in self.view.known_fact_rows(since, before, page=_WARM_PAGE):
             yield row["known_at"], row["position"], self.mapper.to_domain_event(_stored_event(row))
 
     def forget(self) -> None:
@@ -555,8 +556,9 @@ class LedgerProjection(Projection[LedgerView]):
     def _warm(self) -> _Current:
         if self._current is None:
             folder, last, latest = FactFolder(), 0, ""
+            apply = folder.apply  # bound once (see load_facts)
             for known_at, position, event in self._stored():
-                folder.apply(event)
+                apply(event)
                 last, latest = max(last, position), known_at
             self._current = _Current(folder, last, latest)
         return self._current
@@ -604,6 +606,8 @@ class LedgerProjection(Projection[LedgerView]):
 
 
 _DELETE_CHUNK = 500
+#: Fact rows read a page at a time when the working state is read again (fewer round trips).
+_WARM_PAGE = 20_000
 
 
 def _order(fact: Known) -> tuple[str, int]:

@@ -145,12 +145,12 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
                 by_month.setdefault(row["holder"], {})[int(row["first_month"])] = int(
                     row[SPAN_VALUES[counted]])
     totals = {}
-    hundredth = Decimal(100)
+    hundredth, is_year, values = Decimal(100), period.is_year, itemgetter(*SPAN_VALUES)
     for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
                             known, params):
+        # integers as stored (BIGINT, INTEGER): no SUM here, so no numeric to convert
         (points, money, negative, item_points, points_d1, points_d2, negative_d1, negative_d2,
-         item_d1, item_d2, submitted, submitted_adopted, adopted, scored, adoptions) = (
-            map(int, itemgetter(*SPAN_VALUES)(row)))
+         item_d1, item_d2, submitted, submitted_adopted, adopted, scored, adoptions) = values(row)
         items = submitted if counts_submissions else adopted
         totals[row["holder"]] = HolderTotals(
             sums=LineSums(
@@ -159,7 +159,7 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
                 item_points=_amount(item_points, item_d1, item_d2),
                 scored_items=scored, adoptions=adoptions),
             submitted=submitted, submitted_adopted=submitted_adopted, items=items,
-            year_items=items if period.is_year else 0,
+            year_items=items if is_year else 0,
             by_month=by_month.get(row["holder"], {}))
     return totals
 
