@@ -105,10 +105,16 @@ def refresh(app: Tally, projection: Projection[Any]) -> int:
         return projection.view.max_tracking_id(tracking_name(projection)) or 0
 
 
+#: The first wait after a round that found something new; each idle round doubles it, up to
+#: the poll interval: a command after a quiet spell waits about a tenth of the interval.
+FIRST_POLL = 0.02
+
+
 def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2,
            stop: Callable[[], bool] = lambda: False) -> None:
-    """Keep a projection up to date until ``stop()`` says otherwise; sleep only after a
-    round that found nothing new.
+    """Keep a projection up to date until ``stop()`` says otherwise; after a round that found
+    nothing new, wait ``FIRST_POLL``, then twice as long each idle round, up to
+    ``poll_seconds``.
 
     A projection with a ``warm()`` method is asked to load its working state first, so that
     the first event after the start does not wait for it."""
@@ -116,11 +122,14 @@ def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2
     if warm is not None:
         catch_up(app, projection)
         warm()
-    position = None
+    position, wait = None, min(FIRST_POLL, poll_seconds)
     while not stop():
         before, position = position, catch_up(app, projection)
-        if position == before:
-            time.sleep(poll_seconds)
+        if position != before:
+            wait = min(FIRST_POLL, poll_seconds)
+            continue
+        time.sleep(wait)
+        wait = min(2 * wait, poll_seconds)
 
 
 def rebuild(app: Tally, projection: Projection[Any],
