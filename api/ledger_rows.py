@@ -196,15 +196,18 @@ class Table:
     held: list[tuple[int, list[str]]] = field(default_factory=list)
     count: int | None = None  # known once the rows have been read through
 
-    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """(line, cells by column) of every row that is not blank."""
-        header = self.header
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of every row that is not blank."""
         count = 0
         for line, cells in self.lines():
             count += 1
-            yield line, {heading: (cells[i] if i < len(cells) else "")
-                         for i, heading in enumerate(header) if heading}
+            yield line, cells
         self.count = count
+
+    def where(self, column: str) -> int | None:
+        """The column's place in a row (the last, if the header names it twice)."""
+        found = [i for i, heading in enumerate(self.header) if heading == column]
+        return found[-1] if found else None
 
     def lines(self) -> Iterator[tuple[int, list[str]]]:
         if self.path is None:
@@ -336,11 +339,13 @@ class Rows:
         errors = None if only is not None or name in self.bad else self.source.errors
         bad = self.bad.setdefault(name, set()) if errors is not None else self.bad.get(name, set())
         cells = self.cells
+        places = [(column, table.where(column.name)) for column in columns]
         for line, raw in table:
             values: dict[str, Any] = {}
             good = True
-            for column in columns:
-                text = (raw.get(column.name) or "").strip()
+            width = len(raw)
+            for column, place in places:
+                text = raw[place].strip() if place is not None and place < width else ""
                 if not text:
                     if column.required:
                         if errors is not None:

@@ -199,13 +199,18 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         rows = curs.fetchall()
         if len(rows) != len(stored_events):
             raise ProgrammingError(f"appended {len(stored_events)} events, got {len(rows)} ids")
-        events = {(str(e.originator_id), e.originator_version): e for e in stored_events}
-        appended = []
-        for row in rows:
-            event = events[(str(row["originator_id"]), row["originator_version"])]
-            appended.append(Appended(row["notification_id"], row["recorded_at"],
-                                     event.originator_id, event.originator_version,
-                                     event.topic, event.state))
+        # The rows come back in position order, which is the order they were sent in (the
+        # usual case, checked here); otherwise each row is matched to its event by key.
+        matched: Sequence[StoredEvent] = stored_events
+        if not all(row["originator_version"] == e.originator_version
+                   and row["originator_id"] == e.originator_id
+                   for row, e in zip(rows, stored_events, strict=True)):
+            events = {(str(e.originator_id), e.originator_version): e for e in stored_events}
+            matched = [events[(str(row["originator_id"]), row["originator_version"])]
+                       for row in rows]
+        appended = [Appended(row["notification_id"], row["recorded_at"], e.originator_id,
+                             e.originator_version, e.topic, e.state)
+                    for row, e in zip(rows, matched, strict=True)]
         after, after_hash = 0, GENESIS
         if rows and rows[0]["head_id"] is not None:
             after, after_hash = rows[0]["head_id"], bytes(rows[0]["head_hash"])
@@ -217,6 +222,8 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         if crosses_checkpoint(after, links, self.checkpoint_every):
             curs.execute(self._insert_checkpoint_statement,
                          (links[-1].position, links[-1].chain_hash))
+        if matched is stored_events:
+            return [e.position for e in appended]
         positions = {(str(e.originator_id), e.originator_version): e.position for e in appended}
         return [positions[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
