@@ -1,14 +1,19 @@
 """Who is asking: passwords (argon2, through argon2-cffi), API bearer tokens, login throttling.
 
 Accounts and roles are events in the log; password hashes and token digests are kept in
-``store.credentials``, never in the log. A principal is rebuilt from the account aggregate on
-each request, so a revoked role or a closed account takes effect at once."""
+``store.credentials``, never in the log. A principal is rebuilt from the account aggregate
+(with its officer and unit) when a session's page asks; a bearer token's principal is kept for
+``PRINCIPAL_SECONDS`` within the process, so a token revoked, an account closed or a role changed
+by another process takes effect within that bound, and at once when this process made the
+change."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -34,6 +39,11 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 TOKEN_DAYS = 30
 TOKEN_PREFIX = "tly_"
+#: How long a bearer token's principal is reused within one process before the token and the
+#: account are read again: the bound on a revocation or a role change made by another process.
+PRINCIPAL_SECONDS = 5.0
+#: Principals kept at most; beyond that the cache starts again empty.
+MAX_CACHED_PRINCIPALS = 10_000
 
 _HASHER = PasswordHasher()
 # Verifying against this when the account is unknown costs the same time as a real check.
@@ -44,14 +54,31 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A token's principal as read at ``at`` (the office clock and the monotonic one)."""
+
+    principal: Principal
+    at: datetime
+    tick: float
+    directory: int
+
+    def fresh(self, now: datetime, tick: float, directory: int, seconds: float) -> bool:
+        return (directory == self.directory and 0 <= tick - self.tick < seconds
+                and 0 <= (now - self.at).total_seconds() < seconds)
+
+
 class Authenticator:
     """Checks passwords and tokens against the credentials store and the accounts in the log."""
 
     def __init__(self, tally: Tally, credentials: object,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 principal_seconds: float = PRINCIPAL_SECONDS) -> None:
         self.tally = tally
         self.credentials = credentials
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.principal_seconds = principal_seconds
+        self._checked: dict[str, _Checked] = {}
 
     # Passwords -----------------------------------------------------------------------
 
@@ -65,6 +92,7 @@ class Authenticator:
         self.credentials.set_password_hash(  # type: ignore[attr-defined]
             username, _HASHER.hash(password), self.clock())
         self.credentials.revoke_tokens(username, self.clock())  # type: ignore[attr-defined]
+        self._checked.clear()
 
     def login(self, username: str, password: str) -> Principal:
         """The principal of a correct username and password; refusals never say which was
@@ -114,12 +142,35 @@ class Authenticator:
             token_digest(token), principal.username, label, now, expires)
         return token, expires
 
+    def checked_principal(self, token: str) -> Principal | None:
+        """The token's principal as read within ``principal_seconds`` (by the office clock and
+        the monotonic one) if this process saved no account, officer or unit since
+        (``Tally.directory_saves``); None when it must be read again. Reads nothing."""
+        checked = self._checked.get(token_digest(token))
+        if checked is None or not checked.fresh(self.clock(), time.monotonic(),
+                                                self.tally.directory_saves,
+                                                self.principal_seconds):
+            return None
+        return checked.principal
+
     def token_principal(self, token: str) -> Principal:
-        username = self.credentials.token_owner(token_digest(token), self.clock())  # type: ignore[attr-defined]
+        """The token's principal: ``checked_principal``, else the token and the account read
+        again."""
+        found = self.checked_principal(token)
+        if found is not None:
+            return found
+        digest = token_digest(token)
+        now, tick, directory = self.clock(), time.monotonic(), self.tally.directory_saves
+        self._checked.pop(digest, None)
+        username = self.credentials.token_owner(digest, now)  # type: ignore[attr-defined]
         if username is None:
             raise NotAuthenticatedError("the bearer token is unknown, expired or revoked",
                                         field="authorization")
-        return self.principal(username)
+        principal = self.principal(username)
+        if len(self._checked) >= MAX_CACHED_PRINCIPALS:
+            self._checked.clear()
+        self._checked[digest] = _Checked(principal, now, tick, directory)
+        return principal
 
     # Principals ----------------------------------------------------------------------
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
@@ -43,6 +45,7 @@ from domain.unit import Unit
 from domain.values import (
     Author,
     Cause,
+    Channel,
     HolderKind,
 )
 
@@ -50,6 +53,15 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class OutletRef:
+    """What a command on an item needs of an outlet: its id and channel, neither of which
+    changes once the outlet is registered."""
+
+    id: UUID
+    channel: Channel
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,11 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.zone = ZoneInfo(self.env.get("TIMEZONE") or "Asia/Shanghai")
+        #: Accounts, officers and units saved by this process: what a principal is built from
+        #: (``api.auth`` builds a cached one again when this changes).
+        self.directory_saves = 0
+        self._reads = threading.local()
+        self._outlets: dict[str, OutletRef] = {}
         has_table = getattr(self.recorder, "has_table", None)
         if has_table is not None and not has_table():
             raise StoreNotInitialisedError(
@@ -82,6 +99,37 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_tally_transcodings(transcoder)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        if any(isinstance(obj, Account | Officer | Unit) for obj in objs):
+            self.directory_saves += 1
+        return recordings
+
+    @contextmanager
+    def reading_once(self) -> Iterator[None]:
+        """Within the block (in this thread), each aggregate is read from the store once: a
+        caller that read an item to check it may be changed hands the command that very read.
+        The command's events follow the version read, so a write another writer got in first
+        is refused and the command retries on a fresh read; a command refused on reads handed
+        over decides once more on fresh ones (``_execute`` forgets the reads)."""
+        if getattr(self._reads, "held", None) is not None:
+            yield
+            return
+        self._reads.held = {}
+        try:
+            yield
+        finally:
+            self._reads.held = None
+
+    def _forget_reads(self) -> bool:
+        """Drop the reads held by ``reading_once`` (a decision may have changed them, or
+        another writer got in first); whether there were any."""
+        held = getattr(self._reads, "held", None)
+        if not held:
+            return False
+        held.clear()
+        return True
 
     # Queries -------------------------------------------------------------------------
 
@@ -155,6 +203,8 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
             try:
                 result, changed = decide(cause)
             except TallyError:
+                if self._forget_reads() and attempt == 0:
+                    continue  # refused on reads handed over: decide again on fresh ones
                 earlier = None if key is None or attempt > 0 else self._earlier_result(
                     key, command, fingerprint)
                 if earlier is not None:
@@ -166,6 +216,7 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
             try:
                 self.save(*changed)
             except IntegrityError:
+                self._forget_reads()
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311
                 continue
             return result
@@ -219,10 +270,14 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
             raise AlreadyExistsError(f"{what} already exists", field=field)
 
     def _load(self, kind: type[A], aggregate_id: UUID, field: str) -> A:
+        held = getattr(self._reads, "held", None)
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = held[aggregate_id] if held and aggregate_id in held \
+                else self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {kind.__name__.lower()} {aggregate_id}", field=field) from None
+        if held is not None:
+            held[aggregate_id] = aggregate
         if not isinstance(aggregate, kind):
             raise NotFoundError(f"no {kind.__name__.lower()} {aggregate_id}", field=field)
         return aggregate
@@ -239,8 +294,16 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
     def _officer(self, field: str, code: str) -> Officer:
         return self._by_code(Officer, field, code)
 
-    def _outlet(self, field: str, code: str) -> Outlet:
-        return self._by_code(Outlet, field, code)
+    def _outlet(self, field: str, code: str) -> OutletRef:
+        """Read from the store once per process: a registered outlet stays, and its id and
+        channel never change. What a staged run (an import) reads is not kept."""
+        found = self._outlets.get(code)
+        if found is None:
+            outlet = self._by_code(Outlet, field, code)
+            found = OutletRef(outlet.id, outlet.channel)
+            if isinstance(self.repository, Repository):
+                self._outlets[code] = found
+        return found
 
     def _account(self, field: str, username: str) -> Account:
         return self._by_code(Account, field, username)

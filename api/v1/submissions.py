@@ -7,6 +7,8 @@ appeals. Officers and approvers see their own unit's items only."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -141,6 +143,15 @@ def item_for(principal: Principal, services: Services, action: str,
     return item
 
 
+@contextmanager
+def acting_on(principal: Principal, services: Services, action: str,
+              submission_id: str) -> Iterator[dict[str, Any]]:
+    """``item_for``, and the command run in the block decides on that very read of the item
+    (one replay per request, not two; a write another got in first is refused and retried)."""
+    with services.tally.reading_once():
+        yield item_for(principal, services, action, submission_id)
+
+
 def correction_of(body: Correction | None) -> tuple[str, dict[str, Any]] | None:
     """The correction's arguments checked against the command's own, so a wrong name is a 422."""
     if body is None:
@@ -167,9 +178,10 @@ def correction_of(body: Correction | None) -> tuple[str, dict[str, Any]] | None:
 def draft_submission(body: SubmissionDraft, principal: ApiPrincipal, meta: ApiMeta,
                      services: ServicesDep) -> CommandResult:
     check_draft_authors(principal, [a.officer for a in body.authors])
-    submission_id = services.tally.draft_submission(
-        body.title, body.channel, body.category, author_list(body.authors), body.event_date,
-        body.commission, body.research, body.ref, meta=meta)
+    with services.tally.reading_once():  # the lead author is also an author: read once
+        submission_id = services.tally.draft_submission(
+            body.title, body.channel, body.category, author_list(body.authors),
+            body.event_date, body.commission, body.research, body.ref, meta=meta)
     return CommandResult(id=str(submission_id))
 
 
@@ -177,92 +189,93 @@ def draft_submission(body: SubmissionDraft, principal: ApiPrincipal, meta: ApiMe
             summary="Revise a draft or a returned item")
 def revise_submission(submission_id: str, body: SubmissionRevision, principal: ApiPrincipal,
                       meta: ApiMeta, services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "revise_submission", submission_id)
     check_draft_authors(principal, [a.officer for a in body.authors])
-    return CommandResult(id=str(services.tally.revise_submission(
-        submission_id, body.title, body.category, author_list(body.authors), body.event_date,
-        body.research, meta=meta)))
+    with acting_on(principal, services, "revise_submission", submission_id):
+        return CommandResult(id=str(services.tally.revise_submission(
+            submission_id, body.title, body.category, author_list(body.authors),
+            body.event_date, body.research, meta=meta)))
 
 
 @router.post("/{submission_id}/submit", response_model=CommandResult,
              summary="Submit an item for sign-off")
 def submit(submission_id: str, body: Submitted, principal: ApiPrincipal, meta: ApiMeta,
            services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "submit", submission_id)
-    return CommandResult(id=str(services.tally.submit(submission_id, body.submitted_on,
-                                                      meta=meta)))
+    with acting_on(principal, services, "submit", submission_id):
+        return CommandResult(id=str(services.tally.submit(submission_id, body.submitted_on,
+                                                          meta=meta)))
 
 
 @router.post("/{submission_id}/withdraw", response_model=CommandResult,
              summary="Withdraw an item that no outlet has adopted")
 def withdraw(submission_id: str, body: WithReason, principal: ApiPrincipal, meta: ApiMeta,
              services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "withdraw", submission_id)
-    return CommandResult(id=str(services.tally.withdraw(submission_id, body.reason,
-                                                        meta=meta)))
+    with acting_on(principal, services, "withdraw", submission_id):
+        return CommandResult(id=str(services.tally.withdraw(submission_id, body.reason,
+                                                            meta=meta)))
 
 
 @router.post("/{submission_id}/approve", response_model=CommandResult,
              summary="Sign off a submitted item of the approver's unit")
 def approve(submission_id: str, body: Approval, principal: ApiPrincipal, meta: ApiMeta,
             services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "approve", submission_id)
-    return CommandResult(id=str(services.tally.approve(submission_id, principal.username,
-                                                       body.approved_at, meta=meta)))
+    with acting_on(principal, services, "approve", submission_id):
+        return CommandResult(id=str(services.tally.approve(submission_id, principal.username,
+                                                           body.approved_at, meta=meta)))
 
 
 @router.post("/{submission_id}/return", response_model=CommandResult,
              summary="Return a submitted item for revision, with the reason")
 def return_submission(submission_id: str, body: WithReason, principal: ApiPrincipal,
                       meta: ApiMeta, services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "return_submission", submission_id)
-    return CommandResult(id=str(services.tally.return_submission(submission_id, body.reason,
-                                                                 meta=meta)))
+    with acting_on(principal, services, "return_submission", submission_id):
+        return CommandResult(id=str(services.tally.return_submission(
+            submission_id, body.reason, meta=meta)))
 
 
 @router.post("/{submission_id}/outlets", response_model=CommandResult,
              summary="Record that an approved item was sent to an outlet")
 def send_to_outlet(submission_id: str, body: Sending, principal: ApiPrincipal, meta: ApiMeta,
                    services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "send_to_outlet", submission_id)
-    return CommandResult(id=str(services.tally.send_to_outlet(
-        submission_id, body.outlet, body.route, body.sent_on, meta=meta)))
+    with acting_on(principal, services, "send_to_outlet", submission_id):
+        return CommandResult(id=str(services.tally.send_to_outlet(
+            submission_id, body.outlet, body.route, body.sent_on, meta=meta)))
 
 
 @router.post("/{submission_id}/adoptions", response_model=CommandResult,
              summary="Record an outlet's adoption (采用)")
 def record_adoption(submission_id: str, body: AdoptionRecord, principal: ApiPrincipal,
                     meta: ApiMeta, services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "record_adoption", submission_id)
-    return CommandResult(id=str(services.tally.record_adoption(
-        submission_id, body.outlet, body.form, body.adopted_on, body.route, meta=meta)))
+    with acting_on(principal, services, "record_adoption", submission_id):
+        return CommandResult(id=str(services.tally.record_adoption(
+            submission_id, body.outlet, body.form, body.adopted_on, body.route, meta=meta)))
 
 
 @router.post("/{submission_id}/declines", response_model=CommandResult,
              summary="Record that an outlet declined the item")
 def record_decline(submission_id: str, body: DeclineRecord, principal: ApiPrincipal,
                    meta: ApiMeta, services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "record_decline", submission_id)
-    return CommandResult(id=str(services.tally.record_decline(
-        submission_id, body.outlet, body.declined_on, body.reason, meta=meta)))
+    with acting_on(principal, services, "record_decline", submission_id):
+        return CommandResult(id=str(services.tally.record_decline(
+            submission_id, body.outlet, body.declined_on, body.reason, meta=meta)))
 
 
 @router.post("/{submission_id}/retractions", response_model=CommandResult,
              summary="Retract an outlet's adoption, with the reason")
 def retract_adoption(submission_id: str, body: Retraction, principal: ApiPrincipal,
                      meta: ApiMeta, services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "retract_adoption", submission_id)
-    return CommandResult(id=str(services.tally.retract_adoption(
-        submission_id, body.outlet, body.reason, meta=meta)))
+    with acting_on(principal, services, "retract_adoption", submission_id):
+        return CommandResult(id=str(services.tally.retract_adoption(
+            submission_id, body.outlet, body.reason, meta=meta)))
 
 
 @router.post("/{submission_id}/instructions", response_model=Numbered, status_code=201,
              summary="Record a leader's instruction (批示) on the item")
 def record_instruction(submission_id: str, body: InstructionRecord, principal: ApiPrincipal,
                        meta: ApiMeta, services: ServicesDep) -> Numbered:
-    item_for(principal, services, "record_instruction", submission_id)
-    number = services.tally.record_instruction(submission_id, body.leader_level, body.leader,
-                                               body.instructed_on, body.text, meta=meta)
+    with acting_on(principal, services, "record_instruction", submission_id):
+        number = services.tally.record_instruction(submission_id, body.leader_level,
+                                                   body.leader, body.instructed_on, body.text,
+                                                   meta=meta)
     return Numbered(id=submission_id, number=number)
 
 
@@ -271,19 +284,19 @@ def record_instruction(submission_id: str, body: InstructionRecord, principal: A
 def record_feedback(submission_id: str, number: int, body: FeedbackRecord,
                     principal: ApiPrincipal, meta: ApiMeta,
                     services: ServicesDep) -> CommandResult:
-    item_for(principal, services, "record_feedback", submission_id)
-    return CommandResult(id=str(services.tally.record_feedback(
-        submission_id, number, body.fed_back_on, body.text, meta=meta)))
+    with acting_on(principal, services, "record_feedback", submission_id):
+        return CommandResult(id=str(services.tally.record_feedback(
+            submission_id, number, body.fed_back_on, body.text, meta=meta)))
 
 
 @router.post("/{submission_id}/appeals", response_model=Numbered, status_code=201,
              summary="Appeal the item's score (an author, for themselves)")
 def file_appeal(submission_id: str, body: AppealFiling, principal: ApiPrincipal, meta: ApiMeta,
                 services: ServicesDep) -> Numbered:
-    item_for(principal, services, "file_appeal", submission_id)
-    assert principal.officer_code is not None  # an author is an officer
-    number = services.tally.file_appeal(submission_id, principal.officer_code, body.filed_on,
-                                        body.reason, meta=meta)
+    with acting_on(principal, services, "file_appeal", submission_id):
+        assert principal.officer_code is not None  # an author is an officer
+        number = services.tally.file_appeal(submission_id, principal.officer_code,
+                                            body.filed_on, body.reason, meta=meta)
     return Numbered(id=submission_id, number=number)
 
 
@@ -294,10 +307,11 @@ def decide_appeal(submission_id: str, number: int, body: AppealDecision,
                   services: ServicesDep) -> dict[str, Any]:
     """The decision and its correction are keyed by the item and the appeal's number
     (``workflows.appeals``), so repeating it records nothing twice."""
-    item_for(principal, services, "decide_appeal", submission_id)
-    decided = appeals.decide_appeal(services.tally, submission_id, number, body.upheld,
-                                    body.decided_on.isoformat(), body.reason,
-                                    actor=meta.actor, correction=correction_of(body.correction))
+    correction = correction_of(body.correction)
+    with acting_on(principal, services, "decide_appeal", submission_id):
+        decided = appeals.decide_appeal(services.tally, submission_id, number, body.upheld,
+                                        body.decided_on.isoformat(), body.reason,
+                                        actor=meta.actor, correction=correction)
     return {"id": submission_id, **decided,
             "correction": None if decided["correction"] is None else str(decided["correction"])}
 
