@@ -139,6 +139,8 @@ VIEWS: dict[str, type[SQLView]] = {"sqlite": BoardsSQLiteView, "postgres": Board
 
 
 ITEMS = "board_items"
+OUTLETS = "board_item_outlets"
+OUTLET_KEY = ("submission_id", "outlet_id")
 
 
 class BoardsProjection(Projection[BoardsView]):
@@ -237,38 +239,38 @@ class BoardsProjection(Projection[BoardsView]):
     def _changes(self, e: Any, **columns: str | None) -> list[Statement]:
         return self.view.change(ITEMS, "id", str(e.originator_id), columns)
 
+    # An item's sends, adoptions, declines and retractions at an outlet in one batch are
+    # merged into one upsert of that row, sent with the batch's others (``view.upsert``).
+
     @process_event.register
     def _(self, e: Submission.SentToOutlet, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, route, sent_on) "
-            "VALUES (?, ?, 'sent', ?, ?) ON CONFLICT (submission_id, outlet_id) "
-            "DO UPDATE SET route = excluded.route, sent_on = excluded.sent_on",
-            (str(e.originator_id), str(e.outlet_id), e.route.value, e.sent_on.isoformat()))])
+        self.view.write(tracking, self.view.upsert(OUTLETS, OUTLET_KEY, {
+            "submission_id": str(e.originator_id), "outlet_id": str(e.outlet_id),
+            "state": "sent", "route": e.route.value, "sent_on": e.sent_on.isoformat(),
+        }, ("route", "sent_on")))
 
     @process_event.register
     def _(self, e: Submission.Adopted, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, route, form, "
-            "adopted_on) VALUES (?, ?, 'adopted', ?, ?, ?) "
-            "ON CONFLICT (submission_id, outlet_id) DO UPDATE SET state = excluded.state, "
-            "route = excluded.route, form = excluded.form, adopted_on = excluded.adopted_on",
-            (str(e.originator_id), str(e.outlet_id), e.route.value, e.form.value,
-             e.adopted_on.isoformat()))])
+        self.view.write(tracking, self.view.upsert(OUTLETS, OUTLET_KEY, {
+            "submission_id": str(e.originator_id), "outlet_id": str(e.outlet_id),
+            "state": "adopted", "route": e.route.value, "form": e.form.value,
+            "adopted_on": e.adopted_on.isoformat(),
+        }, ("state", "route", "form", "adopted_on")))
 
     @process_event.register
     def _(self, e: Submission.Declined, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO board_item_outlets (submission_id, outlet_id, state, declined_on) "
-            "VALUES (?, ?, 'declined', ?) ON CONFLICT (submission_id, outlet_id) "
-            "DO UPDATE SET state = excluded.state, declined_on = excluded.declined_on",
-            (str(e.originator_id), str(e.outlet_id), e.declined_on.isoformat()))])
+        self.view.write(tracking, self.view.upsert(OUTLETS, OUTLET_KEY, {
+            "submission_id": str(e.originator_id), "outlet_id": str(e.outlet_id),
+            "state": "declined", "declined_on": e.declined_on.isoformat(),
+        }, ("state", "declined_on")))
 
     @process_event.register
     def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
+        key = (str(e.originator_id), str(e.outlet_id))
+        self.view.write(tracking, self.view.update_keyed(
+            OUTLETS, OUTLET_KEY, key, {"state": "retracted"},
             "UPDATE board_item_outlets SET state = 'retracted' "
-            "WHERE submission_id = ? AND outlet_id = ?",
-            (str(e.originator_id), str(e.outlet_id)))])
+            "WHERE submission_id = ? AND outlet_id = ?", key))
 
     @process_event.register
     def _(self, e: Submission.InstructionRecorded, tracking: Tracking) -> None:

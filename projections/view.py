@@ -119,6 +119,38 @@ class Change:
             self.adds[column] = self.adds.get(column, 0) + n
 
 
+class Upsert:
+    """One key's upserts in an open batch: the first one's row, with what later ones (and
+    updates) set; and every column any of them sets where the key exists already."""
+
+    __slots__ = ("row", "update")
+
+    def __init__(self, row: dict[str, str | None], update: tuple[str, ...]) -> None:
+        self.row = dict(row)
+        self.update = set(update)
+
+    def set(self, values: dict[str, str | None]) -> None:
+        self.row.update(values)
+        self.update.update(values)
+
+
+@lru_cache(maxsize=256)
+def _upsert_sql(table: str, key_columns: tuple[str, ...], columns: tuple[str, ...],
+                update: tuple[str, ...]) -> str:
+    marks = ", ".join("?" * len(columns))
+    names = ", ".join(columns)
+    keys = ", ".join(key_columns)
+    set_sql = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
+               if update else "DO NOTHING")
+    return (f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608 (code's names)
+            f"ON CONFLICT ({keys}) {set_sql}")
+
+
+def _upsert(table: str, key_columns: tuple[str, ...], columns: tuple[str, ...],
+            update: tuple[str, ...], params: Sequence[Any]) -> Statement:
+    return _upsert_sql(table, key_columns, columns, update), params
+
+
 @lru_cache(maxsize=256)
 def _update_sql(table: str, key_column: str, sets: tuple[str, ...],
                 adds: tuple[str, ...]) -> str:
@@ -146,6 +178,9 @@ class SQLView(TrackingRecorder):
     #: The open batch's changes of rows it did not insert, by (table, key column), then key:
     #: the columns it sets and the numbers it adds, merged in event order (``change``).
     _changes: dict[tuple[str, str], dict[str, Change]] | None = None
+    #: The open batch's upserts, by (table, key columns), then key: the row to insert and
+    #: the columns to set when it exists, merged in event order (``upsert``).
+    _upserts: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], Upsert]] | None = None
 
     def insert(self, table: str, key: str, row: dict[str, Any]) -> Statement:
         """The statement that inserts ``row``; while a batch is open the row stays ``held``
@@ -180,6 +215,33 @@ class SQLView(TrackingRecorder):
         return [_update(table, key_column, tuple(sets), tuple(adds),
                         (*sets.values(), *adds.values(), key))]
 
+    def upsert(self, table: str, key_columns: tuple[str, ...], row: dict[str, str | None],
+               update: tuple[str, ...]) -> list[Statement]:
+        """Insert ``row`` (text values, its key in ``key_columns``), or set its ``update``
+        columns where the key exists. In a batch, merged with the batch's other upserts and
+        updates (``update_keyed``) of that key, and sent with them when it commits."""
+        key = tuple(row[column] or "" for column in key_columns)
+        if self._upserts is None:
+            return [_upsert(table, key_columns, tuple(row), update, tuple(row.values()))]
+        by_key = self._upserts.setdefault((table, key_columns), {})
+        found = by_key.get(key)
+        if found is None:
+            by_key[key] = Upsert(row, update)
+        else:
+            found.set({column: row[column] for column in update})
+        return []
+
+    def update_keyed(self, table: str, key_columns: tuple[str, ...], key: tuple[str, ...],
+                     sets: dict[str, str | None], sql: str, params: Sequence[Any],
+                     ) -> list[Statement]:
+        """``sql`` with ``params`` (an UPDATE of ``sets`` where the key is ``key``), unless
+        the open batch upserts that key: then merged with its upsert."""
+        found = (self._upserts or {}).get((table, key_columns), {}).get(key)
+        if found is None:
+            return [(sql, params)]
+        found.set(sets)
+        return []
+
     def changed_rows(self) -> list[Statement]:
         """The statements of the open batch's merged changes: one per table and set of
         columns (``set_rows``)."""
@@ -193,7 +255,21 @@ class SQLView(TrackingRecorder):
                      *(change.adds[c] for c in shape[1])))
             for (sets, adds), rows in shapes.items():
                 statements.extend(self.set_rows(table, key_column, sets, adds, rows))
+        for (table, key_columns), upserts in (self._upserts or {}).items():
+            by_shape: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Sequence[Any]]] = {}
+            for upsert in upserts.values():
+                columns = tuple(sorted(upsert.row))
+                by_shape.setdefault((columns, tuple(sorted(upsert.update))), []).append(
+                    tuple(upsert.row[column] for column in columns))
+            for (columns, update), rows in by_shape.items():
+                statements.extend(self.upsert_rows(table, key_columns, columns, update, rows))
         return statements
+
+    def upsert_rows(self, table: str, key_columns: tuple[str, ...], columns: tuple[str, ...],
+                    update: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
+        """Merged upserts as statements: one per row here; PostgreSQL sends one for all (no
+        key twice: each key's upserts were merged into one)."""
+        return [_upsert(table, key_columns, columns, update, row) for row in rows]
 
     def set_rows(self, table: str, key_column: str, sets: tuple[str, ...],
                  adds: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
@@ -216,6 +292,7 @@ class SQLView(TrackingRecorder):
 
         Only for projections whose handlers never read their own view while writing."""
         self._batch, self._batch_tracking, self._held, self._changes = [], None, {}, {}
+        self._upserts = {}
         try:
             yield
             changes = self.changed_rows()
@@ -223,6 +300,7 @@ class SQLView(TrackingRecorder):
                 self.commit(self._batch_tracking, self._batch, changes)
         finally:
             self._batch, self._batch_tracking, self._held, self._changes = None, None, None, None
+            self._upserts = None
 
     @property
     def indexes(self) -> dict[str, str]:
@@ -298,6 +376,18 @@ def _set_rows_sql(table: str, key_column: str, sets: tuple[str, ...],
             f"FROM unnest({arrays_sql}) AS v({columns}) WHERE {key_sql}")
 
 
+@lru_cache(maxsize=256)
+def _upsert_rows_sql(table: str, key_columns: tuple[str, ...], columns: tuple[str, ...],
+                     update: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    arrays_sql = ", ".join(["CAST(? AS TEXT[])"] * len(columns))
+    keys = ", ".join(key_columns)
+    set_sql = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
+               if update else "DO NOTHING")
+    return (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays_sql}) "  # noqa: S608
+            f"ON CONFLICT ({keys}) {set_sql}")
+
+
 class PostgresView(PostgresTrackingRecorder, SQLView):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -339,6 +429,11 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
         # One UPDATE … FROM unnest(arrays) for the lot: the server plans it once, instead of
         # an UPDATE per row (most of a rebuild's statements).
         return [(_set_rows_sql(table, key_column, sets, adds),
+                 [list(column) for column in zip(*rows, strict=True)])]
+
+    def upsert_rows(self, table: str, key_columns: tuple[str, ...], columns: tuple[str, ...],
+                    update: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
+        return [(_upsert_rows_sql(table, key_columns, columns, update),
                  [list(column) for column in zip(*rows, strict=True)])]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
