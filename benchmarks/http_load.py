@@ -28,6 +28,8 @@ from typing import Any
 from store.settings import DatabaseSettings
 
 PASSWORD = "bench password 2026"
+#: The longest wait, before the first level, for the projection worker to reach the log's head.
+CATCH_UP_SECONDS = 300.0
 OUTLET = "info-county-daily"
 
 
@@ -185,6 +187,15 @@ class LagSampler:
         return min(p.view.max_tracking_id(tracking_name(p)) or 0
                    for p in self.projections.values())
 
+    def catch_up(self, timeout: float) -> float:
+        """Seconds until every projection reached the log's head (a worker just started warms
+        up and works off what the log holds first); the load starts after that."""
+        started = time.perf_counter()
+        head = self.tally.recorder.max_notification_id() or 0
+        while self.positions() < head and time.perf_counter() - started < timeout:
+            time.sleep(0.2)
+        return time.perf_counter() - started
+
     def run(self) -> None:
         while not self.stop.is_set():
             head = self.tally.recorder.max_notification_id() or 0
@@ -328,6 +339,7 @@ def measure(url: str, *, seconds: float, workers: int, clients: int) -> dict[str
     results = []
     with Server(url, workers) as server:
         sampler = LagSampler(url)
+        caught_up = sampler.catch_up(timeout=CATCH_UP_SECONDS)
         thread = threading.Thread(target=sampler.run, daemon=True)
         thread.start()
         try:
@@ -346,6 +358,7 @@ def measure(url: str, *, seconds: float, workers: int, clients: int) -> dict[str
             sampler.close()
     best = max(results, key=lambda level: level["rate"])
     return {"measured": True, "workers": workers, "levels": results,
+            "catch_up_seconds": caught_up,
             "serving": f"{workers} uvicorn processes, one port each, clients in turn",
             "mix": "draft, submit, approve, send, adopt; each with an Idempotency-Key",
             **{key: best[key] for key in ("concurrency", "rate", "p50_ms", "p95_ms", "p99_ms",
