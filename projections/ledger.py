@@ -53,7 +53,7 @@ from domain.submission import Submission
 from domain.transcodings import tally_mapper
 from domain.values import Channel, Level
 from projections import ledger_sums
-from projections.runner import RecordedTracking
+from projections.runner import RecordedTracking, tracking_name
 from projections.view import PostgresView, SQLiteView, SQLView, Statement
 from store.recorded import as_utc
 
@@ -537,9 +537,11 @@ class LedgerProjection(Projection[LedgerView]):
         # delta rows once they are written: the working state has no totals as of ``since``.
         return deletes + rows + ledger_sums.rewound_spans(since), folder
 
-    def _stored(self, since: str | None = None, before: str | None = None) -> Iterator[Known]:
-        """The committed facts in known order, known at or after ``since``, before ``before``."""
-        for row in self.view.known_fact_rows(since, before, page=_WARM_PAGE):
+    def _stored(self, since: str | None = None, before: str | None = None,
+                upto: int | None = None) -> Iterator[Known]:
+        """The committed facts in known order, known at or after ``since``, before ``before``,
+        at positions up to ``upto``."""
+        for row in self.view.known_fact_rows(since, before, upto, page=_WARM_PAGE):
             yield row["known_at"], row["position"], self.mapper.to_domain_event(_stored_event(row))
 
     def forget(self) -> None:
@@ -550,17 +552,26 @@ class LedgerProjection(Projection[LedgerView]):
         """The spans' totals, read from the committed delta rows at the first fact after a
         (re)start or a rewind; kept up to date in memory after that."""
         if current.running is None:
-            current.running = ledger_sums.running_totals(self.view)
+            current.running = ledger_sums.running_totals(self.view, current.position)
         return current.running
 
+    def warm(self) -> None:
+        """Load the working state now (the follow worker calls this before it follows the
+        log), so that the first fact after a start does not wait for the whole fact log."""
+        self._running(self._warm())
+
     def _warm(self) -> _Current:
+        """The working state as of the committed position: that position is read first, then
+        the facts up to it (each transaction commits its facts with its position), so the
+        state is for exactly that position and the runner's next ``resume`` keeps it."""
         if self._current is None:
-            folder, last, latest = FactFolder(), 0, ""
+            committed = self.view.max_tracking_id(tracking_name(self)) or 0
+            folder, latest = FactFolder(), ""
             apply = folder.apply  # bound once (see load_facts)
-            for known_at, position, event in self._stored():
+            for known_at, _, event in self._stored(upto=committed):
                 apply(event)
-                last, latest = max(last, position), known_at
-            self._current = _Current(folder, last, latest)
+                latest = known_at  # known order: the last is the latest
+            self._current = _Current(folder, committed, latest)
         return self._current
 
     def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:

@@ -267,12 +267,14 @@ def span_rows(sums: Iterable[Statement], running: Running, position: int, known_
     return statements
 
 
-def running_totals(view: Any) -> Running:
-    """Every span's totals now, from the delta rows (to resume after a restart or a rewind)."""
+def running_totals(view: Any, upto: int) -> Running:
+    """Every span's totals as of position ``upto``, from the delta rows (to resume after a
+    restart or a rewind)."""
     rows = view.query(
         f"SELECT holder_kind, holder, month, prev, adopted_month, "  # noqa: S608
         f"{', '.join(f'SUM({name}) AS {name}' for name in VALUES)} FROM holder_deltas "
-        "GROUP BY holder_kind, holder, month, prev, adopted_month")
+        "WHERE position <= ? GROUP BY holder_kind, holder, month, prev, adopted_month",
+        [upto])
     totals = span_changes([row["holder_kind"], row["holder"], int(row["month"]),
                            int(row["prev"]), int(row["adopted_month"]),
                            *(int(row[name]) for name in VALUES)] for row in rows)

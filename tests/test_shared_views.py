@@ -4,6 +4,8 @@ what it held in memory for an older position."""
 
 from __future__ import annotations
 
+import pytest
+
 from domain.application import CommandMeta, Tally
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild
@@ -48,3 +50,35 @@ def test_a_projection_behind_another_process_reads_its_state_again(
     for projections in (first, second):
         for projection in projections.values():
             projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_warmed_ledger_follows_without_reading_the_fact_log_again(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The follow worker warms the ledger before following: the state it loads is for the
+    committed position (not the last fact's), so the next page keeps it instead of folding
+    the whole fact log a second time; and it is the same state a cold start computes."""
+    from tests.bulletin_office import METHOD
+
+    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
+    app.enrol_officer("o1", "张伟", "u1", "2025-01-01", meta=META)
+    app.open_account("approver", "李敏", ["approver"], meta=META)
+    app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
+    app.publish_method(METHOD, meta=META)
+    item(app, 1, "o1")
+    app.open_account("reader", "王芳", ["leader"], meta=META)  # the log ends with no fact
+    writer, warmed, cold = (open_projections(database)["ledger"] for _ in range(3))
+    catch_up(app, writer)  # another process projected the log so far
+    warmed.warm()  # type: ignore[attr-defined]
+
+    def no_second_fold(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the fact log was folded again")
+
+    monkeypatch.setattr(warmed, "_stored", no_second_fold)
+    item(app, 2, "o1")
+    catch_up(app, warmed)
+    caught_up = snapshot(warmed.view)
+    monkeypatch.undo()
+    rebuild(app, cold)
+    assert snapshot(cold.view) == caught_up
+    for projection in (writer, warmed, cold):
+        projection.view.datastore.close()  # type: ignore[attr-defined]
