@@ -323,6 +323,12 @@ class SQLView(TrackingRecorder):
             yield
         finally:
             self.commit(None, [(sql, ()) for sql in self.indexes.values()])
+            self.refresh_statistics()
+
+    def refresh_statistics(self) -> None:
+        """After a load: let the database learn the tables' new contents (the planner's
+        statistics, and on PostgreSQL the visibility map that index-only scans need), instead
+        of the first queries planning for empty tables until autovacuum comes round."""
 
     @abstractmethod
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
@@ -398,6 +404,14 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
     def _create_table(self, curs: Any) -> None:
         curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
         super()._create_table(curs)
+
+    def refresh_statistics(self) -> None:
+        from psycopg import sql
+
+        with self.datastore.get_connection() as conn:  # autocommit: VACUUM needs it
+            for table in self.tables:
+                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+                    sql.Identifier(self.datastore.schema, table)))
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
