@@ -33,6 +33,8 @@ from store.settings import DatabaseSettings
 
 #: Notifications per page, for the raw reading and for the projections (the runner's batch).
 PAGE = runner.BATCH
+#: Events appended one per transaction for the single-append yardstick.
+SINGLE_APPENDS = 1_000
 
 
 def peak_rss_mb() -> float:
@@ -81,15 +83,16 @@ def import_log(url: str, folder: str, profile: str | None = None) -> dict[str, A
             "timings": report.timings, "rss_mb": peak_rss_mb()}
 
 
-def raw_recorder(settings: DatabaseSettings) -> ApplicationRecorder:
+def raw_recorder(settings: DatabaseSettings, name: str = "BenchRaw", suffix: str = "raw"
+                 ) -> ApplicationRecorder:
     """The library's own recorder (no record time, no chain) in a table of its own."""
     env = settings.eventsourcing_env(create_table=True)
     if settings.backend == "postgres":
         env["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
     else:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-        env["SQLITE_DBNAME"] = f"{settings.sqlite_path}.raw"
-    factory = InfrastructureFactory.construct(Environment("BenchRaw", env))
+        env["SQLITE_DBNAME"] = f"{settings.sqlite_path}.{suffix}"
+    factory = InfrastructureFactory.construct(Environment(name, env))
     return factory.application_recorder()
 
 
@@ -114,6 +117,14 @@ def raw_rates(url: str, batch: int) -> dict[str, Any]:
         append_seconds += time.perf_counter() - started
         appended += len(page)
         state_bytes += sum(len(e.state) for e in page)
+    # One event per transaction, one client: what a command's append costs at least (the
+    # lock, the insert and the commit's flush to disk), the ceiling of sequential commands.
+    one = raw_recorder(settings, "BenchOne", "one")
+    singles = next(_stored_pages(app, SINGLE_APPENDS), [])
+    started = time.perf_counter()
+    for event in singles:
+        one.insert_events([event])
+    one_seconds = time.perf_counter() - started
     read, position = 0, 0
     started = time.perf_counter()
     while notifications := recorder.select_notifications(position, PAGE,
@@ -127,6 +138,8 @@ def raw_rates(url: str, batch: int) -> dict[str, Any]:
     return {"append": {"events": appended, "seconds": append_seconds,
                        "rate": appended / append_seconds, "batch": batch,
                        "mean_state_bytes": state_bytes / max(1, appended)},
+            "append_one": {"events": len(singles), "seconds": one_seconds,
+                           "rate": len(singles) / one_seconds if one_seconds else 0.0},
             "read_decode": {"events": read, "seconds": read_seconds,
                             "rate": read / read_seconds, "page": PAGE}}
 

@@ -96,7 +96,8 @@ def prepare_store(settings: DatabaseSettings) -> None:
 
 def drop_store(settings: DatabaseSettings) -> None:
     if settings.backend == "sqlite":
-        for suffix in ("", "-wal", "-shm", ".raw", ".raw-wal", ".raw-shm"):
+        for suffix in ("", "-wal", "-shm", ".raw", ".raw-wal", ".raw-shm", ".one", ".one-wal",
+                       ".one-shm"):
             Path(settings.sqlite_path + suffix).unlink(missing_ok=True)
         return
     import psycopg
@@ -269,6 +270,11 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
                   f"{raw['append']['rate']:,.0f} events/s "
                   f"(batches of {raw['append']['batch']}, "
                   f"{raw['append']['mean_state_bytes']:.0f} B/event)", "yardstick", "")
+    if "append_one" in raw:
+        table.add_row("raw append, one event per transaction (library)",
+                      f"{raw['append_one']['rate']:,.0f} events/s "
+                      f"({raw['append_one']['events']:,} events, one client)",
+                      "yardstick", "")
     table.add_row("raw read + decode (library)",
                   f"{raw['read_decode']['rate']:,.0f} events/s "
                   f"(pages of {raw['read_decode']['page']})", "yardstick", "")

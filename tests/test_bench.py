@@ -14,7 +14,8 @@ from api.cli import app
 from tests.conftest import PG_ADMIN
 
 FIGURES = (
-    "raw batched append", "raw read + decode", "import", "rebuild, all projections",
+    "raw batched append", "raw append, one event per transaction", "raw read + decode", "import",
+    "rebuild, all projections",
     "as-of ranking (ledger)", "as-of ranking by replay", "HTTP commands",
     "projection lag under load", "peak RSS",
 )
@@ -41,9 +42,11 @@ def _check(output: str, results: dict) -> None:
     assert set(results["import"]["timings"]) == {"read", "check", "record", "write"}
     assert results["raw"]["append"]["events"] == results["import"]["events"]
     assert results["raw"]["read_decode"]["events"] == results["import"]["events"]
+    assert results["raw"]["append_one"]["events"] == min(1_000, results["import"]["events"])
     assert results["rebuild"]["events"] == results["import"]["events"]
     for rate in (results["import"]["rate"], results["raw"]["append"]["rate"],
-                 results["raw"]["read_decode"]["rate"], results["rebuild"]["rate"]):
+                 results["raw"]["read_decode"]["rate"], results["rebuild"]["rate"],
+                 results["raw"]["append_one"]["rate"]):
         assert rate > 0 and math.isfinite(rate)
     queries = results["as_of"]
     assert queries["queries"] == 10 and 0 < queries["p50_ms"] <= queries["p95_ms"]
