@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,17 +21,9 @@ from domain.errors import (
 from store.credentials import open_credentials
 from store.settings import DatabaseSettings
 from tests.conftest import event_count
-from tests.web import PASSWORD, bearer, csrf_of, log_in, set_password
+from tests.web import PASSWORD, Clock, bearer, csrf_of, log_in, set_password
 
 ADMIN = CommandMeta(actor="admin")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

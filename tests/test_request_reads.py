@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,17 +20,9 @@ from domain.errors import NotAuthenticatedError, NotFoundError, WrongStateError
 from store.bootstrap import open_tally
 from store.credentials import open_credentials
 from store.settings import DatabaseSettings
-from tests.web import PASSWORD, bearer
+from tests.web import PASSWORD, Clock, bearer
 
 ADMIN = CommandMeta(actor="admin")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

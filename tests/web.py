@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
@@ -36,3 +37,13 @@ def bearer(client: TestClient, username: str, password: str = PASSWORD) -> dict[
     response = client.post("/api/v1/tokens", json={"username": username, "password": password})
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+class Clock:
+    """A settable clock for the authenticator (sessions, throttling, cached principals)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
