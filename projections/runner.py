@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, nullcontext
@@ -15,7 +17,10 @@ from eventsourcing.persistence import (
     Notification,
     Tracking,
 )
+from eventsourcing.persistence import InterfaceError as LibraryInterfaceError
+from eventsourcing.persistence import OperationalError as LibraryOperationalError
 from eventsourcing.projection import Projection
+from psycopg import InterfaceError, OperationalError
 
 from domain.application import Tally
 from projections.view import PostgresView, SQLiteView, SQLView
@@ -105,6 +110,12 @@ def refresh(app: Tally, projection: Projection[Any]) -> int:
         return projection.view.max_tracking_id(tracking_name(projection)) or 0
 
 
+log = logging.getLogger(__name__)
+
+#: Failures of the database itself, which a follower outlives.
+UNAVAILABLE = (LibraryOperationalError, LibraryInterfaceError, OperationalError, InterfaceError,
+               sqlite3.OperationalError)
+
 #: The first wait after a round that found something new; each idle round doubles it, up to
 #: the poll interval: a command after a quiet spell waits about a tenth of the interval.
 FIRST_POLL = 0.02
@@ -114,17 +125,28 @@ def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2
            stop: Callable[[], bool] = lambda: False) -> None:
     """Keep a projection up to date until ``stop()`` says otherwise; after a round that found
     nothing new, wait ``FIRST_POLL``, then twice as long each idle round, up to
-    ``poll_seconds``.
+    ``poll_seconds``. While the database does not answer, it tries again every
+    ``poll_seconds``, instead of ending the worker.
 
     A projection with a ``warm()`` method is asked to load its working state first, so that
     the first event after the start does not wait for it."""
     warm = getattr(projection, "warm", None)
-    if warm is not None:
-        catch_up(app, projection)
-        warm()
+    warmed = warm is None
     position, wait = None, min(FIRST_POLL, poll_seconds)
     while not stop():
-        before, position = position, catch_up(app, projection)
+        before = position
+        try:
+            position = refresh(app, projection)
+            if not warmed:
+                warm()  # type: ignore[misc]
+                warmed = True
+        except UNAVAILABLE as error:
+            # The database is down or restarting: what was committed stands, and the next
+            # round resumes from it once the server answers again.
+            log.warning("%s: the database is not answering (%s); trying again",
+                        tracking_name(projection), error)
+            time.sleep(poll_seconds)
+            continue
         if position != before:
             wait = min(FIRST_POLL, poll_seconds)
             continue

@@ -14,6 +14,8 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg import ClientCursor
 
+from store.postgres import within_timeout
+
 Statement = tuple[str, Sequence[Any]]
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -395,6 +397,9 @@ def _upsert_rows_sql(table: str, key_columns: tuple[str, ...], columns: tuple[st
 
 
 class PostgresView(PostgresTrackingRecorder, SQLView):
+    max_tracking_id = within_timeout(PostgresTrackingRecorder.max_tracking_id)
+    has_tracking_id = within_timeout(PostgresTrackingRecorder.has_tracking_id)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from psycopg.sql import SQL

@@ -3,12 +3,14 @@ chained by hash (store/chain.py) in the transaction of the append."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import psycopg
 import psycopg_pool
 from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
@@ -40,9 +42,39 @@ from store.guard import (
 )
 from store.recorded import RecordedNotification, RecordTimeRecorder, as_utc
 
+#: Failures a fresh connection may cure: a connection broken by a server restart, a pool with
+#: no connection to give within its timeout.
+RETRYABLE = (psycopg.InterfaceError, psycopg.OperationalError)
+RETRY_WAIT_SECONDS = 0.2
+
+
+def within_timeout(library_method: Any) -> Any:
+    """The library's method without its own retry, retried instead only while the pool's
+    timeout lasts. The library tries ten times, and each try may wait the pool's whole timeout
+    for a connection: more than twenty seconds while the server is down, so a request rode
+    through an outage instead of answering 503 within the bounded wait the API promises."""
+    attempt = library_method.__wrapped__
+
+    @functools.wraps(attempt)
+    def bounded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self.datastore.pool.timeout
+        while True:
+            try:
+                return attempt(self, *args, **kwargs)
+            except RETRYABLE:
+                if time.monotonic() + RETRY_WAIT_SECONDS >= deadline:
+                    raise
+                time.sleep(RETRY_WAIT_SECONDS)
+
+    return bounded
+
 
 class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRecorder,
                                        ChainRecorder):
+    insert_events = within_timeout(PostgresApplicationRecorder.insert_events)
+    select_events = within_timeout(PostgresApplicationRecorder.select_events)
+    max_notification_id = within_timeout(PostgresApplicationRecorder.max_notification_id)
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:

@@ -16,7 +16,9 @@ from tests.private_postgres import PrivatePostgres, free_port
 
 #: How long a request may wait for the database before it answers 503.
 CONNECT_TIMEOUT = 2
-DOWN_SECONDS = 4
+#: Longer than a request may wait (the pool's timeout, then one last try of as long): every
+#: request sent while the server is down meets it, and answers 503.
+DOWN_SECONDS = 6
 
 
 @pytest.fixture

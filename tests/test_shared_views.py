@@ -82,3 +82,31 @@ def test_a_warmed_ledger_follows_without_reading_the_fact_log_again(
     assert snapshot(cold.view) == caught_up
     for projection in (writer, warmed, cold):
         projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_follower_outlives_the_database_not_answering_and_goes_on(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A projection worker whose database stops answering (down, restarting) tries again
+    instead of ending, and brings its view up to the log once the server answers."""
+    import psycopg
+
+    from projections import runner
+
+    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
+    projection = open_projections(database)["catalog"]
+    real_catch_up, outages, rounds = runner.catch_up, [2], []
+
+    def failing_at_first(app: Tally, projection: object) -> int:
+        rounds.append(1)
+        if outages[0]:
+            outages[0] -= 1
+            raise psycopg.OperationalError("connection refused")
+        return real_catch_up(app, projection)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "catch_up", failing_at_first)
+    position = app.recorder.max_notification_id()
+    runner.follow(app, projection, poll_seconds=0.01,
+                  stop=lambda: len(rounds) > 4)
+    assert outages == [0]
+    assert projection.view.max_tracking_id(runner.tracking_name(projection)) == position
+    projection.view.datastore.close()  # type: ignore[attr-defined]
