@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from copy import copy
+from dataclasses import fields, replace
 from typing import Any
 from uuid import UUID
 
@@ -47,13 +48,27 @@ FACT_EVENTS: tuple[type, ...] = (
 
 
 class FactFolder:
-    """Builds ``Facts`` from events; feed it every fact event known at the chosen moment."""
+    """Builds ``Facts`` from events; feed it every fact event known at the chosen moment.
+
+    A handler never changes a fact in place: it puts a changed copy in its place. So a copy of
+    the folder (``copy``) shares the facts themselves and goes on folding without touching
+    the original."""
 
     def __init__(self) -> None:
         self.facts = Facts()
         self.outlets: dict[str, tuple[str, str, Level]] = {}  # id -> code, name, level
         self.topics: dict[str, str] = {}  # commission id -> topic
         self.sources: dict[str, str] = {}  # method code -> source
+
+    def copy(self) -> FactFolder:
+        """A folder holding the same facts, that folds on without changing this one."""
+        other = FactFolder()
+        # each collection copied, the facts in them shared
+        other.facts = Facts(**{f.name: copy(getattr(self.facts, f.name))
+                               for f in fields(self.facts)})
+        other.outlets, other.topics = dict(self.outlets), dict(self.topics)
+        other.sources = dict(self.sources)
+        return other
 
     @singledispatchmethod
     def apply(self, event: Any) -> None:
@@ -65,11 +80,13 @@ class FactFolder:
 
     @apply.register
     def _(self, e: Unit.Renamed) -> None:
-        self.facts.units[str(e.originator_id)].name = e.name
+        key = str(e.originator_id)
+        self.facts.units[key] = replace(self.facts.units[key], name=e.name)
 
     @apply.register
     def _(self, e: Unit.Reclassified) -> None:
-        self.facts.units[str(e.originator_id)].unit_class = e.unit_class
+        key = str(e.originator_id)
+        self.facts.units[key] = replace(self.facts.units[key], unit_class=e.unit_class)
 
     @apply.register
     def _(self, e: Officer.Enrolled) -> None:
@@ -78,12 +95,15 @@ class FactFolder:
 
     @apply.register
     def _(self, e: Officer.Transferred) -> None:
-        self.facts.officers[str(e.originator_id)].postings.append(
-            (e.effective_on, str(e.to_unit_id)))
+        key = str(e.originator_id)
+        officer = self.facts.officers[key]
+        self.facts.officers[key] = replace(
+            officer, postings=[*officer.postings, (e.effective_on, str(e.to_unit_id))])
 
     @apply.register
     def _(self, e: Officer.Left) -> None:
-        self.facts.officers[str(e.originator_id)].left_on = e.left_on
+        key = str(e.originator_id)
+        self.facts.officers[key] = replace(self.facts.officers[key], left_on=e.left_on)
 
     @apply.register
     def _(self, e: Outlet.Registered) -> None:

@@ -115,11 +115,12 @@ class LedgerView(SQLView):
             f"SELECT * FROM fact_log{where} ORDER BY known_at, position", params)  # noqa: S608
 
     def fact_events(self, as_of: datetime | None, topics: Sequence[str],
-                    upto: int | None = None) -> list[Any]:
-        """``fact_rows`` decoded, keeping each decoded event by its position for the next
-        call: a position's event never changes (a rebuild writes the same one again), so only
-        the selection is read each time. For the few settings topics, not the items."""
-        where, params = _topic_selection(as_of, topics, upto)
+                    upto: int | None = None, after: datetime | None = None) -> list[Any]:
+        """``fact_rows`` decoded (known after ``after``, if given), keeping each decoded
+        event by its position for the next call: a position's event never changes (a rebuild
+        writes the same one again), so only the selection is read each time. For the few
+        settings topics, not the items."""
+        where, params = _topic_selection(as_of, topics, upto, after)
         positions = [row["position"] for row in self.query(
             f"SELECT position FROM fact_log WHERE {where} "  # noqa: S608
             "ORDER BY known_at, position", params)]
@@ -378,13 +379,24 @@ def load_facts(view: LedgerView, as_of: datetime | None = None,
                topics: Sequence[str] = (), upto: int | None = None) -> Facts:
     """The facts as the office knew them at ``as_of`` (now, if None), up to log ``upto``,
     folded in the order the office learned them."""
-    folder = FactFolder()
-    events = (view.fact_events(as_of, topics, upto) if topics
+    return fold_facts(view, FactFolder(), as_of, topics, upto).facts
+
+
+def fold_facts(view: LedgerView, folder: FactFolder, as_of: datetime | None,
+               topics: Sequence[str], upto: int | None, after: datetime | None = None
+               ) -> FactFolder:
+    """``folder`` with the facts known at ``as_of`` (and after ``after``: what a folder of the
+    facts known at ``after`` lacks) folded into it, in the order the office learned them.
+    The facts known at a moment are those known at an earlier one, then the ones learned
+    since, in that order: so a fold goes on from an earlier moment's."""
+    if after is not None and not topics:
+        raise ValueError("a fold goes on from an earlier moment for chosen topics only")
+    events = (view.fact_events(as_of, topics, upto, after) if topics
               else decode_fact_rows(view.fact_rows(as_of, topics, upto)))
     apply = folder.apply  # bound once: each binding of the dispatching method costs a wrapper
     for event in events:
         apply(event)
-    return folder.facts
+    return folder
 
 
 @dataclass
@@ -415,10 +427,13 @@ class _Batch:
 
 
 def _topic_selection(as_of: datetime | None, topics: Sequence[str],
-                     upto: int | None) -> tuple[str, list[Any]]:
+                     upto: int | None, after: datetime | None = None) -> tuple[str, list[Any]]:
     """The WHERE clause (fixed text, ``?`` parameters) of fact rows of ``topics`` known at
-    ``as_of`` and recorded at or before ``upto``."""
+    ``as_of`` (and after ``after``) and recorded at or before ``upto``."""
     clauses, params = [f"topic IN ({', '.join('?' * len(topics))})"], list[Any](topics)
+    if after is not None:
+        clauses.append("known_at > ?")
+        params.append(time_key(after))
     if as_of is not None:
         clauses.append("known_at <= ?")
         params.append(time_key(as_of))

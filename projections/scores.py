@@ -14,15 +14,17 @@ from eventsourcing.utils import get_topic
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.facts import Facts
-from domain.fold import FACT_EVENTS
+from domain.fold import FACT_EVENTS, FactFolder
 from domain.method import in_force, parse_method
 from domain.period import Period
 from domain.standings import ORDERS, Standing, counts_submissions, holders, standings
 from domain.submission import Submission
 from domain.values import Channel, HolderKind, Level
-from projections.ledger import LedgerView, load_facts, year_to
+from projections.ledger import LedgerView, fold_facts, load_facts, year_to
 
 #: Everything but the items: the small facts the period rules read beside the ledger.
+#: Settings folds kept per ledger view (each shares its facts with the folds it went on from).
+SETTINGS_FOLDS = 64
 SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
                        if not issubclass(cls, Submission.Event))
 
@@ -82,16 +84,25 @@ class ScoreReports:
     def _settings(self, moment: datetime | None) -> Facts:
         """The settings facts known at ``moment``, folded once per set of them: the facts
         known at a moment only grow with it, so their count (and last position) names the
-        set, and a repeated or nearby moment reuses the fold. Shared, so read-only."""
+        set, and a repeated or nearby moment reuses the fold. A new set is folded on from the
+        cached fold of the latest earlier moment (the facts learned since are few), not from
+        the start. Shared, so read-only."""
         known = self.ledger.fact_count(moment, SETTING_TOPICS, self.upto)
-        cache: dict[tuple[Any, ...], Facts] = self.ledger.__dict__.setdefault(
-            "_settings_folds", {})
+        cache: dict[tuple[Any, ...], tuple[datetime | None, FactFolder]] = (
+            self.ledger.__dict__.setdefault("_settings_folds", {}))
         key = (self.upto, *known)
-        if key not in cache:
-            if len(cache) >= 64:
+        found = cache.get(key)
+        if found is None:
+            earlier = [(at, folder) for (upto, *_), (at, folder) in cache.items()
+                       if upto == self.upto and at is not None
+                       and (moment is None or at <= moment)]
+            at, base = max(earlier, key=lambda pair: pair[0], default=(None, None))
+            folder = fold_facts(self.ledger, base.copy() if base else FactFolder(), moment,
+                                SETTING_TOPICS, self.upto, after=at)
+            if len(cache) >= SETTINGS_FOLDS:
                 cache.pop(next(iter(cache)))
-            cache[key] = load_facts(self.ledger, moment, SETTING_TOPICS, self.upto)
-        return cache[key]
+            found = cache[key] = (moment, folder)
+        return found[1].facts
 
     def _from_sums(self, settings: Facts, span: Period, kind: HolderKind,
                    moment: datetime | None, order: str = "points") -> list[Standing]:
