@@ -111,7 +111,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the web interface."""
     import uvicorn
 
-    uvicorn.run("api.web:create_app", factory=True, host=host, port=port)
+    uvicorn.run("api.web:serving_app", factory=True, host=host, port=port)
 
 
 DEMO_URL = "sqlite:///tally-demo.db"
@@ -166,9 +166,11 @@ def demo(
         return
     import uvicorn
 
-    from api.web import create_app
+    from api.web import create_app, tune_collector
 
-    uvicorn.run(create_app(settings), host=host, port=port)
+    web = create_app(settings)
+    tune_collector()
+    uvicorn.run(web, host=host, port=port)
 
 
 def start_fresh_store(settings: DatabaseSettings) -> None:

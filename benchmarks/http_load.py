@@ -131,7 +131,7 @@ class Server:
             [sys.executable, "-m", "api", "project", "--follow"], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         self.processes.extend(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.web:create_app", "--factory", "--host",
+            [sys.executable, "-m", "uvicorn", "api.web:serving_app", "--factory", "--host",
              "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True) for port in self.ports)

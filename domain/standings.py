@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
-from domain.facts import Facts
+from domain.facts import Facts, TargetFact
 from domain.method import QuotaCounts, ScoringMethod, in_force
 from domain.period import Period
 from domain.scoring import CENT, ZERO, ScoreLine, all_lines
 from domain.values import HolderKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineSums:
     """A holder's fact lines in a period, summed: what the ranking and the period rules read of
     them. The ledger sums them in the database when the lines themselves are not wanted."""
@@ -42,7 +43,7 @@ class LineSums:
             adoptions=len({(line.item_id, line.ref) for line in lines if line.adoption}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HolderTotals:
     """A holder's sums and counts of items for a period, from the year's lines to its end."""
 
@@ -55,7 +56,7 @@ class HolderTotals:
     by_month: Mapping[int, int] = field(default_factory=dict)  # counted items by month
 
 
-@dataclass
+@dataclass(slots=True)
 class Standing:
     """One officer's or unit's score for a period, with the lines that explain it.
 
@@ -139,14 +140,36 @@ def _adjust(standing: Standing, method: ScoringMethod, clause: str, fact: str,
             None, fact, clause, method.code, points=points))
 
 
-def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period: Period,
-                 by_month: Mapping[int, int]) -> None:
+@dataclass(frozen=True)
+class _Rules:
+    """What the period rules read that is the same for every holder of a ranking: worked
+    out once, not for each of thousands of holders."""
+
+    method: ScoringMethod
+    period: Period
+    is_year: bool
+    targets: Mapping[str, TargetFact]  # holder id to its monthly target (with a quota rule)
+    missed: Mapping[str, int]  # unit id to its commissions lapsed in the year (with a veto)
+
+    @classmethod
+    def of(cls, method: ScoringMethod, facts: Facts, period: Period, kind: HolderKind
+           ) -> _Rules:
+        targets = {holder_id: target for (holder_kind, holder_id, year), target
+                   in facts.targets.items()
+                   if holder_kind is kind and year == period.year and target.monthly_items
+                   } if method.quota is not None else {}
+        missed: dict[str, int] = {}
+        if method.veto_missed_commissions is not None and kind is HolderKind.UNIT:
+            for lapse in facts.lapses:
+                if lapse.lapsed_on.year == period.year:
+                    missed[lapse.unit_id] = missed.get(lapse.unit_id, 0) + 1
+        return cls(method, period, period.is_year, targets, missed)
+
+
+def _quota_lines(standing: Standing, method: ScoringMethod, target: TargetFact,
+                 period: Period, by_month: Mapping[int, int]) -> None:
     quota = method.quota
-    if quota is None:
-        return
-    target = facts.targets.get((standing.holder_kind, standing.holder_id, period.year))
-    if target is None or not target.monthly_items:
-        return
+    assert quota is not None and target.monthly_items  # as _Rules.of chose the targets
     granted = ZERO
     for month in range(1, period.end.month + 1):  # the yearly cap counts from January
         needed = target.monthly_items[month - 1]
@@ -166,10 +189,12 @@ def _quota_lines(standing: Standing, method: ScoringMethod, facts: Facts, period
                 method.code, points=points))
 
 
-def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, period: Period,
-                  totals: HolderTotals) -> None:
+def _period_rules(standing: Standing, rules: _Rules, totals: HolderTotals) -> None:
     """The period rules, in order, on the holder's sums; each adds a line naming its clause."""
-    _quota_lines(standing, method, facts, period, totals.by_month)
+    method, period = rules.method, rules.period
+    target = rules.targets.get(standing.holder_id)
+    if target is not None:
+        _quota_lines(standing, method, target, period, totals.by_month)
     sums = totals.sums
     if method.deduction_cap is not None and sums.deducted > method.deduction_cap:
         _adjust(standing, method, "limits.deduction_cap",
@@ -187,7 +212,7 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
     if method.floor is not None and standing.points < method.floor:
         _adjust(standing, method, "limits.floor", f"扣分后不低于{method.floor}",
                 method.floor - standing.points, period)
-    is_year = period.is_year
+    is_year = rules.is_year
     if is_year and method.cliff_min_items is not None:
         items = totals.year_items
         if items < method.cliff_min_items:
@@ -196,8 +221,7 @@ def _period_rules(standing: Standing, method: ScoringMethod, facts: Facts, perio
                     period)
     if (is_year and method.veto_missed_commissions is not None
             and standing.holder_kind is HolderKind.UNIT):
-        missed = sum(1 for lapse in facts.lapses
-                     if lapse.unit_id == standing.holder_id and lapse.lapsed_on.year == period.year)
+        missed = rules.missed.get(standing.holder_id, 0)
         if missed >= method.veto_missed_commissions:
             _adjust(standing, method, "veto.missed_commissions",
                     f"全年约稿未报{missed}次，一票否决", -standing.points, period)
@@ -246,6 +270,7 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
     result = []
     if listed is None:
         listed = holders(facts, period, kind)
+    rules = _Rules.of(method, facts, period, kind) if method is not None else None
     empty = HolderTotals()
     for holder_id, (code, name, unit_name) in listed.items():
         if totals is None:
@@ -257,8 +282,8 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
         standing = Standing(kind, holder_id, code, name, unit_name, fact_lines,
                             items=found.items, submitted=found.submitted,
                             submitted_adopted=found.submitted_adopted, sums=sums)
-        if method is not None:
-            _period_rules(standing, method, facts, period, found)
+        if rules is not None:
+            _period_rules(standing, rules, found)
         result.append(standing)
     return rank(result, order)
 
@@ -272,16 +297,20 @@ def rank(result: list[Standing], order: str = "points") -> list[Standing]:
             return rate if rate is not None else Decimal(-1)
         return standing.points
 
-    measures = {id(standing): measure(standing) for standing in result}
-    result.sort(key=lambda s: (-measures[id(s)], s.code))
+    # (-measure, code, standing): codes are unique, so the standings are never compared
+    keyed = [(-measure(standing), standing.code, standing) for standing in result]
+    keyed.sort(key=_BY_MEASURE_AND_CODE)
     previous: Decimal | None = None
     rank_of_previous = 0
-    for position, standing in enumerate(result, 1):
-        value = measures[id(standing)]
+    for position, (value, _, standing) in enumerate(keyed, 1):
         if position == 1 or value != previous:
             rank_of_previous = position
         standing.rank, previous = rank_of_previous, value
+    result[:] = [standing for _, _, standing in keyed]
     return result
+
+
+_BY_MEASURE_AND_CODE = itemgetter(0, 1)
 
 
 def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[str, str, str]]:

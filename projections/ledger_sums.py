@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from domain.period import Period
@@ -141,18 +140,18 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
         for row in latest_spans(view, postgres, holder, period.year,
                                 [(month, month) for month in range(1, last + 1)],
                                 by_month_of, known, params):
-            if int(row[SPAN_VALUES[counted]]):
-                by_month.setdefault(row["holder"], {})[int(row["first_month"])] = int(
-                    row[SPAN_VALUES[counted]])
+            if int(row[3 + counted]):
+                by_month.setdefault(row[0], {})[int(row[1])] = int(row[3 + counted])
     totals = {}
-    hundredth, is_year, values = Decimal(100), period.is_year, itemgetter(*SPAN_VALUES)
+    hundredth, is_year = Decimal(100), period.is_year
     for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
                             known, params):
         # integers as stored (BIGINT, INTEGER): no SUM here, so no numeric to convert
-        (points, money, negative, item_points, points_d1, points_d2, negative_d1, negative_d2,
-         item_d1, item_d2, submitted, submitted_adopted, adopted, scored, adoptions) = values(row)
+        (holder_id, _, _, points, money, negative, item_points, points_d1, points_d2,
+         negative_d1, negative_d2, item_d1, item_d2, submitted, submitted_adopted, adopted,
+         scored, adoptions) = row
         items = submitted if counts_submissions else adopted
-        totals[row["holder"]] = HolderTotals(
+        totals[holder_id] = HolderTotals(
             sums=LineSums(
                 points=_amount(points, points_d1, points_d2), money=Decimal(money) / hundredth,
                 deducted=-_amount(negative, negative_d1, negative_d2),
@@ -160,7 +159,7 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
                 scored_items=scored, adoptions=adoptions),
             submitted=submitted, submitted_adopted=submitted_adopted, items=items,
             year_items=items if is_year else 0,
-            by_month=by_month.get(row["holder"], {}))
+            by_month=by_month.get(holder_id, {}))
     return totals
 
 
@@ -325,9 +324,10 @@ def rewound_spans(since: str) -> list[Statement]:
 
 def latest_spans(view: Any, postgres: bool, holder: str, year: int,
                  spans: Sequence[tuple[int, int]], holders: Sequence[str], known: str,
-                 params: Sequence[Any]) -> list[dict[str, Any]]:
+                 params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Each of ``holders``' last row of each of ``spans`` selected by ``known`` (known time
-    and log position clauses, with ``params``): one index probe per holder and span."""
+    and log position clauses, with ``params``): one index probe per holder and span. Rows are
+    (holder, first month, last month, then ``SPAN_VALUES``)."""
     spans_sql = _spans_relation(spans)
     probe_sql = (f"FROM holder_spans WHERE holder_kind = ? AND year = {int(year)} "  # noqa: S608
                  "AND first_month = sp.first_month AND last_month = sp.last_month "
@@ -339,12 +339,12 @@ def latest_spans(view: Any, postgres: bool, holder: str, year: int,
         ids_sql, ids = (("string_to_array(?, ',')", joined)
                         if joined.count(",") == len(holders) - 1
                         else ("CAST(? AS TEXT[])", list(holders)))
-        return view.query(
+        return view.tuples(
             f"SELECT h.holder, s.* FROM unnest({ids_sql}) AS h(holder) "  # noqa: S608
             f"CROSS JOIN ({spans_sql}) AS sp CROSS JOIN LATERAL "
             f"(SELECT first_month, last_month, {_SPAN_NAMES} {probe_sql}) AS s",
             [ids, holder, *params])
-    return view.query(
+    return view.tuples(
         f"SELECT s.holder, s.first_month, s.last_month, {_SPAN_NAMES_OF_S} "  # noqa: S608
         f"FROM holder_spans AS s JOIN (SELECT (SELECT rowid {probe_sql}) AS found "
         f"FROM (SELECT value AS holder FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp"

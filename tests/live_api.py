@@ -39,7 +39,7 @@ def serve(url: str, port: int, workers: int = 2) -> subprocess.Popen[bytes]:
     """uvicorn with ``workers`` processes in a process group of their own, once it answers."""
     env = {**os.environ, "TALLY_DATABASE_URL": url, "TALLY_SECRET_KEY": "outage-drill"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.web:create_app", "--factory", "--host",
+        [sys.executable, "-m", "uvicorn", "api.web:serving_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60

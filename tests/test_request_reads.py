@@ -4,9 +4,11 @@ may let a revocation outlast its bound, nor a write that another got in first th
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,3 +183,27 @@ def test_an_outlet_registered_by_another_process_is_found(office: Tally, other: 
     office.send_to_outlet(item, "prov", "direct", "2025-03-03", meta=ADMIN)
     office.record_adoption(item, "prov", "full", "2025-03-04", meta=ADMIN)
     assert office.get_submission(item)["adoptions"][0]["form"] == "full"
+
+
+def test_a_serving_process_tunes_the_collector_and_tests_keep_the_defaults(
+        tmp_path: Path) -> None:
+    """``api.web:serving_app`` (what uvicorn and ``tally serve`` run) freezes what start-up
+    made and raises the collector's thresholds; building the app in a test changes neither."""
+    import gc
+    import subprocess
+    import sys
+
+    from api.web import SERVING_GC_THRESHOLDS
+    from store.bootstrap import init_database
+
+    init_database(DatabaseSettings(f"sqlite:///{tmp_path}/tally.db"))
+    assert gc.get_threshold() != SERVING_GC_THRESHOLDS  # this test process: the defaults
+    probe = ("import gc; from api.web import serving_app; before = gc.get_freeze_count(); "
+             "serving_app(); print(gc.get_threshold(), before, gc.get_freeze_count())")
+    env = {**os.environ, "TALLY_DATABASE_URL": f"sqlite:///{tmp_path}/tally.db",
+           "TALLY_SECRET_KEY": "collector test"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parent.parent).stdout.split(")")
+    assert out[0] + ")" == str(SERVING_GC_THRESHOLDS)
+    before, after = map(int, out[1].split())
+    assert before == 0 and after > 10_000
