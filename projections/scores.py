@@ -23,10 +23,10 @@ from domain.values import Channel, HolderKind, Level
 from projections.ledger import LedgerView, fold_facts, load_facts, year_to
 
 #: Everything but the items: the small facts the period rules read beside the ledger.
-#: Settings folds kept per ledger view (each shares its facts with the folds it went on from).
-SETTINGS_FOLDS = 64
 SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
                        if not issubclass(cls, Submission.Event))
+#: Settings folds kept per ledger view (each shares its facts with the folds it went on from).
+SETTINGS_FOLDS = 64
 
 
 class ScoreReports:
