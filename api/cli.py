@@ -166,11 +166,9 @@ def demo(
         return
     import uvicorn
 
-    from api.web import create_app, tune_collector
+    from api.web import serving_app
 
-    web = create_app(settings)
-    tune_collector()
-    uvicorn.run(web, host=host, port=port)
+    uvicorn.run(serving_app(settings), host=host, port=port)
 
 
 def start_fresh_store(settings: DatabaseSettings) -> None:

@@ -70,10 +70,10 @@ def tune_collector() -> None:
     gc.set_threshold(*SERVING_GC_THRESHOLDS)
 
 
-def serving_app() -> FastAPI:
+def serving_app(settings: DatabaseSettings | None = None) -> FastAPI:
     """The app a server process runs (``uvicorn --factory api.web:serving_app``): the app of
-    the environment's settings, with the collector tuned for serving."""
-    web = create_app()
+    ``settings`` (the environment's, if None), with the collector tuned for serving."""
+    web = create_app(settings)
     tune_collector()
     return web
 

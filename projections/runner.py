@@ -20,10 +20,10 @@ from eventsourcing.persistence import (
 from eventsourcing.persistence import InterfaceError as LibraryInterfaceError
 from eventsourcing.persistence import OperationalError as LibraryOperationalError
 from eventsourcing.projection import Projection
-from psycopg import InterfaceError, OperationalError
 
 from domain.application import Tally
 from projections.view import PostgresView, SQLiteView, SQLView
+from store.postgres import RETRYABLE
 from store.settings import DatabaseSettings
 
 BATCH = 500
@@ -113,8 +113,7 @@ def refresh(app: Tally, projection: Projection[Any]) -> int:
 log = logging.getLogger(__name__)
 
 #: Failures of the database itself, which a follower outlives.
-UNAVAILABLE = (LibraryOperationalError, LibraryInterfaceError, OperationalError, InterfaceError,
-               sqlite3.OperationalError)
+UNAVAILABLE = (*RETRYABLE, LibraryOperationalError, LibraryInterfaceError, sqlite3.OperationalError)
 
 #: The first wait after a round that found something new; each idle round doubles it, up to
 #: the poll interval: a command after a quiet spell waits about a tenth of the interval.
