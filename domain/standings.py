@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from operator import itemgetter
+from operator import attrgetter
+from types import MappingProxyType
+from typing import NamedTuple
 
 from domain.facts import Facts, TargetFact
 from domain.method import QuotaCounts, ScoringMethod, in_force
@@ -19,10 +21,11 @@ from domain.scoring import CENT, ZERO, ScoreLine, all_lines
 from domain.values import HolderKind
 
 
-@dataclass(frozen=True, slots=True)
-class LineSums:
+class LineSums(NamedTuple):
     """A holder's fact lines in a period, summed: what the ranking and the period rules read of
-    them. The ledger sums them in the database when the lines themselves are not wanted."""
+    them. The ledger sums them in the database when the lines themselves are not wanted.
+    (Named tuples: a ranking makes thousands, and a frozen dataclass takes three times as
+    long to make.)"""
 
     points: Decimal = ZERO
     money: Decimal = ZERO
@@ -43,8 +46,7 @@ class LineSums:
             adoptions=len({(line.item_id, line.ref) for line in lines if line.adoption}))
 
 
-@dataclass(frozen=True, slots=True)
-class HolderTotals:
+class HolderTotals(NamedTuple):
     """A holder's sums and counts of items for a period, from the year's lines to its end."""
 
     sums: LineSums = LineSums()
@@ -53,7 +55,7 @@ class HolderTotals:
     items: int = 0  # distinct counted items in the period's months
     year_items: int = 0  # distinct counted items from January to the period's end
     # (from the ledger's sums: read for a year only, the one period whose rules look at it)
-    by_month: Mapping[int, int] = field(default_factory=dict)  # counted items by month
+    by_month: Mapping[int, int] = MappingProxyType({})  # counted items by month
 
 
 @dataclass(slots=True)
@@ -150,6 +152,11 @@ class _Rules:
     is_year: bool
     targets: Mapping[str, TargetFact]  # holder id to its monthly target (with a quota rule)
     missed: Mapping[str, int]  # unit id to its commissions lapsed in the year (with a veto)
+    # which rules apply to this ranking at all (an enum member or an attribute read per
+    # holder costs more than the rule's own test)
+    average: bool = False
+    cliff: bool = False
+    veto: bool = False
 
     @classmethod
     def of(cls, method: ScoringMethod, facts: Facts, period: Period, kind: HolderKind
@@ -159,11 +166,15 @@ class _Rules:
                    if holder_kind is kind and year == period.year and target.monthly_items
                    } if method.quota is not None else {}
         missed: dict[str, int] = {}
-        if method.veto_missed_commissions is not None and kind is HolderKind.UNIT:
+        veto = method.veto_missed_commissions is not None and kind is HolderKind.UNIT
+        if veto:
             for lapse in facts.lapses:
                 if lapse.lapsed_on.year == period.year:
                     missed[lapse.unit_id] = missed.get(lapse.unit_id, 0) + 1
-        return cls(method, period, period.is_year, targets, missed)
+        return cls(method, period, period.is_year, targets, missed,
+                   average=method.period_score.value == "average",
+                   cliff=period.is_year and method.cliff_min_items is not None,
+                   veto=period.is_year and veto)
 
 
 def _quota_lines(standing: Standing, method: ScoringMethod, target: TargetFact,
@@ -192,15 +203,15 @@ def _quota_lines(standing: Standing, method: ScoringMethod, target: TargetFact,
 def _period_rules(standing: Standing, rules: _Rules, totals: HolderTotals) -> None:
     """The period rules, in order, on the holder's sums; each adds a line naming its clause."""
     method, period = rules.method, rules.period
-    target = rules.targets.get(standing.holder_id)
+    target = rules.targets.get(standing.holder_id) if rules.targets else None
     if target is not None:
         _quota_lines(standing, method, target, period, totals.by_month)
     sums = totals.sums
-    if method.deduction_cap is not None and sums.deducted > method.deduction_cap:
-        _adjust(standing, method, "limits.deduction_cap",
-                f"扣分{sums.deducted}超过上限{method.deduction_cap}",
-                sums.deducted - method.deduction_cap, period)
-    if method.period_score.value == "average" and sums.scored_items:
+    cap = method.deduction_cap
+    if cap is not None and sums.deducted > cap:
+        _adjust(standing, method, "limits.deduction_cap", f"扣分{sums.deducted}超过上限{cap}",
+                sums.deducted - cap, period)
+    if rules.average and sums.scored_items:
         total = sums.item_points
         average = (total / sums.scored_items).quantize(CENT, rounding=ROUND_HALF_UP)
         _adjust(standing, method, "method.period_score.average",
@@ -212,17 +223,15 @@ def _period_rules(standing: Standing, rules: _Rules, totals: HolderTotals) -> No
     if method.floor is not None and standing.points < method.floor:
         _adjust(standing, method, "limits.floor", f"扣分后不低于{method.floor}",
                 method.floor - standing.points, period)
-    is_year = rules.is_year
-    if is_year and method.cliff_min_items is not None:
+    if rules.cliff:
         items = totals.year_items
-        if items < method.cliff_min_items:
+        if items < method.cliff_min_items:  # type: ignore[operator]
             _adjust(standing, method, "cliff.min_items",
                     f"全年{items}篇，少于{method.cliff_min_items}篇，不计分", -standing.points,
                     period)
-    if (is_year and method.veto_missed_commissions is not None
-            and standing.holder_kind is HolderKind.UNIT):
+    if rules.veto:
         missed = rules.missed.get(standing.holder_id, 0)
-        if missed >= method.veto_missed_commissions:
+        if missed >= method.veto_missed_commissions:  # type: ignore[operator]
             _adjust(standing, method, "veto.missed_commissions",
                     f"全年约稿未报{missed}次，一票否决", -standing.points, period)
 
@@ -271,17 +280,23 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
     if listed is None:
         listed = holders(facts, period, kind)
     rules = _Rules.of(method, facts, period, kind) if method is not None else None
-    empty = HolderTotals()
-    for holder_id, (code, name, unit_name) in listed.items():
-        if totals is None:
-            fact_lines, found = line_totals(by_holder.get(holder_id, []), method, period)
-            sums = None
-        else:
+    if totals is not None:
+        empty = HolderTotals()
+        for holder_id, (code, name, unit_name) in listed.items():
             found = totals.get(holder_id) or empty
-            fact_lines, sums = [], found.sums
+            # positional: a ranking makes thousands (holder kind, id, code, name, unit name,
+            # lines, items, submitted, submitted_adopted, rank, sums)
+            standing = Standing(kind, holder_id, code, name, unit_name, [], found.items,
+                                found.submitted, found.submitted_adopted, 0, found.sums)
+            if rules is not None:
+                _period_rules(standing, rules, found)
+            result.append(standing)
+        return rank(result, order)
+    for holder_id, (code, name, unit_name) in listed.items():
+        fact_lines, found = line_totals(by_holder.get(holder_id, []), method, period)
         standing = Standing(kind, holder_id, code, name, unit_name, fact_lines,
                             items=found.items, submitted=found.submitted,
-                            submitted_adopted=found.submitted_adopted, sums=sums)
+                            submitted_adopted=found.submitted_adopted)
         if rules is not None:
             _period_rules(standing, rules, found)
         result.append(standing)
@@ -289,28 +304,30 @@ def standings(facts: Facts, period: Period, kind: HolderKind,
 
 
 def rank(result: list[Standing], order: str = "points") -> list[Standing]:
-    def measure(standing: Standing) -> Decimal:
-        if order == "adoptions":
-            return Decimal(standing.adoptions)
-        if order == "rate":
-            rate = standing.adoption_rate
-            return rate if rate is not None else Decimal(-1)
-        return standing.points
-
-    # (-measure, code, standing): codes are unique, so the standings are never compared
-    keyed = [(-measure(standing), standing.code, standing) for standing in result]
-    keyed.sort(key=_BY_MEASURE_AND_CODE)
-    previous: Decimal | None = None
+    """Ranks 1-2-2-4 by ``order``, highest first; ties listed by code."""
+    result.sort(key=_CODE)
+    if order == "adoptions":
+        values: list[Decimal | int] = [standing.adoptions for standing in result]
+    elif order == "rate":
+        values = [_NO_RATE if (rate := standing.adoption_rate) is None else rate
+                  for standing in result]
+    else:
+        values = [standing.points for standing in result]
+    # by value, highest first; a reverse sort keeps equal values in code order
+    ranked = sorted(range(len(result)), key=values.__getitem__, reverse=True)
+    previous: Decimal | int | None = None
     rank_of_previous = 0
-    for position, (value, _, standing) in enumerate(keyed, 1):
+    for position, index in enumerate(ranked, 1):
+        value = values[index]
         if position == 1 or value != previous:
             rank_of_previous = position
-        standing.rank, previous = rank_of_previous, value
-    result[:] = [standing for _, _, standing in keyed]
+        result[index].rank, previous = rank_of_previous, value
+    result[:] = [result[index] for index in ranked]
     return result
 
 
-_BY_MEASURE_AND_CODE = itemgetter(0, 1)
+_CODE = attrgetter("code")
+_NO_RATE = Decimal(-1)  # no rate ranks last
 
 
 def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[str, str, str]]:

@@ -300,7 +300,7 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='INTEGER')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='INTEGER')})",
         "CREATE TABLE IF NOT EXISTS holder_spans "
-        f"({ledger_sums.SPAN_COLUMNS.format(int='INTEGER')})",
+        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         _REWINDS.format(int="INTEGER"),
         *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX,
     )
@@ -314,7 +314,7 @@ class LedgerPostgresView(LedgerView, PostgresView):
         f"CREATE TABLE IF NOT EXISTS ledger ({_LEDGER_COLUMNS.format(int='BIGINT')})",
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='BIGINT')})",
         "CREATE TABLE IF NOT EXISTS holder_spans "
-        f"({ledger_sums.SPAN_COLUMNS.format(int='BIGINT')})",
+        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         _REWINDS.format(int="BIGINT"),
         *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX,
     )
@@ -550,7 +550,8 @@ class LedgerProjection(Projection[LedgerView]):
                                 f"({', '.join('?' * len(wanted))})", wanted))
         # The spans' running totals from ``since`` on, summed again in the database from the
         # delta rows once they are written: the working state has no totals as of ``since``.
-        return deletes + rows + ledger_sums.rewound_spans(since), folder
+        return deletes + rows + ledger_sums.rewound_spans(
+            since, "postgres" if isinstance(self.view, PostgresView) else "sqlite"), folder
 
     def _stored(self, since: str | None = None, before: str | None = None,
                 upto: int | None = None) -> Iterator[Known]:

@@ -141,40 +141,59 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
                                 [(month, month) for month in range(1, last + 1)],
                                 by_month_of, known, params):
             if int(row[3 + counted]):
-                by_month.setdefault(row[0], {})[int(row[1])] = int(row[3 + counted])
+                by_month.setdefault(by_month_of[row[0]], {})[int(row[1])] = int(row[3 + counted])
     totals = {}
-    hundredth, is_year = Decimal(100), period.is_year
+    is_year = period.is_year
+    amount, no_months = _amount, _NO_MONTHS
     for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
                             known, params):
         # integers as stored (BIGINT, INTEGER): no SUM here, so no numeric to convert
-        (holder_id, _, _, points, money, negative, item_points, points_d1, points_d2,
+        (index, _, _, points, money, negative, item_points, points_d1, points_d2,
          negative_d1, negative_d2, item_d1, item_d2, submitted, submitted_adopted, adopted,
          scored, adoptions) = row
         items = submitted if counts_submissions else adopted
+        holder_id = holders[index]
+        # positional, in the fields' order: a ranking makes thousands
         totals[holder_id] = HolderTotals(
-            sums=LineSums(
-                points=_amount(points, points_d1, points_d2), money=Decimal(money) / hundredth,
-                deducted=-_amount(negative, negative_d1, negative_d2),
-                item_points=_amount(item_points, item_d1, item_d2),
-                scored_items=scored, adoptions=adoptions),
-            submitted=submitted, submitted_adopted=submitted_adopted, items=items,
-            year_items=items if is_year else 0,
-            by_month=by_month.get(holder_id, {}))
+            LineSums(amount(points, points_d1, points_d2), amount(money, 0, 1),
+                     amount(-negative, negative_d1, negative_d2),
+                     amount(item_points, item_d1, item_d2), scored, adoptions),
+            submitted, submitted_adopted, items, items if is_year else 0,
+            by_month.get(holder_id, no_months) if by_month else no_months)
     return totals
+
+
+_NO_MONTHS: dict[int, int] = {}
 
 
 def _amount(cents_total: int, one_decimal: int, two_decimals: int) -> Decimal:
     """A sum of cents as the sum of its lines' amounts would print: each line's amount is its
-    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms."""
-    if two_decimals > 0:
+    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms.
+    Remembered: a ranking reads thousands of sums, and the same ones again and again."""
+    key = (cents_total, 2 if two_decimals > 0 else 1 if one_decimal > 0 else 0)
+    found = _AMOUNTS.get(key)
+    if found is None:
+        if len(_AMOUNTS) >= _AMOUNTS_KEPT:
+            _AMOUNTS.clear()
+        found = _AMOUNTS[key] = _decimal_amount(*key)
+    return found
+
+
+def _decimal_amount(cents_total: int, decimals: int) -> Decimal:
+    if decimals == 2:
         return Decimal(cents_total).scaleb(-2)
-    if one_decimal > 0:
+    if decimals == 1:
         if cents_total % 10 == 0:  # exact: the same value and exponent, without quantize
             return Decimal(cents_total // 10).scaleb(-1)
         return Decimal(cents_total).scaleb(-2).quantize(_TENTH)
     if cents_total % 100 == 0:
         return Decimal(cents_total // 100)
     return Decimal(cents_total).scaleb(-2).quantize(_ONE)
+
+
+#: Amounts made so far, by (cents, decimals): Decimals are immutable, so they are shared.
+_AMOUNTS: dict[tuple[int, int], Decimal] = {}
+_AMOUNTS_KEPT = 200_000
 
 
 _TENTH, _ONE = Decimal("0.1"), Decimal(1)
@@ -200,9 +219,19 @@ Running = dict[SpanKey, list[int]]
 SPANS = (*((month, month) for month in range(1, 13)), (1, 3), (4, 6), (7, 9), (10, 12),
          (1, 6), (7, 12), (1, 12))
 
+#: The types of a span row's keys by backend. The ranking's probes compare them thousands of
+#: times a query: PostgreSQL compares a UUID and a timestamp as bytes and an integer, and text
+#: in the "C" collation as bytes, where text in the database's collation costs a locale-aware
+#: comparison each (the probes took twice as long; known times and holders arrive as the same
+#: text on both backends, and PostgreSQL reads them into these types).
+SPAN_TYPES = {
+    "sqlite": {"int": "INTEGER", "kind": "TEXT", "holder": "TEXT", "time": "TEXT"},
+    "postgres": {"int": "BIGINT", "kind": 'TEXT COLLATE "C"', "holder": "UUID",
+                 "time": "TIMESTAMP"},
+}
 SPAN_COLUMNS = (
-    "position {int} NOT NULL, seq INTEGER NOT NULL, known_at TEXT NOT NULL, "
-    "holder_kind TEXT NOT NULL, holder TEXT NOT NULL, year INTEGER NOT NULL, "
+    "position {int} NOT NULL, seq INTEGER NOT NULL, known_at {time} NOT NULL, "
+    "holder_kind {kind} NOT NULL, holder {holder} NOT NULL, year INTEGER NOT NULL, "
     "first_month INTEGER NOT NULL, last_month INTEGER NOT NULL, "
     + ", ".join(f"{name} {{int}} NOT NULL" for name in SPAN_VALUES)
     + ", PRIMARY KEY (position, seq)"
@@ -309,17 +338,27 @@ _KEYS = f"position, {_SPAN_KEYS}"
 _REWOUND = (
     f"INSERT INTO holder_spans (position, seq, {_SPAN_KEYS}, {_SPAN_NAMES}) "  # noqa: S608
     "SELECT position, ROW_NUMBER() OVER (PARTITION BY position ORDER BY holder_kind, holder, "
-    f"year, first_month, last_month), {_SPAN_KEYS}, {_SPAN_NAMES} "
+    "year, first_month, last_month), CAST(known_at AS {time}), holder_kind, "
+    "CAST(holder AS {holder}), year, first_month, last_month, "
+    f"{_SPAN_NAMES} "
     f"FROM (SELECT {_KEYS}, {_SPAN_RUNNING} "
     f"FROM (SELECT {_KEYS}, {_SPAN_SUMS} FROM ({_CONTRIBUTIONS}) c GROUP BY {_KEYS}) g "
     "WINDOW spans AS (PARTITION BY holder_kind, holder, year, first_month, last_month "
     "ORDER BY known_at, position ROWS UNBOUNDED PRECEDING)) r WHERE known_at >= ?")
 
 
-def rewound_spans(since: str) -> list[Statement]:
+_REWOUND_OF = {backend: _REWOUND.format(**types) for backend, types in SPAN_TYPES.items()}
+
+
+def rewound_spans(since: str, backend: str) -> list[Statement]:
     """The statements that write the span rows known at or after ``since`` again from the delta
     rows (after a rewind wrote those again): each span's running sums in the ledger's order."""
-    return [("DELETE FROM holder_spans WHERE known_at >= ?", (since,)), (_REWOUND, (since,))]
+    return [("DELETE FROM holder_spans WHERE known_at >= ?", (since,)),
+            (_REWOUND_OF[backend], (since,))]
+
+
+#: From this many probes up, a ranking's probes go in two halves on two connections at once.
+_SPLIT_FROM = 1000
 
 
 def latest_spans(view: Any, postgres: bool, holder: str, year: int,
@@ -327,7 +366,8 @@ def latest_spans(view: Any, postgres: bool, holder: str, year: int,
                  params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Each of ``holders``' last row of each of ``spans`` selected by ``known`` (known time
     and log position clauses, with ``params``): one index probe per holder and span. Rows are
-    (holder, first month, last month, then ``SPAN_VALUES``)."""
+    (the holder's index in ``holders``, first month, last month, then ``SPAN_VALUES``): an
+    integer reads faster than the id."""
     spans_sql = _spans_relation(spans)
     probe_sql = (f"FROM holder_spans WHERE holder_kind = ? AND year = {int(year)} "  # noqa: S608
                  "AND first_month = sp.first_month AND last_month = sp.last_month "
@@ -335,18 +375,23 @@ def latest_spans(view: Any, postgres: bool, holder: str, year: int,
     if postgres:
         # the ids as one text (UUIDs have no comma): psycopg dumps a list of 3,000 strings
         # slowly, checking each for quoting
-        joined = ",".join(holders)
-        ids_sql, ids = (("string_to_array(?, ',')", joined)
-                        if joined.count(",") == len(holders) - 1
-                        else ("CAST(? AS TEXT[])", list(holders)))
-        return view.tuples(
-            f"SELECT h.holder, s.* FROM unnest({ids_sql}) AS h(holder) "  # noqa: S608
-            f"CROSS JOIN ({spans_sql}) AS sp CROSS JOIN LATERAL "
-            f"(SELECT first_month, last_month, {_SPAN_NAMES} {probe_sql}) AS s",
-            [ids, holder, *params])
+        sql = ("SELECT h.n + ?, s.* FROM unnest(CAST(string_to_array(?, ',') AS UUID[])) "  # noqa: S608
+               f"WITH ORDINALITY AS h(holder, n) CROSS JOIN ({spans_sql}) AS sp CROSS JOIN "
+               f"LATERAL (SELECT first_month, last_month, {_SPAN_NAMES} {probe_sql}) AS s")
+
+        def probe(start: int, end: int) -> Statement:
+            return sql, [start - 1, ",".join(holders[start:end]), holder, *params]
+
+        if len(holders) * len(spans) < _SPLIT_FROM:
+            return view.tuples(*probe(0, len(holders)))
+        # The probes are the server's work, one holder after another: two connections probe
+        # half the holders each, in one snapshot, so the server's two processes share them.
+        half = len(holders) // 2
+        first, second = view.tuples_together(probe(0, half), probe(half, len(holders)))
+        return [*first, *second]
     return view.tuples(
-        f"SELECT s.holder, s.first_month, s.last_month, {_SPAN_NAMES_OF_S} "  # noqa: S608
-        f"FROM holder_spans AS s JOIN (SELECT (SELECT rowid {probe_sql}) AS found "
-        f"FROM (SELECT value AS holder FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp"
-        ") AS f ON s.rowid = f.found",
+        f"SELECT f.n, s.first_month, s.last_month, {_SPAN_NAMES_OF_S} "  # noqa: S608
+        "FROM holder_spans AS s JOIN (SELECT h.n, (SELECT rowid "
+        f"{probe_sql}) AS found FROM (SELECT CAST(key AS INTEGER) AS n, value AS holder "
+        f"FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp) AS f ON s.rowid = f.found",
         [holder, *params, json.dumps(list(holders))])

@@ -9,6 +9,7 @@ import pytest
 from domain.application import CommandMeta, Tally
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild
+from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from tests.test_projection_crash import snapshot
 
@@ -110,3 +111,31 @@ def test_a_follower_outlives_the_database_not_answering_and_goes_on(
     assert outages == [0]
     assert projection.view.max_tracking_id(runner.tracking_name(projection)) == position
     projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_two_queries_together_read_one_snapshot(
+        postgres_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ranking's probes run in two halves on two connections: a commit that lands between
+    the two halves' starts is in neither, as if one query had read them all."""
+    from projections.view import PostgresView
+
+    app = open_tally(postgres_database)
+    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
+    ledger = open_projections(postgres_database)["ledger"]
+    catch_up(app, ledger)
+    view = ledger.view
+    assert isinstance(view, PostgresView)
+    count = ("SELECT COUNT(*) FROM fact_log", ())
+    before = view.tuples(*count)[0][0]
+    started = PostgresView._tuples_in
+
+    def commit_first(self: PostgresView, snapshot: str, statement: tuple) -> list[tuple]:
+        app.register_unit("u2", "城关镇", "B类", "2025-01-01", meta=META)
+        catch_up(app, ledger)  # a fact committed after the first half's snapshot
+        return started(self, snapshot, statement)
+
+    monkeypatch.setattr(PostgresView, "_tuples_in", commit_first)
+    first, second = view.tuples_together(count, count)
+    assert first[0][0] == second[0][0] == before
+    assert view.tuples(*count)[0][0] == before + 1  # it did commit
+    app.close()

@@ -52,8 +52,10 @@ REVIEWED = {
     ("projections/ledger_sums.py", "int(year)"),
     ("projections/ledger_sums.py", "int(first)"),
     ("projections/ledger_sums.py", "int(last)"),
-    ("projections/ledger.py", "ledger_sums.SPAN_COLUMNS.format(int='INTEGER')"),
-    ("projections/ledger.py", "ledger_sums.SPAN_COLUMNS.format(int='BIGINT')"),
+    ("projections/ledger.py",
+     "ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])"),
+    ("projections/ledger.py",
+     "ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])"),
     # UPDATE … SET: column names are the keyword arguments the handlers pass (code), not input
     ("projections/boards.py", "assignments"),
     ("projections/catalog.py", "assignments"),
