@@ -48,8 +48,11 @@ console = Console()
 def db_init() -> None:
     """Create the event store and read-model tables (run once, before any worker)."""
     settings = DatabaseSettings.from_environment()
-    init_database(settings)
+    renewed = init_database(settings)
     console.print(f"[green]Tables ready[/green] on {settings.backend} ({URL_VARIABLE}).")
+    if renewed:
+        console.print(f"[yellow]Made again, empty[/yellow] (their tables were of an earlier "
+                      f"release): {', '.join(renewed)}. Run `tally rebuild` before serving.")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import time
@@ -56,6 +57,45 @@ def open_view(settings: DatabaseSettings, view_classes: dict[str, type[SQLView]]
     view_class = view_classes[settings.backend]
     assert issubclass(view_class, SQLiteView | PostgresView)
     return factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+
+
+#: The layout each view's tables were made with, by projection name: see ``renew_changed``.
+_LAYOUTS = "CREATE TABLE IF NOT EXISTS view_layouts (name TEXT PRIMARY KEY, layout TEXT NOT NULL)"
+
+
+def layout(view: SQLView) -> str:
+    """A digest of the statements that make the view's tables and indexes."""
+    return hashlib.sha256("\n".join(view.schema).encode()).hexdigest()[:16]
+
+
+def renew_changed(settings: DatabaseSettings, name: str,
+                  view_classes: dict[str, type[SQLView]]) -> bool:
+    """Make a projection's tables (``tally db init``); where they exist from a release that
+    made them otherwise (other columns, types or indexes: ``CREATE TABLE IF NOT EXISTS`` keeps
+    an old table as it is), drop them and forget the projection's position, so that it is
+    projected again from the start (``tally rebuild``). Tables that hold a position but no
+    recorded layout are from before layouts were recorded, and renewed too. Returns whether
+    the projection was renewed."""
+    view = open_view(settings, view_classes, create_table=True)
+    try:
+        view.commit(None, [(_LAYOUTS, ())])
+        recorded = view.query("SELECT layout FROM view_layouts WHERE name = ?", [name])
+        wanted = layout(view)
+        if recorded and recorded[0]["layout"] == wanted:
+            return False
+        tracking = f"Tally/{name}"
+        renewed = bool(recorded) or bool(view.max_tracking_id(tracking))
+        if renewed:
+            view.commit(None, [(f"DROP TABLE IF EXISTS {table}", ())  # noqa: S608
+                               for table in view.tables])
+            view.create_table()  # type: ignore[attr-defined]
+            view.reset(tracking)  # forgets the position
+        view.commit(None, [("DELETE FROM view_layouts WHERE name = ?", (name,)),
+                           ("INSERT INTO view_layouts (name, layout) VALUES (?, ?)",
+                            (name, wanted))])
+        return renewed
+    finally:
+        view.datastore.close()  # type: ignore[attr-defined]
 
 
 def catch_up(app: Tally, projection: Projection[Any],

@@ -22,21 +22,24 @@ def open_tally(
     return Tally(env=env, clock=clock)
 
 
-def init_database(settings: DatabaseSettings | None = None) -> None:
-    """Create every table Tally needs; run once, before any worker starts."""
+def init_database(settings: DatabaseSettings | None = None) -> list[str]:
+    """Create every table Tally needs; run once, before any worker starts, and again after
+    an upgrade. Returns the projections whose tables an earlier release made otherwise: they
+    are emptied, to be projected again (``tally rebuild``)."""
     settings = settings or DatabaseSettings.from_environment()
     if settings.backend == "postgres":
         _create_schema(settings)
     app = Tally(env=settings.eventsourcing_env(create_table=True))
     app.close()
     from projections.registry import PROJECTIONS
-    from projections.runner import open_view
+    from projections.runner import renew_changed
 
-    for _projection_class, views in PROJECTIONS:
-        open_view(settings, views, create_table=True).datastore.close()  # type: ignore[attr-defined]
+    renewed = [projection_class.name for projection_class, views in PROJECTIONS
+               if renew_changed(settings, projection_class.name, views)]
     from store.credentials import open_credentials
 
     open_credentials(settings, create_table=True).datastore.close()
+    return renewed
 
 
 def grant_app_role(settings: DatabaseSettings, role: str, password: str | None = None) -> bool:
