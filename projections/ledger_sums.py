@@ -134,48 +134,62 @@ def holder_totals(view: Any, postgres: bool, period: Period, known: str, params:
     selected by ``known`` (known time and log position clauses, with ``params``); counted items
     by month (each month's span) only for the holders ``by_month_of`` (the quota rule's)."""
     first, last = period.start.month, period.end.month
-    counted = 10 if counts_submissions else 12  # submitted, or adopted, first in the span
+    counted = "submitted" if counts_submissions else "adopted"  # first in the span
     by_month: dict[str, dict[int, int]] = {}
     if by_month_of:
-        for row in latest_spans(view, postgres, holder, period.year,
-                                [(month, month) for month in range(1, last + 1)],
-                                by_month_of, known, params):
-            if int(row[3 + counted]):
-                by_month.setdefault(by_month_of[row[0]], {})[int(row[1])] = int(row[3 + counted])
+        for index, month, items in latest_spans(
+                view, postgres, holder, period.year,
+                [(month, month) for month in range(1, last + 1)], by_month_of, known, params,
+                f"first_month, {counted}"):
+            if items:
+                by_month.setdefault(by_month_of[index], {})[int(month)] = int(items)
     totals = {}
     is_year = period.is_year
     amount, no_months = _amount, _NO_MONTHS
     for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
-                            known, params):
+                            known, params, _TOTALS):
         # integers as stored (BIGINT, INTEGER): no SUM here, so no numeric to convert
-        (index, _, _, points, money, negative, item_points, points_d1, points_d2,
-         negative_d1, negative_d2, item_d1, item_d2, submitted, submitted_adopted, adopted,
-         scored, adoptions) = row
+        (index, points, money, negative, item_points, points_digits, negative_digits,
+         item_digits, submitted, submitted_adopted, adopted, scored, adoptions) = row
         items = submitted if counts_submissions else adopted
         holder_id = holders[index]
         # positional, in the fields' order: a ranking makes thousands
         totals[holder_id] = HolderTotals(
-            LineSums(amount(points, points_d1, points_d2), amount(money, 0, 1),
-                     amount(-negative, negative_d1, negative_d2),
-                     amount(item_points, item_d1, item_d2), scored, adoptions),
+            LineSums(amount(points, points_digits), amount(money, 2),
+                     amount(-negative, negative_digits), amount(item_points, item_digits),
+                     scored, adoptions),
             submitted, submitted_adopted, items, items if is_year else 0,
             by_month.get(holder_id, no_months) if by_month else no_months)
     return totals
 
 
+def _decimals_sql(ones: str, twos: str) -> str:
+    """The decimals a sum of amounts keeps: two if a term has two, else one if one has one."""
+    return f"CASE WHEN {twos} > 0 THEN 2 WHEN {ones} > 0 THEN 1 ELSE 0 END"
+
+
+#: What a ranking reads of a span row (fewer columns than stored: each costs the client).
+_TOTALS = ", ".join(("points", "money", "negative", "item_points",
+                     _decimals_sql("points_d1", "points_d2"),
+                     _decimals_sql("negative_d1", "negative_d2"),
+                     _decimals_sql("item_d1", "item_d2"),
+                     "submitted", "submitted_adopted", "adopted", "scored", "adoptions"))
+
+
 _NO_MONTHS: dict[int, int] = {}
 
 
-def _amount(cents_total: int, one_decimal: int, two_decimals: int) -> Decimal:
+def _amount(cents_total: int, decimals: int) -> Decimal:
     """A sum of cents as the sum of its lines' amounts would print: each line's amount is its
-    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms.
-    Remembered: a ranking reads thousands of sums, and the same ones again and again."""
-    key = (cents_total, 2 if two_decimals > 0 else 1 if one_decimal > 0 else 0)
+    cents over 100, which keeps 0, 1 or 2 decimals, and a sum keeps the most of its terms
+    (``decimals``). Remembered: a ranking reads thousands of sums, the same ones again and
+    again."""
+    key = (cents_total, decimals)
     found = _AMOUNTS.get(key)
     if found is None:
         if len(_AMOUNTS) >= _AMOUNTS_KEPT:
             _AMOUNTS.clear()
-        found = _AMOUNTS[key] = _decimal_amount(*key)
+        found = _AMOUNTS[key] = _decimal_amount(cents_total, decimals)
     return found
 
 
@@ -316,7 +330,6 @@ def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
 
 
 _SPAN_NAMES = ", ".join(SPAN_VALUES)
-_SPAN_NAMES_OF_S = ", ".join(f"s.{name}" for name in SPAN_VALUES)
 _SPAN_SUMS = ", ".join(f"SUM({name}) AS {name}" for name in SPAN_VALUES)
 _SPAN_RUNNING = ", ".join(f"SUM({name}) OVER spans AS {name}" for name in SPAN_VALUES)
 _FIRST_IN = "d.prev < d.month / 100 * 100 + s.first_month"  # the item's first month in the span
@@ -363,11 +376,11 @@ _SPLIT_FROM = 1000
 
 def latest_spans(view: Any, postgres: bool, holder: str, year: int,
                  spans: Sequence[tuple[int, int]], holders: Sequence[str], known: str,
-                 params: Sequence[Any]) -> list[tuple[Any, ...]]:
+                 params: Sequence[Any], columns: str) -> list[tuple[Any, ...]]:
     """Each of ``holders``' last row of each of ``spans`` selected by ``known`` (known time
     and log position clauses, with ``params``): one index probe per holder and span. Rows are
-    (the holder's index in ``holders``, first month, last month, then ``SPAN_VALUES``): an
-    integer reads faster than the id."""
+    the holder's index in ``holders`` (an integer reads faster than the id), then
+    ``columns`` (the code's own expressions of the span row's columns)."""
     spans_sql = _spans_relation(spans)
     probe_sql = (f"FROM holder_spans WHERE holder_kind = ? AND year = {int(year)} "  # noqa: S608
                  "AND first_month = sp.first_month AND last_month = sp.last_month "
@@ -377,7 +390,7 @@ def latest_spans(view: Any, postgres: bool, holder: str, year: int,
         # slowly, checking each for quoting
         sql = ("SELECT h.n + ?, s.* FROM unnest(CAST(string_to_array(?, ',') AS UUID[])) "  # noqa: S608
                f"WITH ORDINALITY AS h(holder, n) CROSS JOIN ({spans_sql}) AS sp CROSS JOIN "
-               f"LATERAL (SELECT first_month, last_month, {_SPAN_NAMES} {probe_sql}) AS s")
+               f"LATERAL (SELECT {columns} {probe_sql}) AS s")
 
         def probe(start: int, end: int) -> Statement:
             return sql, [start - 1, ",".join(holders[start:end]), holder, *params]
@@ -390,7 +403,7 @@ def latest_spans(view: Any, postgres: bool, holder: str, year: int,
         first, second = view.tuples_together(probe(0, half), probe(half, len(holders)))
         return [*first, *second]
     return view.tuples(
-        f"SELECT f.n, s.first_month, s.last_month, {_SPAN_NAMES_OF_S} "  # noqa: S608
+        f"SELECT f.n, {columns} "  # noqa: S608 (the span row's own columns: no name clashes)
         "FROM holder_spans AS s JOIN (SELECT h.n, (SELECT rowid "
         f"{probe_sql}) AS found FROM (SELECT CAST(key AS INTEGER) AS n, value AS holder "
         f"FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp) AS f ON s.rowid = f.found",

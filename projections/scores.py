@@ -67,9 +67,9 @@ class ScoreReports:
             raise InvalidInputError(f"must be one of: {', '.join(ORDERS)}", field="order")
         span = Period.parse(period)
         moment = self.moment(as_of)
-        settings, inputs_of = self._settings_and_inputs(moment)
+        settings = self._settings(moment)
         if not detail and channel is None and level is None:
-            return self._from_sums(settings, span, kind, moment, order, inputs_of)
+            return self._from_sums(settings, span, kind, moment, order)
         start, end = year_to(span)
         lines = self.ledger.lines(start, end, moment, self.upto)
         if channel is not None:
@@ -82,23 +82,18 @@ class ScoreReports:
         return standings(settings, span, kind, lines=lines, order=order)
 
     def _settings(self, moment: datetime | None) -> Facts:
-        return self._settings_and_inputs(moment)[0]
-
-    def _settings_and_inputs(self, moment: datetime | None
-                             ) -> tuple[Facts, dict[tuple[Any, ...], Any]]:
         """The settings facts known at ``moment``, folded once per set of them: the facts
         known at a moment only grow with it, so their count (and last position) names the
         set, and a repeated or nearby moment reuses the fold. A new set is folded on from the
         cached fold of the latest earlier moment (the facts learned since are few), not from
-        the start. Shared, so read-only. With them, a dict for what rankings work out from
-        those facts alone (see ``_from_sums``), kept as long as the fold."""
+        the start. Shared, so read-only."""
         known = self.ledger.fact_count(moment, SETTING_TOPICS, self.upto)
-        cache: dict[tuple[Any, ...], tuple[datetime | None, FactFolder, dict[Any, Any]]] = (
+        cache: dict[tuple[Any, ...], tuple[datetime | None, FactFolder]] = (
             self.ledger.__dict__.setdefault("_settings_folds", {}))
         key = (self.upto, *known)
         found = cache.get(key)
         if found is None:
-            earlier = [(at, folder) for (upto, *_), (at, folder, _) in cache.items()
+            earlier = [(at, folder) for (upto, *_), (at, folder) in cache.items()
                        if upto == self.upto and at is not None
                        and (moment is None or at <= moment)]
             at, base = max(earlier, key=lambda pair: pair[0], default=(None, None))
@@ -106,28 +101,37 @@ class ScoreReports:
                                 SETTING_TOPICS, self.upto, after=at)
             if len(cache) >= SETTINGS_FOLDS:
                 cache.pop(next(iter(cache)))
-            found = cache[key] = (moment, folder, {})
-        return found[1].facts, found[2]
+            found = cache[key] = (moment, folder)
+        return found[1].facts
+
+    def _inputs(self, settings: Facts, span: Period, kind: HolderKind
+                ) -> tuple[Any, list[str], dict[str, tuple[str, str, str]], list[str]]:
+        """What a ranking reads of the settings alone: the method in force, the holders with a
+        monthly target, the holders listed (and their ids in order). Kept per period and kind,
+        and used again while the units, officers, methods and targets are the same ones
+        (folds share unchanged facts, so comparing them is cheap)."""
+        memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = (
+            self.ledger.__dict__.setdefault("_ranking_inputs", {}))
+        basis = (settings.units, settings.officers, settings.methods, settings.targets)
+        key = (self.upto, span, kind)
+        found = memo.get(key)
+        if found is not None and found[0] == basis:
+            return found[1]  # type: ignore[no-any-return]
+        method = in_force(settings.methods.values(), span.end)
+        targeted = sorted(holder for (holder_kind, holder, year), target
+                          in settings.targets.items()
+                          if holder_kind is kind and year == span.year and target.monthly_items
+                          ) if method is not None and method.quota is not None else []
+        listed = holders(settings, span, kind)
+        inputs = (method, targeted, listed, sorted(listed))
+        if len(memo) >= SETTINGS_FOLDS:
+            memo.pop(next(iter(memo)))
+        memo[key] = (basis, inputs)
+        return inputs
 
     def _from_sums(self, settings: Facts, span: Period, kind: HolderKind,
-                   moment: datetime | None, order: str = "points",
-                   inputs_of: dict[tuple[Any, ...], Any] | None = None) -> list[Standing]:
-        """Standings from each holder's sums. ``inputs_of``: where to keep what the ranking
-        reads of ``settings`` alone (the method, the holders listed, those with a monthly
-        target), for the next ranking of the same period on the same facts."""
-        found = inputs_of.get((span, kind)) if inputs_of is not None else None
-        if found is None:
-            method = in_force(settings.methods.values(), span.end)
-            targeted = sorted(holder for (holder_kind, holder, year), target
-                              in settings.targets.items()
-                              if holder_kind is kind and year == span.year
-                              and target.monthly_items
-                              ) if method is not None and method.quota is not None else []
-            listed = holders(settings, span, kind)
-            found = (method, targeted, listed, sorted(listed))
-            if inputs_of is not None:
-                inputs_of[(span, kind)] = found
-        method, targeted, listed, ids = found
+                   moment: datetime | None, order: str = "points") -> list[Standing]:
+        method, targeted, listed, ids = self._inputs(settings, span, kind)
         totals = self.ledger.holder_totals(span, moment, self.upto, kind.value,
                                            counts_submissions(method), ids, targeted)
         return standings(settings, span, kind, order=order, totals=totals, listed=listed)

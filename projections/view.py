@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,8 +31,19 @@ _CREATE_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
 
 #: What ``pg_export_snapshot()`` returns (hexadecimal numbers and dashes).
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
-#: The threads that run the second query of ``PostgresView.tuples_together``.
-_TOGETHER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="view-together")
+#: The threads that run the second query of ``PostgresView.tuples_together``, by process: a
+#: forked child inherits the executor but not its threads.
+_TOGETHER: dict[int, ThreadPoolExecutor] = {}
+
+
+def _together() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    executor = _TOGETHER.get(pid)
+    if executor is None:
+        _TOGETHER.clear()
+        executor = _TOGETHER[pid] = ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="view-together")
+    return executor
 
 #: A table takes its batch's rows by ``COPY`` from this many rows up (fewer are not worth it).
 COPY_FROM = 16
@@ -493,7 +505,7 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             curs.execute("SELECT pg_export_snapshot()")
             snapshot = curs.fetchone()[0]  # type: ignore[index]
-            other = _TOGETHER.submit(self._tuples_in, snapshot, second)
+            other = _together().submit(self._tuples_in, snapshot, second)
             try:
                 curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
                 curs.execute(_postgres_sql(first[0]), first[1])

@@ -139,3 +139,23 @@ def test_two_queries_together_read_one_snapshot(
     assert first[0][0] == second[0][0] == before
     assert view.tuples(*count)[0][0] == before + 1  # it did commit
     app.close()
+
+
+def _count_together(url: str) -> tuple[int, int]:
+    from projections.registry import open_projection
+
+    view = open_projection(DatabaseSettings(url), "ledger").view
+    first, second = view.tuples_together(("SELECT COUNT(*) FROM fact_log", ()),
+                                          ("SELECT COUNT(*) FROM fact_log", ()))
+    return first[0][0], second[0][0]
+
+
+def test_queries_together_in_a_forked_process(postgres_database: DatabaseSettings) -> None:
+    """A process forked after its parent ran queries together (a rebuild's or a benchmark's
+    children) runs them on threads of its own, not on the parent's, which it lacks."""
+    import multiprocessing
+
+    assert _count_together(postgres_database.url) == (0, 0)  # the parent's threads start
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_count_together, (postgres_database.url,)).get(timeout=60) == (
+            0, 0)
