@@ -44,9 +44,10 @@ class RecordedTracking(Tracking):
     notification: Notification | None = field(default=None, compare=False, repr=False)
 
 
-def tracking_name(projection: Projection[Any]) -> str:
-    """Each projection keeps its own position in the shared tracking table."""
-    return f"Tally/{projection.name}"
+def tracking_name(projection: Projection[Any] | str) -> str:
+    """Each projection keeps its own position in the shared tracking table (by projection,
+    or by its name)."""
+    return f"Tally/{projection if isinstance(projection, str) else projection.name}"
 
 
 def open_view(settings: DatabaseSettings, view_classes: dict[str, type[SQLView]],
@@ -83,7 +84,7 @@ def renew_changed(settings: DatabaseSettings, name: str,
         wanted = layout(view)
         if recorded and recorded[0]["layout"] == wanted:
             return False
-        tracking = f"Tally/{name}"
+        tracking = tracking_name(name)
         renewed = bool(recorded) or bool(view.max_tracking_id(tracking))
         if renewed:
             view.commit(None, [(f"DROP TABLE IF EXISTS {table}", ())  # noqa: S608
