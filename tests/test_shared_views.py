@@ -24,6 +24,18 @@ def item(app: Tally, number: int, officer: str) -> None:
     app.record_adoption(submission, "prov", "full", "2025-03-05", meta=META)
 
 
+def office(app: Tally) -> None:
+    """One unit with one officer (o1), an approver, an outlet (prov) and the method: what
+    ``item`` needs."""
+    from tests.bulletin_office import METHOD
+
+    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
+    app.enrol_officer("o1", "张伟", "u1", "2025-01-01", meta=META)
+    app.open_account("approver", "李敏", ["approver"], meta=META)
+    app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
+    app.publish_method(METHOD, meta=META)
+
+
 def test_a_projection_behind_another_process_reads_its_state_again(
         app: Tally, database: DatabaseSettings) -> None:
     from tests.bulletin_office import METHOD
@@ -58,13 +70,7 @@ def test_a_warmed_ledger_follows_without_reading_the_fact_log_again(
     """The follow worker warms the ledger before following: the state it loads is for the
     committed position (not the last fact's), so the next page keeps it instead of folding
     the whole fact log a second time; and it is the same state a cold start computes."""
-    from tests.bulletin_office import METHOD
-
-    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
-    app.enrol_officer("o1", "张伟", "u1", "2025-01-01", meta=META)
-    app.open_account("approver", "李敏", ["approver"], meta=META)
-    app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
-    app.publish_method(METHOD, meta=META)
+    office(app)
     item(app, 1, "o1")
     app.open_account("reader", "王芳", ["leader"], meta=META)  # the log ends with no fact
     writer, warmed, cold = (open_projections(database)["ledger"] for _ in range(3))

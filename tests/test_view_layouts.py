@@ -11,19 +11,13 @@ from projections.runner import catch_up, rebuild, tracking_name
 from projections.scores import ScoreReports
 from store.bootstrap import init_database
 from store.settings import DatabaseSettings
-from tests.test_shared_views import META, item
+from tests.test_shared_views import item, office
 
 NAMES = [projection_class.name for projection_class, _ in PROJECTIONS]
 
 
 def _store(app: Tally) -> None:
-    from tests.bulletin_office import METHOD
-
-    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
-    app.enrol_officer("o1", "张伟", "u1", "2025-01-01", meta=META)
-    app.open_account("approver", "李敏", ["approver"], meta=META)
-    app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
-    app.publish_method(METHOD, meta=META)
+    office(app)
     item(app, 1, "o1")
     item(app, 2, "o1")
 
