@@ -8,7 +8,8 @@ One projection keeps these tables in one transaction per event:
   unit at that date, channel, level, clause, points and money in cents, the fact it came from).
   A correction adds reversing rows at its own known time; nothing is updated in place.
 * ``holder_deltas`` and ``holder_spans``: what the same changes do to each officer's and unit's
-  sums, and their running totals by period (``projections.ledger_sums``), for the rankings.
+  sums, and their running totals by period (``projections.ledger_sums``), for the rankings;
+  ``span_marks`` and ``span_mark_heads``: every holder's totals of a period every so many rows.
 
 A report "for period P as known at T" sums the ledger rows valid in P and known at or before T,
 then applies the period rules of the method: no replay.
@@ -18,7 +19,8 @@ recorded after others but known before them (imported history, a command with an
 ``known_at``) makes the ledger rewind: at the end of the batch it deletes the rows of the facts
 known at or after the earliest such known time, folds the facts known before it, and writes the
 rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it;
-the spans' running totals from that time on are summed again in the database).
+the spans' running totals from that time on are summed again in the database, and their marks
+from that time on are dropped).
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
 recorded by P when those facts come first in known order (always in a store that learned in log
 order); when later-recorded history is known before some of them, it reads a ledger replayed in
@@ -78,7 +80,8 @@ def line_key(line: ScoreLine) -> str:
 
 
 class LedgerView(SQLView):
-    tables = ("fact_log", "ledger", "holder_deltas", "holder_spans", "ledger_rewinds")
+    tables = ("fact_log", "ledger", "holder_deltas", "holder_spans", "span_marks",
+              "span_mark_heads", "ledger_rewinds")
     #: Told when a batch starts, is about to commit, and ends (the ledger's projection).
     batch_listener: Any = None
 
@@ -301,8 +304,12 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='INTEGER')})",
         "CREATE TABLE IF NOT EXISTS holder_spans "
         f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
+        "CREATE TABLE IF NOT EXISTS span_marks "
+        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
+        "CREATE TABLE IF NOT EXISTS span_mark_heads "
+        f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         _REWINDS.format(int="INTEGER"),
-        *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX,
+        *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX, ledger_sums.MARK_INDEX,
     )
 
 
@@ -315,8 +322,12 @@ class LedgerPostgresView(LedgerView, PostgresView):
         f"CREATE TABLE IF NOT EXISTS holder_deltas ({ledger_sums.COLUMNS.format(int='BIGINT')})",
         "CREATE TABLE IF NOT EXISTS holder_spans "
         f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
+        "CREATE TABLE IF NOT EXISTS span_marks "
+        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
+        "CREATE TABLE IF NOT EXISTS span_mark_heads "
+        f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         _REWINDS.format(int="BIGINT"),
-        *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX,
+        *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX, ledger_sums.MARK_INDEX,
     )
 
 
@@ -360,7 +371,7 @@ def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
     view = factory.tracking_recorder(LedgerSQLiteView)
     assert isinstance(view, LedgerSQLiteView)
     mapper, folder = tally_mapper(), FactFolder()
-    running: ledger_sums.Running = {}
+    running = ledger_sums.Running()
     statements: list[Statement] = []
     for row in rows:
         statements.append((

@@ -15,7 +15,6 @@ by span of months, running in the ledger's order, are the ``holder_spans`` rows 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -130,29 +129,32 @@ def delta_rows(old: dict[Key, list[int]], new: dict[Key, list[int]], position: i
 def holder_totals(view: Any, postgres: bool, period: Period, known: str, params: Sequence[Any],
                   holder: str, counts_submissions: bool, holders: Sequence[str],
                   by_month_of: Sequence[str] = ()) -> dict[str, HolderTotals]:
-    """The totals of ``holders`` for ``period``, each its last row of the period's span
-    selected by ``known`` (known time and log position clauses, with ``params``); counted items
-    by month (each month's span) only for the holders ``by_month_of`` (the quota rule's)."""
+    """The totals of ``holders`` for ``period`` (``spans_at``), each its last row of the
+    period's span selected by ``known`` (known time and log position clauses, with
+    ``params``); counted items by month (each month's span) only for the holders
+    ``by_month_of`` (the quota rule's)."""
     first, last = period.start.month, period.end.month
     counted = "submitted" if counts_submissions else "adopted"  # first in the span
     by_month: dict[str, dict[int, int]] = {}
     if by_month_of:
-        for index, month, items in latest_spans(
+        targeted = set(by_month_of)
+        for holder_id, month, items in spans_at(
                 view, postgres, holder, period.year,
-                [(month, month) for month in range(1, last + 1)], by_month_of, known, params,
-                f"first_month, {counted}"):
-            if items:
-                by_month.setdefault(by_month_of[index], {})[int(month)] = int(items)
+                [(month, month) for month in range(1, last + 1)], known, params, counted):
+            if items and holder_id in targeted:
+                by_month.setdefault(holder_id, {})[int(month)] = int(items)
     totals = {}
+    wanted = set(holders)
     is_year = period.is_year
     amount, no_months = _amount, _NO_MONTHS
-    for row in latest_spans(view, postgres, holder, period.year, [(first, last)], holders,
-                            known, params, _TOTALS):
+    for row in spans_at(view, postgres, holder, period.year, [(first, last)], known, params,
+                        _TOTALS):
         # integers as stored (BIGINT, INTEGER): no SUM here, so no numeric to convert
-        (index, points, money, negative, item_points, points_digits, negative_digits,
+        (holder_id, _, points, money, negative, item_points, points_digits, negative_digits,
          item_digits, submitted, submitted_adopted, adopted, scored, adoptions) = row
+        if holder_id not in wanted:
+            continue
         items = submitted if counts_submissions else adopted
-        holder_id = holders[index]
         # positional, in the fields' order: a ranking makes thousands
         totals[holder_id] = HolderTotals(
             LineSums(amount(points, points_digits), amount(money, 2),
@@ -220,7 +222,7 @@ _TENTH, _ONE = Decimal("0.1"), Decimal(1)
 # period a ranking can ask for (a month, quarter, half or year: a span of months of one year),
 # the holder's totals after each change of them, at the change's known time and position. The
 # rows are written in the ledger's own order (known time, then position), so the totals at T
-# are one holder's last row known at T: a ranking reads one row per holder.
+# are one holder's last row known at T (found from the span's marks, below).
 
 #: A span's totals: the period's sums, and its counts of distinct items (``submitted`` and
 #: ``adopted`` first in the span; ``submitted_adopted``: of those submitted, adopted by its end).
@@ -228,7 +230,8 @@ SPAN_VALUES = (*VALUES[:10], "submitted", "submitted_adopted", "adopted", "score
 _SPAN_WIDTH = len(SPAN_VALUES)
 #: (holder kind, holder, year, first month, last month)
 SpanKey = tuple[str, str, int, int, int]
-Running = dict[SpanKey, list[int]]
+#: (holder kind, year, first month, last month): one span of every holder of a kind
+Group = tuple[str, int, int, int]
 #: Every span a period can be: months, quarters, halves and the year.
 SPANS = (*((month, month) for month in range(1, 13)), (1, 3), (4, 6), (7, 9), (10, 12),
          (1, 6), (7, 12), (1, 12))
@@ -250,12 +253,56 @@ SPAN_COLUMNS = (
     + ", ".join(f"{name} {{int}} NOT NULL" for name in SPAN_VALUES)
     + ", PRIMARY KEY (position, seq)"
 )
-#: One holder's rows of one span in the ledger's order: its latest known at T is one probe.
-SPAN_INDEX = ("CREATE INDEX IF NOT EXISTS holder_spans_latest ON holder_spans "
-              "(holder_kind, year, first_month, last_month, holder, known_at, position)")
-SPAN_INSERT = (f"INSERT INTO holder_spans (position, seq, known_at, holder_kind, holder, year, "  # noqa: S608
-               f"first_month, last_month, {', '.join(SPAN_VALUES)}) "
-               f"VALUES ({', '.join('?' * (8 + _SPAN_WIDTH))})")
+#: One span's rows in the ledger's order: the rows after a mark, up to a moment, are one range.
+SPAN_INDEX = ("CREATE INDEX IF NOT EXISTS holder_spans_known ON holder_spans "
+              "(holder_kind, year, first_month, last_month, known_at, position)")
+_SPAN_INSERT = ("INSERT INTO {table} (position, seq, known_at, holder_kind, holder, year, "  # noqa: S608
+                f"first_month, last_month, {', '.join(SPAN_VALUES)}) "
+                f"VALUES ({', '.join('?' * (8 + _SPAN_WIDTH))})")
+SPAN_INSERT = _SPAN_INSERT.format(table="holder_spans")
+
+# Marks: every holder's totals of a span at one point of the ledger's order.
+#
+# A ranking at T needs each holder's last row of the span known at T. Probing the span's rows
+# holder by holder costs an index descent each (3,000 officers: ~10 us each at a million
+# events). Instead, every so many rows of a span, the ledger writes a mark: each holder's totals
+# of the span after the event at that point (``span_marks``, rows shaped as the span's own, at
+# the mark's known time and position; ``span_mark_heads``, one row per mark). The totals at T
+# are then the latest mark known at T, overlaid by the span's rows after it up to T: two range
+# reads. A mark is due after ``MARK_FACTOR`` times as many rows as the span has holders (at
+# least ``MARK_MIN``): its rows cost at most 1 / MARK_FACTOR of the span's, and the rows read
+# after it stay below that many.
+#
+# A mark stays right while no row comes before it in the ledger's order: a fact out of known
+# order rewinds the ledger (``rewound_spans``), which deletes the marks known from then on.
+MARK_MIN = 1000
+MARK_FACTOR = 2
+MARK_INSERT = _SPAN_INSERT.format(table="span_marks")
+MARK_HEAD_INSERT = ("INSERT INTO span_mark_heads (position, known_at, holder_kind, year, "
+                    "first_month, last_month, holders) VALUES (?, ?, ?, ?, ?, ?, ?)")
+MARK_HEADS = ("position {int} NOT NULL, known_at {time} NOT NULL, holder_kind {kind} NOT NULL, "
+              "year INTEGER NOT NULL, first_month INTEGER NOT NULL, last_month INTEGER NOT NULL, "
+              "holders INTEGER NOT NULL, "
+              "PRIMARY KEY (holder_kind, year, first_month, last_month, known_at, position)")
+MARK_INDEX = ("CREATE INDEX IF NOT EXISTS span_marks_at ON span_marks "
+              "(holder_kind, year, first_month, last_month, known_at, position)")
+
+
+class Running:
+    """Every span's totals by holder, as of the last fact applied, and how many rows each span
+    has had since its last mark (``span_rows`` keeps both up to date)."""
+
+    __slots__ = ("since_mark", "spans")
+
+    def __init__(self) -> None:
+        self.spans: dict[Group, dict[str, list[int]]] = {}
+        self.since_mark: dict[Group, int] = {}
+
+    def totals(self) -> dict[SpanKey, list[int]]:
+        """Every holder's totals of every span (for checks)."""
+        return {(kind, holder, year, first, last): total
+                for (kind, year, first, last), holders in self.spans.items()
+                for holder, total in holders.items()}
 
 
 def _spans_of(month: int) -> tuple[tuple[int, int], ...]:
@@ -297,21 +344,52 @@ _NO_COUNTS = (0, 0, 0, 0, 0)
 def span_rows(sums: Iterable[Statement], running: Running, position: int, known_at: str
               ) -> list[Statement]:
     """The rows of the spans that delta rows ``sums`` change, with their totals after the
-    change; ``running`` holds every span's totals before it and is brought up to date."""
+    change, and the marks then due; ``running`` holds every span's totals before it and is
+    brought up to date."""
     statements: list[Statement] = []
+    changed: dict[Group, int] = {}
+    spans = running.spans
     for key, change in span_changes([params[3:] for _, params in sums]).items():
         if not any(change):
             continue
-        total = running.get(key)
-        total = running[key] = (change if total is None
-                                else [a + b for a, b in zip(total, change, strict=True)])
+        kind, holder, year, first, last = key
+        group = (kind, year, first, last)
+        holders = spans.get(group)
+        if holders is None:
+            holders = spans[group] = {}
+        total = holders.get(holder)
+        total = change if total is None else [a + b for a, b in zip(total, change, strict=True)]
+        if any(total):
+            holders[holder] = total
+        else:  # back to nothing: as a resume from the delta rows finds it
+            holders.pop(holder, None)
         statements.append((SPAN_INSERT, (position, len(statements), known_at, *key, *total)))
+        changed[group] = changed.get(group, 0) + 1
+    since_mark = running.since_mark
+    for group, rows in changed.items():
+        count = since_mark.get(group, 0) + rows
+        holders = spans[group]
+        if count >= max(MARK_MIN, MARK_FACTOR * len(holders)):
+            statements.extend(_mark(group, holders, position, known_at, len(statements)))
+            count = 0
+        since_mark[group] = count
     return statements
+
+
+def _mark(group: Group, holders: dict[str, list[int]], position: int, known_at: str,
+          seq: int) -> list[Statement]:
+    """A mark of a span: its head, and each holder's totals by holder (``holders`` holds
+    none at zero), whatever order the holders came in."""
+    kind, year, first, last = group
+    marks = [(MARK_INSERT, (position, seq + index, known_at, kind, holder, year, first, last,
+                            *holders[holder]))
+             for index, holder in enumerate(sorted(holders))]
+    return [(MARK_HEAD_INSERT, (position, known_at, *group, len(marks))), *marks]
 
 
 def running_totals(view: Any, upto: int) -> Running:
     """Every span's totals as of position ``upto``, from the delta rows (to resume after a
-    restart or a rewind)."""
+    restart or a rewind); the next mark of each span comes after as many rows as ever."""
     rows = view.query(
         f"SELECT holder_kind, holder, month, prev, adopted_month, "  # noqa: S608
         f"{', '.join(f'SUM({name}) AS {name}' for name in VALUES)} FROM holder_deltas "
@@ -320,7 +398,41 @@ def running_totals(view: Any, upto: int) -> Running:
     totals = span_changes([row["holder_kind"], row["holder"], int(row["month"]),
                            int(row["prev"]), int(row["adopted_month"]),
                            *(int(row[name]) for name in VALUES)] for row in rows)
-    return {key: total for key, total in totals.items() if any(total)}
+    running = Running()
+    for (kind, holder, year, first, last), total in totals.items():
+        holders = running.spans.setdefault((kind, year, first, last), {})
+        if any(total):
+            holders[holder] = total
+    running.since_mark = rows_since_mark(view, running.spans)
+    return running
+
+
+#: A span's latest mark, by the ledger's order.
+_LATEST_HEADS = (
+    "SELECT holder_kind, year, first_month, last_month, known_at, position "
+    "FROM span_mark_heads AS h WHERE NOT EXISTS (SELECT 1 FROM span_mark_heads AS n "
+    "WHERE n.holder_kind = h.holder_kind AND n.year = h.year "
+    "AND n.first_month = h.first_month AND n.last_month = h.last_month "
+    "AND (n.known_at, n.position) > (h.known_at, h.position))")
+_SPAN_ROWS = ("SELECT COUNT(*) FROM holder_spans WHERE holder_kind = ? AND year = ? "
+              "AND first_month = ? AND last_month = ?")
+
+
+def rows_since_mark(view: Any, groups: Iterable[Group]) -> dict[Group, int]:
+    """How many rows each span has had since its latest mark, from the tables: so that a
+    projection resumed after a restart or a rewind writes its marks where one that never
+    stopped would have (a rebuild's tables equal the resumed ones)."""
+    heads = {tuple(row[:4]): row[4:] for row in view.tuples(_LATEST_HEADS)}
+    counts = {}
+    for group in groups:
+        head = heads.get(group)
+        if head is None:
+            found = view.tuples(_SPAN_ROWS, list(group))
+        else:
+            found = view.tuples(_SPAN_ROWS + " AND (known_at, position) > (?, ?)",
+                                [*group, *head])
+        counts[group] = int(found[0][0])
+    return counts
 
 
 def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
@@ -367,44 +479,83 @@ def rewound_spans(since: str, backend: str) -> list[Statement]:
     """The statements that write the span rows known at or after ``since`` again from the delta
     rows (after a rewind wrote those again): each span's running sums in the ledger's order."""
     return [("DELETE FROM holder_spans WHERE known_at >= ?", (since,)),
+            # the marks from then on no longer hold: the next ones come as rows are written
+            ("DELETE FROM span_marks WHERE known_at >= ?", (since,)),
+            ("DELETE FROM span_mark_heads WHERE known_at >= ?", (since,)),
             (_REWOUND_OF[backend], (since,))]
 
 
-#: From this many probes up, a ranking's probes go in two halves on two connections at once.
-_SPLIT_FROM = 1000
+#: Per backend: the latest mark of each span known by then (sp: the spans' relation), as the
+#: span's first and last month and the mark's known time and position; where a span has no
+#: mark yet, a point before every row.
+_MARK_POINT = ("SELECT known_at, position FROM span_mark_heads WHERE holder_kind = ? "
+               "AND year = {year} AND first_month = sp.first_month "
+               "AND last_month = sp.last_month{known} "
+               "ORDER BY known_at DESC, position DESC LIMIT 1")
+_MARKS = {
+    "postgres": ("SELECT sp.first_month, sp.last_month, "
+                 "COALESCE(h.known_at, '-infinity') AS mark_known, "
+                 "COALESCE(h.position, 0) AS mark_position "
+                 "FROM ({spans}) AS sp LEFT JOIN LATERAL ({point}) AS h ON TRUE"),
+    # no LATERAL: the head's rowid, then the head
+    "sqlite": ("SELECT p.first_month, p.last_month, COALESCE(h.known_at, '') AS mark_known, "
+               "COALESCE(h.position, 0) AS mark_position "
+               "FROM (SELECT sp.first_month, sp.last_month, "
+               "({point}) AS head FROM ({spans}) AS sp) AS p "
+               "LEFT JOIN span_mark_heads AS h ON h.rowid = p.head"),
+}
+_SQLITE_POINT = _MARK_POINT.replace("SELECT known_at, position", "SELECT rowid")
+#: A span's rows: its mark's, and its own after the mark in the ledger's order up to the
+#: moment (``known`` again).
+_MARKED = ("SELECT s.holder, s.first_month, {values} FROM mk JOIN span_marks AS s "
+           "ON s.holder_kind = ? AND s.year = {year} AND s.first_month = mk.first_month "
+           "AND s.last_month = mk.last_month AND s.known_at = mk.mark_known "
+           "AND s.position = mk.mark_position")
+_AFTER = ("SELECT s.holder, s.first_month, s.known_at, s.position, {values} "
+          "FROM mk JOIN holder_spans AS s ON s.holder_kind = ? AND s.year = {year} "
+          "AND s.first_month = mk.first_month AND s.last_month = mk.last_month "
+          "AND (s.known_at, s.position) > (mk.mark_known, mk.mark_position){known}")
+_VALUES = ", ".join(f"s.{name}" for name in SPAN_VALUES)
+#: The newest row of each holder: of the rows after the mark, else the mark's.
+_NEWEST = {
+    # the newest after the mark by holder (a sort of those rows only), then a hash join with
+    # the mark's rows (each holder once); sorted by the UUID's bytes, sent as text
+    "postgres": (
+        "WITH mk AS ({marks}), d AS (SELECT DISTINCT ON (a.first_month, a.holder) a.* "  # noqa: S608
+        "FROM ({after}) AS a ORDER BY a.first_month, a.holder, a.known_at DESC, "
+        "a.position DESC) "
+        "SELECT holder, first_month, {columns} FROM (SELECT "
+        "CAST(COALESCE(d.holder, m.holder) AS TEXT) AS holder, "
+        "COALESCE(d.first_month, m.first_month) AS first_month, "
+        + ", ".join(f"COALESCE(d.{name}, m.{name}) AS {name}" for name in SPAN_VALUES)
+        + " FROM d FULL JOIN ({marked}) AS m ON m.holder = d.holder "
+        "AND m.first_month = d.first_month) AS j"),
+    "sqlite": (
+        "WITH mk AS ({marks}) SELECT holder, first_month, {columns} FROM "  # noqa: S608
+        "(SELECT u.*, ROW_NUMBER() OVER (PARTITION BY first_month, holder "
+        "ORDER BY known_at DESC, position DESC) AS newest FROM "
+        "(SELECT m.holder, m.first_month, mk.mark_known AS known_at, "
+        "mk.mark_position AS position, " + ", ".join(f"m.{name}" for name in SPAN_VALUES)
+        + " FROM ({marked}) AS m JOIN mk ON mk.first_month = m.first_month "
+        "UNION ALL {after}) AS u) WHERE newest = 1"),
+}
 
 
-def latest_spans(view: Any, postgres: bool, holder: str, year: int,
-                 spans: Sequence[tuple[int, int]], holders: Sequence[str], known: str,
-                 params: Sequence[Any], columns: str) -> list[tuple[Any, ...]]:
-    """Each of ``holders``' last row of each of ``spans`` selected by ``known`` (known time
-    and log position clauses, with ``params``): one index probe per holder and span. Rows are
-    the holder's index in ``holders`` (an integer reads faster than the id), then
-    ``columns`` (the code's own expressions of the span row's columns)."""
-    spans_sql = _spans_relation(spans)
-    probe_sql = (f"FROM holder_spans WHERE holder_kind = ? AND year = {int(year)} "  # noqa: S608
-                 "AND first_month = sp.first_month AND last_month = sp.last_month "
-                 f"AND holder = h.holder{known} ORDER BY known_at DESC, position DESC LIMIT 1")
+def spans_at(view: Any, postgres: bool, holder: str, year: int,
+             spans: Sequence[tuple[int, int]], known: str, params: Sequence[Any],
+             columns: str) -> list[tuple[Any, ...]]:
+    """Every ``holder`` kind's totals of each of ``spans`` as selected by ``known`` (known
+    time and log position clauses, with ``params``): each holder's last row of the span, from
+    the span's latest mark so selected and its rows after it (a holder with no row has none).
+    Rows are the holder's id, the span's first month, then ``columns`` (the code's own
+    expressions of the span row's columns)."""
+    backend = "postgres" if postgres else "sqlite"
+    year_sql = str(int(year))
+    point = (_MARK_POINT if postgres else _SQLITE_POINT).format(year=year_sql, known=known)
+    marks = _MARKS[backend].format(spans=_spans_relation(spans), point=point)
+    marked = _MARKED.format(values=_VALUES, year=year_sql)
+    after = _AFTER.format(values=_VALUES, year=year_sql, known=known)
+    sql = _NEWEST[backend].format(marks=marks, columns=columns, marked=marked, after=after)
     if postgres:
-        # the ids as one text (UUIDs have no comma): psycopg dumps a list of 3,000 strings
-        # slowly, checking each for quoting
-        sql = ("SELECT h.n + ?, s.* FROM unnest(CAST(string_to_array(?, ',') AS UUID[])) "  # noqa: S608
-               f"WITH ORDINALITY AS h(holder, n) CROSS JOIN ({spans_sql}) AS sp CROSS JOIN "
-               f"LATERAL (SELECT {columns} {probe_sql}) AS s")
-
-        def probe(start: int, end: int) -> Statement:
-            return sql, [start - 1, ",".join(holders[start:end]), holder, *params]
-
-        if len(holders) * len(spans) < _SPLIT_FROM:
-            return view.tuples(*probe(0, len(holders)))
-        # The probes are the server's work, one holder after another: two connections probe
-        # half the holders each, in one snapshot, so the server's two processes share them.
-        half = len(holders) // 2
-        first, second = view.tuples_together(probe(0, half), probe(half, len(holders)))
-        return [*first, *second]
-    return view.tuples(
-        f"SELECT f.n, {columns} "  # noqa: S608 (the span row's own columns: no name clashes)
-        "FROM holder_spans AS s JOIN (SELECT h.n, (SELECT rowid "
-        f"{probe_sql}) AS found FROM (SELECT CAST(key AS INTEGER) AS n, value AS holder "
-        f"FROM json_each(?)) AS h CROSS JOIN ({spans_sql}) AS sp) AS f ON s.rowid = f.found",
-        [holder, *params, json.dumps(list(holders))])
+        return view.tuples(sql, [holder, *params, holder, *params, holder])
+    return view.tuples(sql, [holder, *params, holder, holder, *params])

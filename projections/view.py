@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -28,22 +26,6 @@ _PLACEHOLDER = re.compile(r"\?")
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)")
 
 _CREATE_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
-
-#: What ``pg_export_snapshot()`` returns (hexadecimal numbers and dashes).
-_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
-#: The threads that run the second query of ``PostgresView.tuples_together``, by process: a
-#: forked child inherits the executor but not its threads.
-_TOGETHER: dict[int, ThreadPoolExecutor] = {}
-
-
-def _together() -> ThreadPoolExecutor:
-    pid = os.getpid()
-    executor = _TOGETHER.get(pid)
-    if executor is None:
-        _TOGETHER.clear()
-        executor = _TOGETHER[pid] = ThreadPoolExecutor(
-            max_workers=4, thread_name_prefix="view-together")
-    return executor
 
 #: A table takes its batch's rows by ``COPY`` from this many rows up (fewer are not worth it).
 COPY_FROM = 16
@@ -493,37 +475,6 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
         with self._cursor(commit=False) as curs:
             curs.row_factory = tuple_row
             curs.execute(_postgres_sql(sql), params)
-            return curs.fetchall()
-
-    def tuples_together(self, first: Statement, second: Statement
-                        ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Two read-only queries at once on two connections, both in one snapshot of the
-        database (the first transaction exports it, the second imports it): the server's
-        two processes each answer one, and no commit can fall between their answers."""
-        with self.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
-            curs = conn.cursor(row_factory=tuple_row)
-            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            curs.execute("SELECT pg_export_snapshot()")
-            snapshot = curs.fetchone()[0]  # type: ignore[index]
-            other = _together().submit(self._tuples_in, snapshot, second)
-            try:
-                curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-                curs.execute(_postgres_sql(first[0]), first[1])
-                rows = curs.fetchall()
-            finally:
-                # the snapshot lives as long as this transaction: wait for its import
-                others = other.result()
-        return rows, others
-
-    def _tuples_in(self, snapshot: str, statement: Statement) -> list[tuple[Any, ...]]:
-        if not _SNAPSHOT_ID.fullmatch(snapshot):
-            raise ValueError(f"not a snapshot id: {snapshot!r}")
-        with self.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
-            curs = conn.cursor(row_factory=tuple_row)
-            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            curs.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-            curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-            curs.execute(_postgres_sql(statement[0]), statement[1])
             return curs.fetchall()
 
     def reset(self, tracking_name: str) -> None:

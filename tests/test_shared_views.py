@@ -9,7 +9,6 @@ import pytest
 from domain.application import CommandMeta, Tally
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild
-from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from tests.test_projection_crash import snapshot
 
@@ -117,51 +116,3 @@ def test_a_follower_outlives_the_database_not_answering_and_goes_on(
     assert outages == [0]
     assert projection.view.max_tracking_id(runner.tracking_name(projection)) == position
     projection.view.datastore.close()  # type: ignore[attr-defined]
-
-
-def test_two_queries_together_read_one_snapshot(
-        postgres_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ranking's probes run in two halves on two connections: a commit that lands between
-    the two halves' starts is in neither, as if one query had read them all."""
-    from projections.view import PostgresView
-
-    app = open_tally(postgres_database)
-    app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
-    ledger = open_projections(postgres_database)["ledger"]
-    catch_up(app, ledger)
-    view = ledger.view
-    assert isinstance(view, PostgresView)
-    count = ("SELECT COUNT(*) FROM fact_log", ())
-    before = view.tuples(*count)[0][0]
-    started = PostgresView._tuples_in
-
-    def commit_first(self: PostgresView, snapshot: str, statement: tuple) -> list[tuple]:
-        app.register_unit("u2", "城关镇", "B类", "2025-01-01", meta=META)
-        catch_up(app, ledger)  # a fact committed after the first half's snapshot
-        return started(self, snapshot, statement)
-
-    monkeypatch.setattr(PostgresView, "_tuples_in", commit_first)
-    first, second = view.tuples_together(count, count)
-    assert first[0][0] == second[0][0] == before
-    assert view.tuples(*count)[0][0] == before + 1  # it did commit
-    app.close()
-
-
-def _count_together(url: str) -> tuple[int, int]:
-    from projections.registry import open_projection
-
-    view = open_projection(DatabaseSettings(url), "ledger").view
-    first, second = view.tuples_together(("SELECT COUNT(*) FROM fact_log", ()),
-                                          ("SELECT COUNT(*) FROM fact_log", ()))
-    return first[0][0], second[0][0]
-
-
-def test_queries_together_in_a_forked_process(postgres_database: DatabaseSettings) -> None:
-    """A process forked after its parent ran queries together (a rebuild's or a benchmark's
-    children) runs them on threads of its own, not on the parent's, which it lacks."""
-    import multiprocessing
-
-    assert _count_together(postgres_database.url) == (0, 0)  # the parent's threads start
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        assert pool.apply_async(_count_together, (postgres_database.url,)).get(timeout=60) == (
-            0, 0)

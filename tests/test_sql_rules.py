@@ -40,26 +40,25 @@ REVIEWED = {
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='INTEGER')"),
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='BIGINT')"),
     ("projections/ledger.py", "', '.join('?' * len(wanted))"),
-    # holder sums and spans: the constant column lists, span months and a year as integers
-    # the code makes (from a parsed Period), the known-time clauses of fixed text; every
-    # value travels as a parameter
+    # holder sums and spans: the constant column lists and span months as integers the code
+    # makes (from a parsed Period); every value travels as a parameter
     ("projections/ledger_sums.py", "', '.join(VALUES)"),
     ("projections/ledger_sums.py", "', '.join('?' * (8 + _WIDTH))"),
     ("projections/ledger_sums.py", "', '.join(SPAN_VALUES)"),
     ("projections/ledger_sums.py", "', '.join('?' * (8 + _SPAN_WIDTH))"),
     ("projections/ledger_sums.py", "', '.join((f'SUM({name}) AS {name}' for name in VALUES))"),
-    ("projections/ledger_sums.py", "known"),
-    ("projections/ledger_sums.py", "columns"),
-    ("projections/ledger_sums.py", "counted"),
     ("projections/ledger_sums.py", "ones"),
     ("projections/ledger_sums.py", "twos"),
-    ("projections/ledger_sums.py", "int(year)"),
     ("projections/ledger_sums.py", "int(first)"),
     ("projections/ledger_sums.py", "int(last)"),
     ("projections/ledger.py",
      "ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])"),
     ("projections/ledger.py",
      "ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])"),
+    ("projections/ledger.py",
+     "ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['sqlite'])"),
+    ("projections/ledger.py",
+     "ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['postgres'])"),
     # UPDATE … SET: column names are the keyword arguments the handlers pass (code), not input
     ("projections/boards.py", "assignments"),
     ("projections/catalog.py", "assignments"),
