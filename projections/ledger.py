@@ -19,8 +19,8 @@ recorded after others but known before them (imported history, a command with an
 ``known_at``) makes the ledger rewind: at the end of the batch it deletes the rows of the facts
 known at or after the earliest such known time, folds the facts known before it, and writes the
 rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it;
-the spans' rows and marks from that time on are written again, from the spans' totals before
-it).
+the spans' running totals from that time on are summed again in the database, and their marks
+from that time on are dropped).
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
 recorded by P when those facts come first in known order (always in a store that learned in log
 order); when later-recorded history is known before some of them, it reads a ledger replayed in
@@ -490,10 +490,11 @@ class LedgerProjection(Projection[LedgerView]):
                     batch.rewind_from = min(batch.rewind_from or known_at, known_at)
                     batch.last_late = position
             elif late:  # written event by event: rewind for this one
-                rows, current.folder, current.running = self._rewind(
-                    known_at, [(known_at, position, domain_event)])
+                rows, current.folder = self._rewind(known_at, [(known_at, position,
+                                                                domain_event)])
                 statements.extend(rows)
                 statements.append(_rewind_row(position, position, known_at))
+                current.running = None
             else:
                 statements.extend(_event_rows(current.folder, domain_event, position, known_at,
                                               self._running(current)))
@@ -524,12 +525,10 @@ class LedgerProjection(Projection[LedgerView]):
         if batch is None or batch.rewind_from is None or current is None:
             return
         try:
-            # From the batch's earliest fact at the latest: its rows are not in the tables
-            # yet, so the rewind's starting totals, read from the tables, hold none of them.
-            since = min(known_at for known_at, _, _ in batch.facts)
-            rows, current.folder, current.running = self._rewind(since, batch.facts)
+            rows, current.folder = self._rewind(batch.rewind_from, batch.facts)
             rows.append(_rewind_row(current.position, batch.last_late, batch.rewind_from))
             self.view.write(None, rows)
+            current.running = None  # read again once the batch is committed
         except BaseException:
             self._current = None
             raise
@@ -537,34 +536,33 @@ class LedgerProjection(Projection[LedgerView]):
     def batch_closed(self) -> None:
         self._batch = None
 
-    def _rewind(self, since: str, batch: list[Known]
-                ) -> tuple[list[Statement], FactFolder, ledger_sums.Running]:
+    def _rewind(self, since: str, batch: list[Known]) -> tuple[list[Statement], FactFolder]:
         """The statements that delete the rows known at or after ``since`` and write them
-        again as if the facts had arrived in known order, the folded facts after them and the
-        spans' totals after them. ``batch`` holds the facts written in this transaction, not
-        yet in the tables, none of them known before ``since``: the spans' totals before
-        ``since`` are read from the tables, and the spans' rows and marks from ``since`` on
-        are written as a ledger that learned the facts in known order would have written
-        them."""
-        assert all(fact[0] >= since for fact in batch), "the batch's rows are not in the tables"
+        again as if the facts had arrived in known order, and the folded facts after them.
+        ``batch`` holds the facts written in this transaction, not yet in the tables."""
+        batch = sorted(batch, key=_order)
         folder = FactFolder()
+        earlier = [fact for fact in batch if fact[0] < since]
         apply = folder.apply  # bound once (see load_facts)
-        for _, _, event in self._stored(before=since):
+        for _, _, event in heapq.merge(self._stored(before=since), earlier, key=_order):
             apply(event)
-        running = ledger_sums.running_totals(self.view, None, before=since)
         positions: list[int] = []
         rows: list[Statement] = []
-        for known_at, position, event in heapq.merge(self._stored(since=since),
-                                                     sorted(batch, key=_order), key=_order):
+        later = [fact for fact in batch if fact[0] >= since]
+        for known_at, position, event in heapq.merge(self._stored(since=since), later,
+                                                     key=_order):
             positions.append(position)
-            rows.extend(_event_rows(folder, event, position, known_at, running))
+            rows.extend(_event_rows(folder, event, position, known_at, None))
         deletes: list[Statement] = []
         for table in ("ledger", "holder_deltas"):
             for chunk in range(0, len(positions), _DELETE_CHUNK):
                 wanted = positions[chunk:chunk + _DELETE_CHUNK]
                 deletes.append((f"DELETE FROM {table} WHERE position IN "  # noqa: S608
                                 f"({', '.join('?' * len(wanted))})", wanted))
-        return deletes + ledger_sums.rewound_spans(since) + rows, folder, running
+        # The spans' running totals from ``since`` on, summed again in the database from the
+        # delta rows once they are written: the working state has no totals as of ``since``.
+        return deletes + rows + ledger_sums.rewound_spans(
+            since, "postgres" if isinstance(self.view, PostgresView) else "sqlite"), folder
 
     def _stored(self, since: str | None = None, before: str | None = None,
                 upto: int | None = None) -> Iterator[Known]:

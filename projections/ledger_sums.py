@@ -274,8 +274,7 @@ SPAN_INSERT = _SPAN_INSERT.format(table="holder_spans")
 # after it stay below that many.
 #
 # A mark stays right while no row comes before it in the ledger's order: a fact out of known
-# order rewinds the ledger (``rewound_spans``): it deletes the rows and marks known from then
-# on and writes them again from the totals before then.
+# order rewinds the ledger (``rewound_spans``), which deletes the marks known from then on.
 MARK_MIN = 1000
 MARK_FACTOR = 2
 MARK_INSERT = _SPAN_INSERT.format(table="span_marks")
@@ -388,22 +387,14 @@ def _mark(group: Group, holders: dict[str, list[int]], position: int, known_at: 
     return [(MARK_HEAD_INSERT, (position, known_at, *group, len(marks))), *marks]
 
 
-def running_totals(view: Any, upto: int | None, before: str | None = None) -> Running:
-    """Every span's totals as of position ``upto`` (or of every row in the tables), from the
-    delta rows known before ``before`` if given (to resume after a restart, or to rewind);
-    the next mark of each span comes where it would have come had the ledger run through."""
-    clauses, params = ["1 = 1"], list[Any]()
-    if upto is not None:
-        clauses.append("position <= ?")
-        params.append(upto)
-    if before is not None:
-        clauses.append("known_at < ?")
-        params.append(before)
+def running_totals(view: Any, upto: int) -> Running:
+    """Every span's totals as of position ``upto``, from the delta rows (to resume after a
+    restart or a rewind); the next mark of each span comes after as many rows as ever."""
     rows = view.query(
         f"SELECT holder_kind, holder, month, prev, adopted_month, "  # noqa: S608
         f"{', '.join(f'SUM({name}) AS {name}' for name in VALUES)} FROM holder_deltas "
-        f"WHERE {' AND '.join(clauses)} "
-        "GROUP BY holder_kind, holder, month, prev, adopted_month", params)
+        "WHERE position <= ? GROUP BY holder_kind, holder, month, prev, adopted_month",
+        [upto])
     totals = span_changes([row["holder_kind"], row["holder"], int(row["month"]),
                            int(row["prev"]), int(row["adopted_month"]),
                            *(int(row[name]) for name in VALUES)] for row in rows)
@@ -412,40 +403,34 @@ def running_totals(view: Any, upto: int | None, before: str | None = None) -> Ru
         holders = running.spans.setdefault((kind, year, first, last), {})
         if any(total):
             holders[holder] = total
-    running.since_mark = rows_since_mark(view, running.spans, before)
+    running.since_mark = rows_since_mark(view, running.spans)
     return running
 
 
 #: A span's latest mark, by the ledger's order.
 _LATEST_HEADS = (
     "SELECT holder_kind, year, first_month, last_month, known_at, position "
-    "FROM span_mark_heads AS h WHERE 1 = 1{known} AND NOT EXISTS (SELECT 1 "
-    "FROM span_mark_heads AS n WHERE n.holder_kind = h.holder_kind AND n.year = h.year "
-    "AND n.first_month = h.first_month AND n.last_month = h.last_month{n_known} "
+    "FROM span_mark_heads AS h WHERE NOT EXISTS (SELECT 1 FROM span_mark_heads AS n "
+    "WHERE n.holder_kind = h.holder_kind AND n.year = h.year "
+    "AND n.first_month = h.first_month AND n.last_month = h.last_month "
     "AND (n.known_at, n.position) > (h.known_at, h.position))")
 _SPAN_ROWS = ("SELECT COUNT(*) FROM holder_spans WHERE holder_kind = ? AND year = ? "
               "AND first_month = ? AND last_month = ?")
 
 
-def rows_since_mark(view: Any, groups: Iterable[Group], before: str | None = None
-                    ) -> dict[Group, int]:
-    """How many rows each span has had since its latest mark (of the rows and marks known
-    before ``before`` if given), from the tables: so that a projection resumed after a
-    restart or a rewind writes its marks where one that never stopped would have (a
-    rebuild's tables equal the resumed ones)."""
-    known = " AND known_at < ?" if before is not None else ""
-    known_params = [before] if before is not None else []
-    heads = {tuple(row[:4]): row[4:] for row in view.tuples(
-        _LATEST_HEADS.format(known=known, n_known=known.replace("known_at", "n.known_at")),
-        [*known_params, *known_params])}
+def rows_since_mark(view: Any, groups: Iterable[Group]) -> dict[Group, int]:
+    """How many rows each span has had since its latest mark, from the tables: so that a
+    projection resumed after a restart or a rewind writes its marks where one that never
+    stopped would have (a rebuild's tables equal the resumed ones)."""
+    heads = {tuple(row[:4]): row[4:] for row in view.tuples(_LATEST_HEADS)}
     counts = {}
     for group in groups:
         head = heads.get(group)
         if head is None:
-            found = view.tuples(_SPAN_ROWS + known, [*group, *known_params])
+            found = view.tuples(_SPAN_ROWS, list(group))
         else:
-            found = view.tuples(_SPAN_ROWS + known + " AND (known_at, position) > (?, ?)",
-                                [*group, *known_params, *head])
+            found = view.tuples(_SPAN_ROWS + " AND (known_at, position) > (?, ?)",
+                                [*group, *head])
         counts[group] = int(found[0][0])
     return counts
 
@@ -456,11 +441,48 @@ def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
                               for first, last in spans)
 
 
-def rewound_spans(since: str) -> list[Statement]:
-    """The statements that delete the span rows and marks known at or after ``since`` (a
-    rewind writes them again)."""
-    return [(f"DELETE FROM {table} WHERE known_at >= ?", (since,))  # noqa: S608
-            for table in ("holder_spans", "span_marks", "span_mark_heads")]
+_SPAN_NAMES = ", ".join(SPAN_VALUES)
+_SPAN_SUMS = ", ".join(f"SUM({name}) AS {name}" for name in SPAN_VALUES)
+_SPAN_RUNNING = ", ".join(f"SUM({name}) OVER spans AS {name}" for name in SPAN_VALUES)
+_FIRST_IN = "d.prev < d.month / 100 * 100 + s.first_month"  # the item's first month in the span
+_CONTRIBUTIONS = (
+    "SELECT d.position, d.known_at, d.holder_kind, d.holder, d.month / 100 AS year, "
+    "s.first_month, s.last_month, " + ", ".join(f"d.{name}" for name in VALUES[:10]) + ", "
+    f"CASE WHEN {_FIRST_IN} THEN d.submitted ELSE 0 END AS submitted, "
+    f"CASE WHEN {_FIRST_IN} AND d.adopted_month > 0 "
+    "AND d.adopted_month <= d.month / 100 * 100 + s.last_month "
+    "THEN d.submitted ELSE 0 END AS submitted_adopted, "
+    f"CASE WHEN {_FIRST_IN} THEN d.adopted ELSE 0 END AS adopted, "
+    f"CASE WHEN {_FIRST_IN} THEN d.scored ELSE 0 END AS scored, "
+    f"CASE WHEN {_FIRST_IN} THEN d.adoptions ELSE 0 END AS adoptions "
+    f"FROM holder_deltas d JOIN ({_spans_relation(SPANS)}) s "
+    # the month of the year without ``%``, which psycopg's placeholders would take
+    "ON d.month - d.month / 100 * 100 BETWEEN s.first_month AND s.last_month")
+_SPAN_KEYS = "known_at, holder_kind, holder, year, first_month, last_month"
+_KEYS = f"position, {_SPAN_KEYS}"
+_REWOUND = (
+    f"INSERT INTO holder_spans (position, seq, {_SPAN_KEYS}, {_SPAN_NAMES}) "  # noqa: S608
+    "SELECT position, ROW_NUMBER() OVER (PARTITION BY position ORDER BY holder_kind, holder, "
+    "year, first_month, last_month), CAST(known_at AS {time}), holder_kind, "
+    "CAST(holder AS {holder}), year, first_month, last_month, "
+    f"{_SPAN_NAMES} "
+    f"FROM (SELECT {_KEYS}, {_SPAN_RUNNING} "
+    f"FROM (SELECT {_KEYS}, {_SPAN_SUMS} FROM ({_CONTRIBUTIONS}) c GROUP BY {_KEYS}) g "
+    "WINDOW spans AS (PARTITION BY holder_kind, holder, year, first_month, last_month "
+    "ORDER BY known_at, position ROWS UNBOUNDED PRECEDING)) r WHERE known_at >= ?")
+
+
+_REWOUND_OF = {backend: _REWOUND.format(**types) for backend, types in SPAN_TYPES.items()}
+
+
+def rewound_spans(since: str, backend: str) -> list[Statement]:
+    """The statements that write the span rows known at or after ``since`` again from the delta
+    rows (after a rewind wrote those again): each span's running sums in the ledger's order."""
+    return [("DELETE FROM holder_spans WHERE known_at >= ?", (since,)),
+            # the marks from then on no longer hold: the next ones come as rows are written
+            ("DELETE FROM span_marks WHERE known_at >= ?", (since,)),
+            ("DELETE FROM span_mark_heads WHERE known_at >= ?", (since,)),
+            (_REWOUND_OF[backend], (since,))]
 
 
 #: Per backend: the latest mark of each span known by then (sp: the spans' relation), as the

@@ -36,7 +36,6 @@ REVIEWED = {
     ("store/guard.py", "operation"),
     ("store/sqlite.py", "self._select_links_prefix"),
     ("store/sqlite.py", "' AND '.join(clauses)"),
-    ("projections/ledger_sums.py", "' AND '.join(clauses)"),  # fixed text; values are params
     ("workflows/errata.py", "', '.join('?' * len(topics))"),
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='INTEGER')"),
     ("projections/ledger.py", "ledger_sums.COLUMNS.format(int='BIGINT')"),
