@@ -439,20 +439,27 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                changes: Sequence[Statement] = ()) -> None:
         copies, rest = copyable(statements)
         rest = [*rest, *changes]  # after every insert, COPY or not: they change those rows
-        with self._cursor(commit=True) as curs:
+        with self.datastore.get_connection() as conn:
             # Append-only rows go by COPY, a table at a time; the rest in one round trip, bound
-            # here with psycopg's own quoting and sent as one script that the server runs in
-            # order (a statement at a time, even pipelined, cost a client wait each).
-            for (table, columns), rows in copies.items():
-                with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            if rest:
-                client = ClientCursor(curs.connection)
-                client.execute(";\n".join(client.mogrify(_postgres_sql(sql), params)
-                                           for sql, params in rest))
-            if tracking is not None:
-                self._insert_tracking(curs, tracking)
+            # with psycopg's own quoting and sent as one script that the server runs in order
+            # (a statement at a time, even pipelined, cost a client wait each). The script is
+            # bound before the transaction opens: binding a rewind's hundreds of thousands of
+            # statements takes seconds, and the server ends a session idle in a transaction
+            # that long (the library's idle-in-transaction timeout, 5 s).
+            client = ClientCursor(conn)
+            script = ";\n".join(client.mogrify(_postgres_sql(sql), params)
+                                 for sql, params in rest)
+            with conn.transaction():
+                curs = conn.cursor()
+                curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+                for (table, columns), rows in copies.items():
+                    with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                if script:
+                    curs.execute(script)
+                if tracking is not None:
+                    self._insert_tracking(curs, tracking)
 
     def set_rows(self, table: str, key_column: str, sets: tuple[str, ...],
                  adds: tuple[str, ...], rows: list[Sequence[Any]]) -> list[Statement]:
