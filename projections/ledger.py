@@ -305,11 +305,11 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         "CREATE TABLE IF NOT EXISTS holder_spans "
         f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         "CREATE TABLE IF NOT EXISTS span_marks "
-        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
+        f"({ledger_sums.MARK_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         "CREATE TABLE IF NOT EXISTS span_mark_heads "
         f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         _REWINDS.format(int="INTEGER"),
-        *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX, ledger_sums.MARK_INDEX,
+        *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX,
     )
 
 
@@ -323,11 +323,11 @@ class LedgerPostgresView(LedgerView, PostgresView):
         "CREATE TABLE IF NOT EXISTS holder_spans "
         f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         "CREATE TABLE IF NOT EXISTS span_marks "
-        f"({ledger_sums.SPAN_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
+        f"({ledger_sums.MARK_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         "CREATE TABLE IF NOT EXISTS span_mark_heads "
         f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         _REWINDS.format(int="BIGINT"),
-        *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX, ledger_sums.MARK_INDEX,
+        *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX,
     )
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from domain.period import Period
 from domain.scoring import ScoreLine
 from domain.standings import HolderTotals, LineSums
-from projections.view import Statement
+from projections.view import THEN, Statement, TransactionRun
 
 #: (holder kind, holder, month, prev, adopted month): month and prev are year * 100 + month.
 Key = tuple[str, str, int, int, int]
@@ -228,6 +229,7 @@ _TENTH, _ONE = Decimal("0.1"), Decimal(1)
 #: ``adopted`` first in the span; ``submitted_adopted``: of those submitted, adopted by its end).
 SPAN_VALUES = (*VALUES[:10], "submitted", "submitted_adopted", "adopted", "scored", "adoptions")
 _SPAN_WIDTH = len(SPAN_VALUES)
+_SPAN_NAMES_PLAIN = ", ".join(SPAN_VALUES)
 #: (holder kind, holder, year, first month, last month)
 SpanKey = tuple[str, str, int, int, int]
 #: (holder kind, year, first month, last month): one span of every holder of a kind
@@ -284,8 +286,10 @@ MARK_HEADS = ("position {int} NOT NULL, known_at {time} NOT NULL, holder_kind {k
               "year INTEGER NOT NULL, first_month INTEGER NOT NULL, last_month INTEGER NOT NULL, "
               "holders INTEGER NOT NULL, "
               "PRIMARY KEY (holder_kind, year, first_month, last_month, known_at, position)")
-MARK_INDEX = ("CREATE INDEX IF NOT EXISTS span_marks_at ON span_marks "
-              "(holder_kind, year, first_month, last_month, known_at, position)")
+#: A mark's rows: shaped as the span's own, keyed by the mark (``seq``: the holder's place in it).
+MARK_COLUMNS = SPAN_COLUMNS.replace(
+    "PRIMARY KEY (position, seq)",
+    "PRIMARY KEY (holder_kind, year, first_month, last_month, known_at, position, seq)")
 
 
 class Running:
@@ -370,18 +374,18 @@ def span_rows(sums: Iterable[Statement], running: Running, position: int, known_
         count = since_mark.get(group, 0) + rows
         holders = spans[group]
         if count >= max(MARK_MIN, MARK_FACTOR * len(holders)):
-            statements.extend(_mark(group, holders, position, known_at, len(statements)))
+            statements.extend(_mark(group, holders, position, known_at))
             count = 0
         since_mark[group] = count
     return statements
 
 
-def _mark(group: Group, holders: dict[str, list[int]], position: int, known_at: str,
-          seq: int) -> list[Statement]:
+def _mark(group: Group, holders: dict[str, list[int]], position: int, known_at: Any
+          ) -> list[Statement]:
     """A mark of a span: its head, and each holder's totals by holder (``holders`` holds
     none at zero), whatever order the holders came in."""
     kind, year, first, last = group
-    marks = [(MARK_INSERT, (position, seq + index, known_at, kind, holder, year, first, last,
+    marks = [(MARK_INSERT, (position, index, known_at, kind, holder, year, first, last,
                             *holders[holder]))
              for index, holder in enumerate(sorted(holders))]
     return [(MARK_HEAD_INSERT, (position, known_at, *group, len(marks))), *marks]
@@ -482,7 +486,65 @@ def rewound_spans(since: str, backend: str) -> list[Statement]:
             # the marks from then on no longer hold: the next ones come as rows are written
             ("DELETE FROM span_marks WHERE known_at >= ?", (since,)),
             ("DELETE FROM span_mark_heads WHERE known_at >= ?", (since,)),
-            (_REWOUND_OF[backend], (since,))]
+            (_REWOUND_OF[backend], (since,)),
+            # then the marks of the rows just written, where a ledger that learned the facts
+            # in known order would have written them
+            (THEN, (partial(_mark_again, since),))]
+
+
+_GROUPS_SINCE = ("SELECT DISTINCT holder_kind, year, first_month, last_month FROM holder_spans "
+                 "WHERE known_at >= ?")
+_GROUP = "holder_kind = ? AND year = ? AND first_month = ? AND last_month = ?"
+_HEAD_BEFORE = (f"SELECT known_at, position FROM span_mark_heads WHERE {_GROUP} "  # noqa: S608
+                "AND known_at < ? ORDER BY known_at DESC, position DESC LIMIT 1")
+_ROWS_BEFORE = f"SELECT COUNT(*) FROM holder_spans WHERE {_GROUP} AND known_at < ?"  # noqa: S608
+_ROWS_SINCE = (f"SELECT position, known_at, CAST(holder AS TEXT), {_SPAN_NAMES_PLAIN} "  # noqa: S608
+               f"FROM holder_spans WHERE {_GROUP} AND known_at >= ? "
+               "ORDER BY known_at, position, seq")
+
+
+def _mark_again(since: str, run: TransactionRun) -> None:
+    """Write the marks of each span's rows known at or after ``since`` (a rewind just wrote
+    them), streaming them in the ledger's order from every holder's totals before ``since``:
+    the marks ``span_rows`` would have written had the rows come in that order."""
+    for group in sorted(tuple(row) for row in run.rows(_GROUPS_SINCE, [since])):
+        kind, year, first, last = group
+        statement = _spans_at_statement(run.postgres, kind, year, [(first, last)],
+                                        " AND known_at < ?", [since], _SPAN_NAMES_PLAIN)
+        holders = {str(holder): list(values)
+                   for holder, _, *values in run.rows(*statement) if any(values)}
+        head = next(run.rows(_HEAD_BEFORE, [*group, since]), None)
+        count = next(run.rows(_ROWS_BEFORE + (" AND (known_at, position) > (?, ?)" if head
+                                              else ""), [*group, since, *(head or ())]))[0]
+        marks: list[Statement] = []
+        event: tuple[int, Any] | None = None
+        rows = 0
+        for position, known_at, holder, *values in run.rows(_ROWS_SINCE, [*group, since]):
+            if event is not None and position != event[0]:
+                count, marks = _due(group, holders, event, count + rows, marks, run)
+                rows = 0
+            event = (position, known_at)
+            rows += 1
+            if any(values):
+                holders[holder] = values
+            else:
+                holders.pop(holder, None)
+        if event is not None:
+            _, marks = _due(group, holders, event, count + rows, marks, run)
+        run.write(marks)
+
+
+def _due(group: Group, holders: dict[str, list[int]], event: tuple[int, Any], count: int,
+         marks: list[Statement], run: TransactionRun) -> tuple[int, list[Statement]]:
+    """After an event's rows: its mark if one is due (the rule of ``span_rows``), the marks
+    written a few thousand rows at a time."""
+    if count < max(MARK_MIN, MARK_FACTOR * len(holders)):
+        return count, marks
+    marks.extend(_mark(group, holders, *event))
+    if len(marks) >= 20_000:
+        run.write(marks)
+        marks = []
+    return 0, marks
 
 
 #: Per backend: the latest mark of each span known by then (sp: the spans' relation), as the
@@ -549,6 +611,13 @@ def spans_at(view: Any, postgres: bool, holder: str, year: int,
     the span's latest mark so selected and its rows after it (a holder with no row has none).
     Rows are the holder's id, the span's first month, then ``columns`` (the code's own
     expressions of the span row's columns)."""
+    return view.tuples(*_spans_at_statement(postgres, holder, year, spans, known, params,
+                                            columns))
+
+
+def _spans_at_statement(postgres: bool, holder: str, year: int,
+                        spans: Sequence[tuple[int, int]], known: str, params: Sequence[Any],
+                        columns: str) -> Statement:
     backend = "postgres" if postgres else "sqlite"
     year_sql = str(int(year))
     point = (_MARK_POINT if postgres else _SQLITE_POINT).format(year=year_sql, known=known)
@@ -557,5 +626,5 @@ def spans_at(view: Any, postgres: bool, holder: str, year: int,
     after = _AFTER.format(values=_VALUES, year=year_sql, known=known)
     sql = _NEWEST[backend].format(marks=marks, columns=columns, marked=marked, after=after)
     if postgres:
-        return view.tuples(sql, [holder, *params, holder, *params, holder])
-    return view.tuples(sql, [holder, *params, holder, holder, *params])
+        return sql, [holder, *params, holder, *params, holder]
+    return sql, [holder, *params, holder, holder, *params]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from itertools import count, groupby
+from typing import Any, Protocol
 
 from eventsourcing.persistence import ProgrammingError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -18,6 +19,22 @@ from psycopg.rows import tuple_row
 from store.postgres import within_timeout
 
 Statement = tuple[str, Sequence[Any]]
+
+#: A statement whose one parameter is a step to run inside the commit's transaction, in its
+#: place among the statements: ``step(run)``, where ``run`` reads and writes in that
+#: transaction (``TransactionRun``). For work that must read what the statements before it
+#: wrote and is too large to build in memory first (a rewind's span marks).
+THEN = "-- then"
+
+
+class TransactionRun(Protocol):
+    postgres: bool
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, streamed (``?`` placeholders)."""
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        """Run statements (plain inserts go by ``COPY`` on PostgreSQL)."""
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -360,8 +377,13 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
                changes: Sequence[Statement] = ()) -> None:
         with self.datastore.transaction(commit=True) as c:
+            run = _SQLiteRun(c)
             for sql, rows in runs([*statements, *changes]):
-                c.executemany(sql, rows)
+                if sql == THEN:
+                    for (step,) in rows:
+                        step(run)
+                else:
+                    c.executemany(sql, rows)
             if tracking is not None:
                 self._insert_tracking(c, tracking)
 
@@ -447,17 +469,22 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             # statements takes seconds, and the server ends a session idle in a transaction
             # that long (the library's idle-in-transaction timeout, 5 s).
             client = ClientCursor(conn)
-            script = ";\n".join(client.mogrify(_postgres_sql(sql), params)
-                                 for sql, params in rest)
+            parts: list[str | Callable[[TransactionRun], None]] = []
+            for then, group in groupby(rest, key=lambda statement: statement[0] == THEN):
+                if then:
+                    parts.extend(params[0] for _, params in group)
+                else:
+                    parts.append(";\n".join(client.mogrify(_postgres_sql(sql), params)
+                                             for sql, params in group))
             with conn.transaction():
                 curs = conn.cursor()
                 curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-                for (table, columns), rows in copies.items():
-                    with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                if script:
-                    curs.execute(script)
+                _copy(curs, copies)
+                for part in parts:
+                    if isinstance(part, str):
+                        curs.execute(part)
+                    else:
+                        part(_PostgresRun(curs))
                 if tracking is not None:
                     self._insert_tracking(curs, tracking)
 
@@ -492,3 +519,53 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                 f'DELETE FROM "{self.tracking_table_name}" WHERE application_name = %s',  # noqa: S608
                 (tracking_name,),
             )
+
+
+def _copy(curs: Any, copies: dict[tuple[str, str], list[Sequence[Any]]]) -> None:
+    for (table, columns), rows in copies.items():
+        with curs.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+_CURSOR_NAMES = count()
+
+
+class _PostgresRun:
+    """Reads and writes inside a PostgreSQL commit's transaction (for ``THEN`` steps)."""
+
+    postgres = True
+
+    def __init__(self, curs: Any) -> None:
+        self.curs = curs
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        # a server-side cursor: a step may read more rows than it should hold at once
+        name = f"then_rows_{next(_CURSOR_NAMES)}"  # each read its own, even if one is left open
+        with self.curs.connection.cursor(name=name, row_factory=tuple_row) as named:
+            named.itersize = 5000
+            named.execute(_postgres_sql(sql), params)
+            yield from named
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        copies, rest = copyable(statements)
+        _copy(self.curs, copies)
+        for sql, params in rest:
+            self.curs.execute(_postgres_sql(sql), params)
+
+
+class _SQLiteRun:
+    """Reads and writes inside a SQLite commit's transaction (for ``THEN`` steps)."""
+
+    postgres = False
+
+    def __init__(self, cursor: Any) -> None:
+        self.connection = getattr(cursor, "sqlite_cursor", cursor).connection
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        for row in self.connection.execute(sql, params):
+            yield tuple(row)
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        for sql, rows in runs(statements):
+            self.connection.executemany(sql, rows)
