@@ -229,7 +229,7 @@ _TENTH, _ONE = Decimal("0.1"), Decimal(1)
 #: ``adopted`` first in the span; ``submitted_adopted``: of those submitted, adopted by its end).
 SPAN_VALUES = (*VALUES[:10], "submitted", "submitted_adopted", "adopted", "scored", "adoptions")
 _SPAN_WIDTH = len(SPAN_VALUES)
-_SPAN_NAMES_PLAIN = ", ".join(SPAN_VALUES)
+_SPAN_NAMES = ", ".join(SPAN_VALUES)
 #: (holder kind, holder, year, first month, last month)
 SpanKey = tuple[str, str, int, int, int]
 #: (holder kind, year, first month, last month): one span of every holder of a kind
@@ -276,7 +276,8 @@ SPAN_INSERT = _SPAN_INSERT.format(table="holder_spans")
 # after it stay below that many.
 #
 # A mark stays right while no row comes before it in the ledger's order: a fact out of known
-# order rewinds the ledger (``rewound_spans``), which deletes the marks known from then on.
+# order rewinds the ledger (``rewound_spans``), which deletes the marks known from then on and
+# writes them again over the rows it sums again (``_mark_again``).
 MARK_MIN = 1000
 MARK_FACTOR = 2
 MARK_INSERT = _SPAN_INSERT.format(table="span_marks")
@@ -301,12 +302,6 @@ class Running:
     def __init__(self) -> None:
         self.spans: dict[Group, dict[str, list[int]]] = {}
         self.since_mark: dict[Group, int] = {}
-
-    def totals(self) -> dict[SpanKey, list[int]]:
-        """Every holder's totals of every span (for checks)."""
-        return {(kind, holder, year, first, last): total
-                for (kind, year, first, last), holders in self.spans.items()
-                for holder, total in holders.items()}
 
 
 def _spans_of(month: int) -> tuple[tuple[int, int], ...]:
@@ -445,7 +440,6 @@ def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
                               for first, last in spans)
 
 
-_SPAN_NAMES = ", ".join(SPAN_VALUES)
 _SPAN_SUMS = ", ".join(f"SUM({name}) AS {name}" for name in SPAN_VALUES)
 _SPAN_RUNNING = ", ".join(f"SUM({name}) OVER spans AS {name}" for name in SPAN_VALUES)
 _FIRST_IN = "d.prev < d.month / 100 * 100 + s.first_month"  # the item's first month in the span
@@ -498,7 +492,7 @@ _GROUP = "holder_kind = ? AND year = ? AND first_month = ? AND last_month = ?"
 _HEAD_BEFORE = (f"SELECT known_at, position FROM span_mark_heads WHERE {_GROUP} "  # noqa: S608
                 "AND known_at < ? ORDER BY known_at DESC, position DESC LIMIT 1")
 _ROWS_BEFORE = f"SELECT COUNT(*) FROM holder_spans WHERE {_GROUP} AND known_at < ?"  # noqa: S608
-_ROWS_SINCE = (f"SELECT position, known_at, CAST(holder AS TEXT), {_SPAN_NAMES_PLAIN} "  # noqa: S608
+_ROWS_SINCE = (f"SELECT position, known_at, CAST(holder AS TEXT), {_SPAN_NAMES} "  # noqa: S608
                f"FROM holder_spans WHERE {_GROUP} AND known_at >= ? "
                "ORDER BY known_at, position, seq")
 
@@ -510,7 +504,7 @@ def _mark_again(since: str, run: TransactionRun) -> None:
     for group in sorted(tuple(row) for row in run.rows(_GROUPS_SINCE, [since])):
         kind, year, first, last = group
         statement = _spans_at_statement(run.postgres, kind, year, [(first, last)],
-                                        " AND known_at < ?", [since], _SPAN_NAMES_PLAIN)
+                                        " AND known_at < ?", [since], _SPAN_NAMES)
         holders = {str(holder): list(values)
                    for holder, _, *values in run.rows(*statement) if any(values)}
         head = next(run.rows(_HEAD_BEFORE, [*group, since]), None)
