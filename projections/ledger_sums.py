@@ -368,7 +368,7 @@ def span_rows(sums: Iterable[Statement], running: Running, position: int, known_
     for group, rows in changed.items():
         count = since_mark.get(group, 0) + rows
         holders = spans[group]
-        if count >= max(MARK_MIN, MARK_FACTOR * len(holders)):
+        if _mark_due(count, holders):
             statements.extend(_mark(group, holders, position, known_at))
             count = 0
         since_mark[group] = count
@@ -406,32 +406,34 @@ def running_totals(view: Any, upto: int) -> Running:
     return running
 
 
-#: A span's latest mark, by the ledger's order.
-_LATEST_HEADS = (
-    "SELECT holder_kind, year, first_month, last_month, known_at, position "
-    "FROM span_mark_heads AS h WHERE NOT EXISTS (SELECT 1 FROM span_mark_heads AS n "
-    "WHERE n.holder_kind = h.holder_kind AND n.year = h.year "
-    "AND n.first_month = h.first_month AND n.last_month = h.last_month "
-    "AND (n.known_at, n.position) > (h.known_at, h.position))")
-_SPAN_ROWS = ("SELECT COUNT(*) FROM holder_spans WHERE holder_kind = ? AND year = ? "
-              "AND first_month = ? AND last_month = ?")
+_GROUP = "holder_kind = ? AND year = ? AND first_month = ? AND last_month = ?"
+#: A span's latest mark (known before a time: ``{known}``), by the ledger's order.
+_LATEST_HEAD = (f"SELECT known_at, position FROM span_mark_heads WHERE {_GROUP}{{known}} "  # noqa: S608
+                "ORDER BY known_at DESC, position DESC LIMIT 1")
+_SPAN_ROWS = f"SELECT COUNT(*) FROM holder_spans WHERE {_GROUP}{{known}}"  # noqa: S608
 
 
 def rows_since_mark(view: Any, groups: Iterable[Group]) -> dict[Group, int]:
     """How many rows each span has had since its latest mark, from the tables: so that a
     projection resumed after a restart or a rewind writes its marks where one that never
     stopped would have (a rebuild's tables equal the resumed ones)."""
-    heads = {tuple(row[:4]): row[4:] for row in view.tuples(_LATEST_HEADS)}
-    counts = {}
-    for group in groups:
-        head = heads.get(group)
-        if head is None:
-            found = view.tuples(_SPAN_ROWS, list(group))
-        else:
-            found = view.tuples(_SPAN_ROWS + " AND (known_at, position) > (?, ?)",
-                                [*group, *head])
-        counts[group] = int(found[0][0])
-    return counts
+    return {group: _rows_since_mark(view.tuples, group) for group in groups}
+
+
+def _rows_since_mark(read: Any, group: Group, before: Any = None) -> int:
+    """A span's rows since its latest mark, of the rows and marks known before ``before`` if
+    given; ``read(sql, params)`` gives rows (a view's or a transaction's)."""
+    known, params = (" AND known_at < ?", [before]) if before is not None else ("", [])
+    head = next(iter(read(_LATEST_HEAD.format(known=known), [*group, *params])), None)
+    after = " AND (known_at, position) > (?, ?)" if head is not None else ""
+    found = next(iter(read(_SPAN_ROWS.format(known=known + after),
+                           [*group, *params, *(head or ())])))
+    return int(found[0])
+
+
+def _mark_due(count: int, holders: dict[str, list[int]]) -> bool:
+    """The marking rule: a mark after so many of a span's rows (see ``MARK_FACTOR``)."""
+    return count >= max(MARK_MIN, MARK_FACTOR * len(holders))
 
 
 def _spans_relation(spans: Iterable[tuple[int, int]]) -> str:
@@ -488,10 +490,6 @@ def rewound_spans(since: str, backend: str) -> list[Statement]:
 
 _GROUPS_SINCE = ("SELECT DISTINCT holder_kind, year, first_month, last_month FROM holder_spans "
                  "WHERE known_at >= ?")
-_GROUP = "holder_kind = ? AND year = ? AND first_month = ? AND last_month = ?"
-_HEAD_BEFORE = (f"SELECT known_at, position FROM span_mark_heads WHERE {_GROUP} "  # noqa: S608
-                "AND known_at < ? ORDER BY known_at DESC, position DESC LIMIT 1")
-_ROWS_BEFORE = f"SELECT COUNT(*) FROM holder_spans WHERE {_GROUP} AND known_at < ?"  # noqa: S608
 _ROWS_SINCE = (f"SELECT position, known_at, CAST(holder AS TEXT), {_SPAN_NAMES} "  # noqa: S608
                f"FROM holder_spans WHERE {_GROUP} AND known_at >= ? "
                "ORDER BY known_at, position, seq")
@@ -507,9 +505,7 @@ def _mark_again(since: str, run: TransactionRun) -> None:
                                         " AND known_at < ?", [since], _SPAN_NAMES)
         holders = {str(holder): list(values)
                    for holder, _, *values in run.rows(*statement) if any(values)}
-        head = next(run.rows(_HEAD_BEFORE, [*group, since]), None)
-        count = next(run.rows(_ROWS_BEFORE + (" AND (known_at, position) > (?, ?)" if head
-                                              else ""), [*group, since, *(head or ())]))[0]
+        count = _rows_since_mark(run.rows, group, since)
         marks: list[Statement] = []
         event: tuple[int, Any] | None = None
         rows = 0
@@ -532,7 +528,7 @@ def _due(group: Group, holders: dict[str, list[int]], event: tuple[int, Any], co
          marks: list[Statement], run: TransactionRun) -> tuple[int, list[Statement]]:
     """After an event's rows: its mark if one is due (the rule of ``span_rows``), the marks
     written a few thousand rows at a time."""
-    if count < max(MARK_MIN, MARK_FACTOR * len(holders)):
+    if not _mark_due(count, holders):
         return count, marks
     marks.extend(_mark(group, holders, *event))
     if len(marks) >= 20_000:
