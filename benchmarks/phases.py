@@ -21,6 +21,7 @@ from api.ledger_export import export_ledgers
 from api.ledger_import import import_ledgers
 from api.web import tune_collector
 from benchmarks.province import ZONE, Scale, generate
+from domain.application import CommandMeta
 from domain.fold import FactFolder
 from domain.period import Period
 from domain.standings import standings
@@ -256,8 +257,35 @@ def replay_standings(app: Any, period: str, as_of: datetime) -> list[Any]:
     return standings(folder.facts, Period.parse(period), HolderKind.OFFICER)
 
 
+def history_rewind(url: str, first_day: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """History into a live store: one fact known at the log's first day (a unit, as an
+    import of an old ledger records it) makes the ledger rewind the whole log. Timed: the
+    ledger catching up; then rankings of random moments again, over the rewound rows."""
+    settings = DatabaseSettings(url)
+    app = open_tally(settings)
+    ledger = open_projection(settings, "ledger")
+    runner.catch_up(app, ledger)  # current before the history comes (the load's commands)
+    app.register_unit("HISTORY", "历史台账导入单位", "县直单位", first_day,
+                      meta=CommandMeta(actor="bench", known_at=f"{first_day}T08:00:00"))
+    started = time.perf_counter()
+    runner.catch_up(app, ledger)
+    seconds = time.perf_counter() - started
+    view: Any = ledger.view
+    rewinds = view.query("SELECT COUNT(*) AS n, MIN(known_at) AS known_at FROM ledger_rewinds")[0]
+    facts = view.query("SELECT COUNT(*) AS n FROM fact_log WHERE known_at >= ?",
+                       (rewinds["known_at"] or "",))[0]["n"]
+    rss = peak_rss_mb()
+    view.datastore.close()
+    app.close()
+    rankings = as_of_queries(url, pairs, 0)
+    return {"facts": int(facts), "seconds": seconds, "rewinds": int(rewinds["n"]),
+            "rewound_from": rewinds["known_at"], "rss_mb": rss,
+            "as_of": {key: rankings[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms")}}
+
+
 def describe(value: Any) -> Any:
     return asdict(value) if hasattr(value, "__dataclass_fields__") else value
 
 
-__all__ = ["as_of_queries", "date", "generate_ledgers", "import_log", "raw_rates", "rebuild_all"]
+__all__ = ["as_of_queries", "date", "generate_ledgers", "history_rewind", "import_log",
+           "raw_rates", "rebuild_all"]
