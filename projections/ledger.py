@@ -18,7 +18,9 @@ Rows are computed in the order the office learned the facts (known time, then po
 recorded after others but known before them (imported history, a command with an earlier
 ``known_at``) makes the ledger rewind: at the end of the batch it deletes the rows of the facts
 known at or after the earliest such known time, folds the facts known before it, and writes the
-rows of the rest again in known order, in the batch's transaction (``ledger_rewinds`` records it;
+rows of the rest again in known order, in the batch's transaction, reading and writing them a
+chunk at a time inside it, so that a rewind of a whole log is never in memory at once
+(``ledger_rewinds`` records it;
 the spans' running totals from that time on are summed again in the database, and their marks
 from that time on are dropped).
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
@@ -35,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -56,7 +59,7 @@ from domain.transcodings import tally_mapper
 from domain.values import Channel, Level
 from projections import ledger_sums
 from projections.runner import RecordedTracking, tracking_name
-from projections.view import PostgresView, SQLiteView, SQLView, Statement
+from projections.view import THEN, PostgresView, SQLiteView, SQLView, Statement, TransactionRun
 from store.recorded import as_utc
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
@@ -349,6 +352,10 @@ def _line(row: dict[str, Any]) -> ScoreLine:
     )
 
 
+#: The fact row's columns an event is decoded from, with its known time.
+_FACT_FIELDS = ("position", "known_at", "originator_id", "originator_version", "topic", "state")
+
+
 def _stored_event(row: dict[str, Any]) -> Notification:
     return Notification(
         id=row["position"], originator_id=UUID(row["originator_id"]),
@@ -537,32 +544,24 @@ class LedgerProjection(Projection[LedgerView]):
         self._batch = None
 
     def _rewind(self, since: str, batch: list[Known]) -> tuple[list[Statement], FactFolder]:
-        """The statements that delete the rows known at or after ``since`` and write them
-        again as if the facts had arrived in known order, and the folded facts after them.
-        ``batch`` holds the facts written in this transaction, not yet in the tables."""
-        batch = sorted(batch, key=_order)
+        """The statements that write the rows of the facts known at or after ``since`` again,
+        as if the facts had arrived in known order, and the folded facts they leave.
+
+        The facts before ``since`` are folded now; the rest are read, scored and written
+        inside the commit's transaction, a chunk at a time (``_rewrite``: a rewind of a whole
+        log is never held in memory), and the folder goes on with them. ``batch`` holds the
+        facts of this transaction: their fact rows are written before these statements."""
         folder = FactFolder()
-        earlier = [fact for fact in batch if fact[0] < since]
+        earlier = sorted((fact for fact in batch if fact[0] < since), key=_order)
         apply = folder.apply  # bound once (see load_facts)
         for _, _, event in heapq.merge(self._stored(before=since), earlier, key=_order):
             apply(event)
-        positions: list[int] = []
-        rows: list[Statement] = []
-        later = [fact for fact in batch if fact[0] >= since]
-        for known_at, position, event in heapq.merge(self._stored(since=since), later,
-                                                     key=_order):
-            positions.append(position)
-            rows.extend(_event_rows(folder, event, position, known_at, None))
-        deletes: list[Statement] = []
-        for table in ("ledger", "holder_deltas"):
-            for chunk in range(0, len(positions), _DELETE_CHUNK):
-                wanted = positions[chunk:chunk + _DELETE_CHUNK]
-                deletes.append((f"DELETE FROM {table} WHERE position IN "  # noqa: S608
-                                f"({', '.join('?' * len(wanted))})", wanted))
-        # The spans' running totals from ``since`` on, summed again in the database from the
-        # delta rows once they are written: the working state has no totals as of ``since``.
-        return deletes + rows + ledger_sums.rewound_spans(
-            since, "postgres" if isinstance(self.view, PostgresView) else "sqlite"), folder
+        # Then the spans' running totals from ``since`` on, summed again in the database from
+        # the delta rows: the working state has no totals as of ``since``.
+        return [(THEN, (partial(_rewrite, folder, since, self.mapper),)),
+                *ledger_sums.rewound_spans(
+                    since, "postgres" if isinstance(self.view, PostgresView) else "sqlite")
+                ], folder
 
     def _stored(self, since: str | None = None, before: str | None = None,
                 upto: int | None = None) -> Iterator[Known]:
@@ -644,12 +643,44 @@ class LedgerProjection(Projection[LedgerView]):
 
 
 _DELETE_CHUNK = 500
+#: Facts a rewind scores before it writes their rows (its memory beyond the folded facts).
+_REWIND_CHUNK = 2_000
 #: Fact rows read a page at a time when the working state is read again (fewer round trips).
 _WARM_PAGE = 20_000
 
 
 def _order(fact: Known) -> tuple[str, int]:
     return fact[0], fact[1]
+
+
+def _rewrite(folder: FactFolder, since: str, mapper: Any, run: TransactionRun) -> None:
+    """A rewind's rows, inside its transaction: the facts known at or after ``since`` (the
+    transaction's own among them) read in known order, applied to ``folder`` and scored; each
+    chunk's old rows deleted by position, then its new rows written."""
+    positions: list[int] = []
+    rows: list[Statement] = []
+    for values in run.rows(
+            f"SELECT {', '.join(_FACT_FIELDS)} FROM fact_log "  # noqa: S608 (constant names)
+            "WHERE known_at >= ? ORDER BY known_at, position", (since,)):
+        row = dict(zip(_FACT_FIELDS, values, strict=True))
+        positions.append(row["position"])
+        rows.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
+                                row["position"], row["known_at"], None))
+        if len(positions) == _REWIND_CHUNK:
+            _replace_rows(run, positions, rows)
+            positions, rows = [], []
+    _replace_rows(run, positions, rows)
+
+
+def _replace_rows(run: TransactionRun, positions: list[int], rows: list[Statement]) -> None:
+    deletes: list[Statement] = []
+    for table in ("ledger", "holder_deltas"):
+        for chunk in range(0, len(positions), _DELETE_CHUNK):
+            wanted = positions[chunk:chunk + _DELETE_CHUNK]
+            deletes.append((f"DELETE FROM {table} WHERE position IN "  # noqa: S608
+                            f"({', '.join('?' * len(wanted))})", wanted))
+    run.write(deletes)
+    run.write(rows)  # apart from the deletes: plain inserts alone go by COPY
 
 
 def _rewind_row(position: int, last_late: int, known_at: str) -> Statement:

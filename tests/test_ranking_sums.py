@@ -108,10 +108,11 @@ def test_the_ranking_from_sums_equals_the_ranking_from_lines(
     ledger.view.datastore.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("seed", "marks", "page"), [(4, None, None), (5, 3, None), (7, 7, 5)])
+@pytest.mark.parametrize(("seed", "marks", "page", "chunk"),
+                         [(4, None, None, None), (5, 3, None, 3), (7, 7, 5, None)])
 def test_the_sums_agree_with_the_lines_when_history_arrives_out_of_known_order(
         database: DatabaseSettings, app: Tally, seed: int, marks: int | None, page: int | None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        chunk: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
     """History imported after the office went live is recorded after live facts but carries
     earlier known times (each fact still known no earlier than what it rests on): positions
     and known times then disagree in order, and every path must still give the one answer
@@ -126,6 +127,10 @@ def test_the_sums_agree_with_the_lines_when_history_arrives_out_of_known_order(
     mark_every(monkeypatch, marks)
     if page is not None:  # the history in many batches: rewinds after earlier marks
         monkeypatch.setattr(runner, "BATCH", page)
+    if chunk is not None:  # a rewind's rows written a few facts at a time
+        from projections import ledger as ledger_module
+
+        monkeypatch.setattr(ledger_module, "_REWIND_CHUNK", chunk)
     rng = random.Random(seed)
     set_up(app, VERSIONS[seed % len(VERSIONS)])
     moments: list[datetime] = []
