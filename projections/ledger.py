@@ -25,15 +25,19 @@ the spans' running totals from that time on are summed again in the database, an
 from that time on are dropped).
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
 recorded by P when those facts come first in known order (always in a store that learned in log
-order); when later-recorded history is known before some of them, it reads a ledger replayed in
-memory from the facts recorded by P, so a pin reads the same before and after such an import.
+order); when later-recorded history is known before some of them, it reads a ledger replayed from
+the facts recorded by P (into a temporary SQLite file), so a pin reads the same before and after
+such an import.
 """
 
 from __future__ import annotations
 
 import heapq
+import os
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -184,8 +188,9 @@ class LedgerView(SQLView):
     def pinned(self, upto: int) -> LedgerView:
         """The ledger as it would stand had the log ended at ``upto``: this one, unless history
         recorded after ``upto`` is known before facts recorded by it (then the ledger's rows of
-        those facts were recomputed with that history); then a ledger replayed in memory from
-        the facts recorded by ``upto``, kept for the next report."""
+        those facts were recomputed with that history); then a ledger replayed from the facts
+        recorded by ``upto`` into a temporary file (``replayed_ledger``, in ``TMPDIR``), kept
+        for the next report (four at most)."""
         rewound = self.rewinds_after(upto)
         if rewound is None:
             return self
@@ -371,16 +376,21 @@ def decode_fact_rows(rows: Iterable[dict[str, Any]]) -> Iterable[Any]:
 
 
 def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
-    """A ledger in memory (SQLite) written from fact rows given in known order."""
+    """A ledger written from fact rows given in known order, into a SQLite file of its own
+    (removed with the view), a chunk of facts per transaction: replayed from a province's
+    log it is as large as the ledger itself, so it is never held in memory."""
+    handle, path = tempfile.mkstemp(prefix="tally-pinned-ledger-", suffix=".sqlite")
+    os.close(handle)
     factory = InfrastructureFactory.construct({  # type: ignore[arg-type]
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:",
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
         "CREATE_TABLE": "y"})
     view = factory.tracking_recorder(LedgerSQLiteView)
     assert isinstance(view, LedgerSQLiteView)
+    weakref.finalize(view, _remove_database, path)
     mapper, folder = tally_mapper(), FactFolder()
     running = ledger_sums.Running()
     statements: list[Statement] = []
-    for row in rows:
+    for facts, row in enumerate(rows, start=1):
         statements.append((
             "INSERT INTO fact_log (position, known_at, imported, originator_id, "
             "originator_version, topic, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -389,8 +399,17 @@ def replayed_ledger(rows: Iterable[dict[str, Any]]) -> LedgerView:
              bytes(row["state"]))))
         statements.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
                                       row["position"], row["known_at"], running))
+        if facts % _REWIND_CHUNK == 0:
+            view.commit(None, statements)
+            statements = []
     view.commit(None, statements)
     return view
+
+
+def _remove_database(path: str) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            os.remove(path + suffix)
 
 
 def load_facts(view: LedgerView, as_of: datetime | None = None,

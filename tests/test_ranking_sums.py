@@ -243,3 +243,48 @@ def test_a_pin_reads_the_same_after_earlier_known_history_is_recorded_after_it(
                 truth = standings(facts, Period.parse("2025"), kind)
                 assert totals(view.standings("2025", kind.value, moment)) == totals(truth)
     ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_replayed_ledger_is_a_file_of_its_own_written_in_chunks_and_removed_with_it(
+        database: DatabaseSettings, app: Tally, tmp_path, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """The ledger a pin replays (after history known earlier was recorded later) is as large
+    as the ledger: it goes to a SQLite file of its own, a few facts per transaction, equals
+    the projected ledger when replayed from the same facts, and its file goes with it."""
+    import gc
+    import tempfile
+
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+    from projections import ledger as ledger_module
+    from tests.test_ledger_properties import apply
+
+    monkeypatch.setattr(ledger_module, "_REWIND_CHUNK", 3)
+    pins = tmp_path / "pins"
+    pins.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(pins))
+    set_up(app, VERSIONS[1])
+    items: list[tuple[str, date]] = []
+    known = START
+    for operation in random_operations(random.Random(8), 25):
+        known += timedelta(hours=7)
+        try:
+            apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+        except TallyError:
+            pass
+    ledger = open_projection(database, "ledger")
+    catch_up(app, ledger)
+    columns = "position, seq, known_at, valid_on, officer_id, unit_id, kind, points_cents"
+    sql = f"SELECT {columns} FROM ledger ORDER BY position, seq"  # noqa: S608
+    replayed = ledger_module.replayed_ledger(ledger.view.known_fact_rows())  # type: ignore[attr-defined]
+    files = {path.name.split(".sqlite")[0] for path in pins.iterdir()}  # with -wal, -shm
+    assert len(files) == 1 and files.pop().startswith("tally-pinned-ledger-")
+    projected = ledger.view.tuples(sql)  # type: ignore[attr-defined]
+    assert len(projected) > 20 and replayed.tuples(sql) == projected
+    assert (replayed.tuples("SELECT COUNT(*) FROM fact_log")
+            == ledger.view.tuples("SELECT COUNT(*) FROM fact_log"))  # type: ignore[attr-defined]
+    replayed.datastore.close()  # type: ignore[attr-defined]
+    del replayed
+    gc.collect()
+    assert list(pins.iterdir()) == []
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
