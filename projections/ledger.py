@@ -357,7 +357,7 @@ def _line(row: dict[str, Any]) -> ScoreLine:
     )
 
 
-#: The fact row's columns an event is decoded from, with its known time.
+#: The fact row's columns an event is decoded from, and its known time, as ``_rewrite`` reads them.
 _FACT_FIELDS = ("position", "known_at", "originator_id", "originator_version", "topic", "state")
 
 
@@ -679,8 +679,8 @@ def _rewrite(folder: FactFolder, since: str, mapper: Any, run: TransactionRun) -
     positions: list[int] = []
     rows: list[Statement] = []
     for values in run.rows(
-            f"SELECT {', '.join(_FACT_FIELDS)} FROM fact_log "  # noqa: S608 (constant names)
-            "WHERE known_at >= ? ORDER BY known_at, position", (since,)):
+            "SELECT position, known_at, originator_id, originator_version, topic, state "
+            "FROM fact_log WHERE known_at >= ? ORDER BY known_at, position", (since,)):
         row = dict(zip(_FACT_FIELDS, values, strict=True))
         positions.append(row["position"])
         rows.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
