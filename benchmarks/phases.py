@@ -257,29 +257,45 @@ def replay_standings(app: Any, period: str, as_of: datetime) -> list[Any]:
     return standings(folder.facts, Period.parse(period), HolderKind.OFFICER)
 
 
-def history_rewind(url: str, first_day: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """History into a live store: one fact known at the log's first day (a unit, as an
-    import of an old ledger records it) makes the ledger rewind the whole log. Timed: the
-    ledger catching up; then rankings of random moments again, over the rewound rows."""
+def record_history(app: Any, first_day: str, facts: int) -> None:
+    """``facts`` facts of an old register known through the log's first month, in the order
+    they were known, as an import of history records them: a unit, then nine officers of it."""
+    start = datetime.fromisoformat(f"{first_day}T08:00:00")
+    step = timedelta(days=28) / max(1, facts)
+    for number in range(facts):
+        meta = CommandMeta(actor="bench", known_at=(start + number * step).isoformat())
+        unit = f"HISTORY-{number // 10:04d}"
+        if number % 10 == 0:
+            app.register_unit(unit, f"历史台账单位{number // 10}", "县直单位", first_day,
+                              meta=meta)
+        else:
+            app.enrol_officer(f"{unit}-{number % 10}", f"历史人员{number}", unit, first_day,
+                              meta=meta)
+
+
+def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, str]]
+                   ) -> dict[str, Any]:
+    """History into a live store: ``facts`` facts known in the log's first month (units and
+    officers of an old register) recorded after the whole log make the ledger rewind over
+    everything known after them. Timed: the ledger catching up; then rankings of random
+    moments again, over the rewound rows."""
     settings = DatabaseSettings(url)
     app = open_tally(settings)
     ledger = open_projection(settings, "ledger")
     runner.catch_up(app, ledger)  # current before the history comes (the load's commands)
-    app.register_unit("HISTORY", "历史台账导入单位", "县直单位", first_day,
-                      meta=CommandMeta(actor="bench", known_at=f"{first_day}T08:00:00"))
+    view: Any = ledger.view
+    before = int(view.query("SELECT COUNT(*) AS n FROM fact_log")[0]["n"])
+    record_history(app, first_day, facts)
     started = time.perf_counter()
     runner.catch_up(app, ledger)
     seconds = time.perf_counter() - started
-    view: Any = ledger.view
     rewinds = view.query("SELECT COUNT(*) AS n, MIN(known_at) AS known_at FROM ledger_rewinds")[0]
-    facts = view.query("SELECT COUNT(*) AS n FROM fact_log WHERE known_at >= ?",
-                       (rewinds["known_at"] or "",))[0]["n"]
     rss = peak_rss_mb()
     view.datastore.close()
     app.close()
     rankings = as_of_queries(url, pairs, 0)
-    return {"facts": int(facts), "seconds": seconds, "rewinds": int(rewinds["n"]),
-            "rewound_from": rewinds["known_at"], "rss_mb": rss,
+    return {"facts": before, "history": facts, "seconds": seconds,
+            "rewinds": int(rewinds["n"]), "rewound_from": rewinds["known_at"], "rss_mb": rss,
             "as_of": {key: rankings[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms")}}
 
 
@@ -288,4 +304,4 @@ def describe(value: Any) -> Any:
 
 
 __all__ = ["as_of_queries", "date", "generate_ledgers", "history_rewind", "import_log",
-           "raw_rates", "rebuild_all"]
+           "raw_rates", "rebuild_all", "record_history"]

@@ -461,6 +461,8 @@ class _Batch:
     facts: list[Known] = field(default_factory=list)
     rewind_from: str | None = None
     last_late: int = 0
+    #: whether a fact came out of known order since the runner last asked (``wants_more``)
+    late_since_asked: bool = False
 
 
 def _topic_selection(as_of: datetime | None, topics: Sequence[str],
@@ -515,6 +517,7 @@ class LedgerProjection(Projection[LedgerView]):
                 if late:
                     batch.rewind_from = min(batch.rewind_from or known_at, known_at)
                     batch.last_late = position
+                    batch.late_since_asked = True
             elif late:  # written event by event: rewind for this one
                 rows, current.folder = self._rewind(known_at, [(known_at, position,
                                                                 domain_event)])
@@ -543,6 +546,18 @@ class LedgerProjection(Projection[LedgerView]):
 
     def batch_started(self) -> None:
         self._batch = _Batch()
+
+    def wants_more(self) -> bool:
+        """Asked by the runner after each page of a batch: whether to take the next page into
+        the same batch. Yes while the pages bring facts out of known order (history recorded
+        after what it precedes, a page after a page): one rewind over the live facts after
+        the whole run, instead of one a page over the same facts. At most
+        ``_REWIND_BATCH_FACTS`` facts wait in one batch."""
+        batch = self._batch
+        if batch is None:
+            return False
+        wanted, batch.late_since_asked = batch.late_since_asked, False
+        return wanted and len(batch.facts) < _REWIND_BATCH_FACTS
 
     def batch_ending(self) -> None:
         """Before the batch commits: if a fact came out of known order, rewind once to the
@@ -664,6 +679,8 @@ class LedgerProjection(Projection[LedgerView]):
 _DELETE_CHUNK = 500
 #: Facts a rewind scores before it writes their rows (its memory beyond the folded facts).
 _REWIND_CHUNK = 2_000
+#: Facts a batch holds at most while the runner adds pages of history to it (``wants_more``).
+_REWIND_BATCH_FACTS = 20_000
 #: Fact rows read a page at a time when the working state is read again (fewer round trips).
 _WARM_PAGE = 20_000
 

@@ -107,40 +107,68 @@ def catch_up(app: Tally, projection: Projection[Any],
     transaction with the batch's last position; the others commit event by event."""
     position = projection.view.max_tracking_id(tracking_name(projection)) or 0
     while True:
-        notifications = app.recorder.select_notifications(
-            start=position, limit=BATCH, inclusive_of_start=False
-        )
-        if not notifications:
+        page = _read_page(app, position, BATCH)
+        if page is None:
             return position
-        events = [app.mapper.to_domain_event(notification) for notification in notifications]
-        _process_page(projection, notifications, events, position)
-        position = notifications[-1].id
-        if progress is not None:
-            progress(len(notifications))
+        position = _process_page(projection, *page, position,
+                                 more=lambda after: _read_page(app, after, BATCH),
+                                 progress=progress)
+
+
+Page = tuple[Sequence[Notification], Sequence[Any]]
+
+
+def _read_page(app: Tally, position: int, limit: int) -> Page | None:
+    """The next ``limit`` notifications after ``position`` and their events (None: none)."""
+    notifications = app.recorder.select_notifications(
+        start=position, limit=limit, inclusive_of_start=False
+    )
+    if not notifications:
+        return None
+    return notifications, [app.mapper.to_domain_event(notification)
+                           for notification in notifications]
 
 
 def _process_page(projection: Projection[Any], notifications: Sequence[Notification],
-                  events: Sequence[Any], committed: int) -> None:
-    """One page of the log, after the projection's committed position ``committed``."""
+                  events: Sequence[Any], committed: int,
+                  more: Callable[[int], Page | None] | None = None,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """One page of the log, after the projection's committed position ``committed``; return
+    the position of its last event.
+
+    A batched projection whose ``wants_more()`` says so after a page is given the next
+    (``more``) in the same batch: the ledger, while history known before what it holds keeps
+    coming, rewinds once for the whole run of such pages, not once a page over the same
+    facts."""
     name = tracking_name(projection)
     view = projection.view
     batched = getattr(projection, "batchable", False)
+    wants_more = getattr(projection, "wants_more", None) if batched and more else None
     resume = getattr(projection, "resume", None)
     if resume is not None:
         resume(committed)  # what it holds in memory is for that position, or is dropped
     # Bound once a page: a single-dispatch method builds its bound function at each access.
     process_event = projection.process_event
+    page: Page | None = (notifications, events)
+    processed = 0
     try:
         with view.batch() if batched else nullcontext():  # type: ignore[attr-defined]
-            for notification, event in zip(notifications, events, strict=True):
-                recorded_at = notification.recorded_at  # type: ignore[attr-defined]
-                tracking = RecordedTracking(name, notification.id, recorded_at, notification)
-                process_event(event, tracking)
+            while page is not None:
+                for notification, event in zip(*page, strict=True):
+                    recorded_at = notification.recorded_at  # type: ignore[attr-defined]
+                    tracking = RecordedTracking(name, notification.id, recorded_at,
+                                                notification)
+                    process_event(event, tracking)
+                committed, processed = page[0][-1].id, processed + len(page[0])
+                page = more(committed) if wants_more is not None and wants_more() else None
     except BaseException:
         forget = getattr(projection, "forget", None)
         if forget is not None:
             forget()  # what it holds in memory may be ahead of what was committed
         raise
+    if progress is not None:
+        progress(processed)
+    return committed
 
 
 def refresh(app: Tally, projection: Projection[Any]) -> int:
@@ -216,16 +244,18 @@ def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
             if forget is not None:
                 forget()
         position = 0
+        alone = projections[0] if len(projections) == 1 else None
         while True:
-            notifications = app.recorder.select_notifications(
-                start=position, limit=page, inclusive_of_start=False
-            )
-            if not notifications:
+            read = _read_page(app, position, page)
+            if read is None:
                 return position
-            events = [app.mapper.to_domain_event(notification)
-                      for notification in notifications]
+            if alone is not None:  # its own pages: it may take several in one batch
+                position = _process_page(alone, *read, position,
+                                         more=lambda after: _read_page(app, after, page),
+                                         progress=progress)
+                continue
             for projection in projections:
-                _process_page(projection, notifications, events, position)
-            position = notifications[-1].id
+                _process_page(projection, *read, position)
+            position = read[0][-1].id
             if progress is not None:
-                progress(len(notifications))
+                progress(len(read[0]))

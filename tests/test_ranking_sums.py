@@ -288,3 +288,74 @@ def test_a_replayed_ledger_is_a_file_of_its_own_written_in_chunks_and_removed_wi
     gc.collect()
     assert list(pins.iterdir()) == []
     ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("cap", [None, 12])
+def test_history_read_over_many_pages_is_rewound_once_for_the_run_of_them(
+        database: DatabaseSettings, app: Tally, cap: int | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """History recorded after the live facts it precedes, read a page at a time (a catch-up,
+    a rebuild): the pages that bring it go into one batch (up to ``cap`` facts), so the
+    ledger rewinds over the live facts once for the run of them, not once a page (which
+    made a long import of history after a big log quadratic); the rows are the same."""
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+    from domain.period import Period
+    from domain.standings import standings
+    from projections import ledger as ledger_module
+    from projections import runner
+    from tests.test_ledger_properties import apply, totals
+
+    monkeypatch.setattr(runner, "BATCH", 5)
+    if cap is not None:
+        monkeypatch.setattr(ledger_module, "_REWIND_BATCH_FACTS", cap)
+    rng = random.Random(9)
+    set_up(app, VERSIONS[2])
+    ledger = open_projection(database, "ledger")
+    view = ledger.view
+    edges = []
+    # live (known from July), then the history of the first half, then live again
+    for start, count in ((START + timedelta(days=180), 30), (START, 40),
+                         (START + timedelta(days=300), 10)):
+        edges.append(app.recorder.max_notification_id() or 0)
+        items: list[tuple[str, date]] = []
+        known = start
+        for operation in random_operations(rng, count):
+            known += timedelta(hours=7)
+            try:
+                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+            except TallyError:
+                pass
+        if start != START:
+            catch_up(app, ledger)
+    pages = -(-(edges[2] - edges[1]) // 5)  # the history's pages
+    assert pages >= 8
+
+    def rewinds() -> list[tuple]:
+        return view.tuples("SELECT position, last_late FROM ledger_rewinds "  # type: ignore[attr-defined]
+                           "ORDER BY position")
+
+    def rows() -> list[tuple]:
+        return view.tuples("SELECT position, seq, known_at, officer_id, unit_id, kind, "  # type: ignore[attr-defined]
+                           "points_cents FROM ledger ORDER BY position, seq")
+
+    caught_up = rewinds()
+    if cap is None:
+        assert len(caught_up) == 1 and caught_up[0][1] > edges[2] - 5  # the last history page
+    else:  # a batch takes pages until it holds ``cap`` facts: three pages of five
+        assert 1 < len(caught_up) <= -(-pages // 3) + 1
+    reports = ScoreReports(view, zone=ZONE)
+    for moment in (None, START + timedelta(days=3), START + timedelta(days=200)):
+        facts = reports.facts(moment)
+        for kind in HolderKind:
+            truth = standings(facts, Period.parse("2025"), kind)
+            assert totals(reports.standings("2025", kind.value, moment)) == totals(truth)
+            sums = reports.standings("2025", kind.value, moment, detail=False)
+            assert [described(s) for s in sums] == [
+                described(s) for s in reports.standings("2025", kind.value, moment)]
+    projected = rows()
+    runner.rebuild(app, ledger, page=5)  # a rebuild meets the history late too
+    assert len(rewinds()) == len(caught_up) and rows() == projected
+    written, from_rows = marks_written_and_from_rows(view)
+    assert written == from_rows
+    view.datastore.close()  # type: ignore[attr-defined]
