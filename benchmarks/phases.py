@@ -259,18 +259,23 @@ def replay_standings(app: Any, period: str, as_of: datetime) -> list[Any]:
 
 def record_history(app: Any, first_day: str, facts: int) -> None:
     """``facts`` facts of an old register known through the log's first month, in the order
-    they were known, as an import of history records them: a unit, then nine officers of it."""
+    they were known, as an import of history records them: the year before the log's, a unit,
+    then four officers of it, each enrolled and then leaving before the log's first day (so
+    the log's rankings list the same officers after the history as before it)."""
     start = datetime.fromisoformat(f"{first_day}T08:00:00")
     step = timedelta(days=28) / max(1, facts)
+    year = int(first_day[:4]) - 1
     for number in range(facts):
         meta = CommandMeta(actor="bench", known_at=(start + number * step).isoformat())
-        unit = f"HISTORY-{number // 10:04d}"
-        if number % 10 == 0:
-            app.register_unit(unit, f"历史台账单位{number // 10}", "县直单位", first_day,
+        unit, place = f"HISTORY-{number // 9:04d}", number % 9
+        officer = f"{unit}-{(place + 1) // 2}"
+        if place == 0:
+            app.register_unit(unit, f"历史台账单位{number // 9}", "县直单位", f"{year}-01-01",
                               meta=meta)
+        elif place % 2:
+            app.enrol_officer(officer, f"历史人员{number}", unit, f"{year}-01-01", meta=meta)
         else:
-            app.enrol_officer(f"{unit}-{number % 10}", f"历史人员{number}", unit, first_day,
-                              meta=meta)
+            app.record_leaving(officer, f"{year}-12-31", "调离", meta=meta)
 
 
 def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, str]]
@@ -296,7 +301,8 @@ def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, 
     rankings = as_of_queries(url, pairs, 0)
     return {"facts": before, "history": facts, "seconds": seconds,
             "rewinds": int(rewinds["n"]), "rewound_from": rewinds["known_at"], "rss_mb": rss,
-            "as_of": {key: rankings[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms")}}
+            "as_of": {key: rankings[key]
+                      for key in ("queries", "p50_ms", "p95_ms", "max_ms", "holders")}}
 
 
 def describe(value: Any) -> Any:

@@ -215,9 +215,10 @@ def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[
 
 
 def history_facts(events: int) -> int:
-    """The history the rewind phase records into the live store: 2 % of the log, at most
-    5,000 facts (ten pages of a catch-up at least, at 100k and more)."""
-    return max(20, min(5_000, events // 50))
+    """The history the rewind phase records into the live store: about 2 % of the log, at
+    most 4,995 facts (ten pages of a catch-up at least, at 100k and more), in whole groups of
+    nine (a unit and four officers who came and left: ``phases.record_history``)."""
+    return 9 * max(2, min(555, events // 450))
 
 
 def save(options: Options, results: dict[str, Any]) -> None:
@@ -328,8 +329,9 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
         rewind = results["rewind"]
         table.add_row("history into the live store (the ledger rewinds)",
                       f"{rewind['history']:,} facts before {rewind['facts']:,}: "
-                      f"{rewind['rewinds']} rewinds in {rewind['seconds']:.1f} s, peak RSS "
-                      f"{rewind['rss_mb']:.0f} MB; rankings after it p50 "
+                      f"{rewind['rewinds']} rewind{'s' if rewind['rewinds'] != 1 else ''} in "
+                      f"{rewind['seconds']:.1f} s, peak RSS {rewind['rss_mb']:.0f} MB; rankings "
+                      f"after it ({rewind['as_of'].get('holders', 0):,} officers) p50 "
                       f"{rewind['as_of']['p50_ms']:.1f} ms, p95 {rewind['as_of']['p95_ms']:.1f} ms",
                       "< 500 MB", _verdict(rewind["rss_mb"], 500, below=True))
     table.add_row("peak RSS", f"import {imp['rss_mb']:.0f} MB, rebuild {reb['rss_mb']:.0f} MB, "
