@@ -359,3 +359,60 @@ def test_history_read_over_many_pages_is_rewound_once_for_the_run_of_them(
     written, from_rows = marks_written_and_from_rows(view)
     assert written == from_rows
     view.datastore.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("threshold", [10, 10_000])
+def test_a_large_rewind_vacuums_the_ledger_after_its_commit(
+        database: DatabaseSettings, app: Tally, threshold: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewind that wrote ``_TIDY_AFTER_FACTS`` facts again or more leaves as many dead rows:
+    the view is vacuumed and analysed once its commit is done (on PostgreSQL; SQLite has
+    nothing to do), so the rankings do not read through them until autovacuum comes (it may
+    be off). A smaller rewind leaves that to autovacuum."""
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+    from projections import ledger as ledger_module
+    from projections import runner
+    from tests.test_ledger_properties import apply
+
+    monkeypatch.setattr(runner, "BATCH", 5)
+    monkeypatch.setattr(ledger_module, "_TIDY_AFTER_FACTS", threshold)
+    rng = random.Random(4)
+    set_up(app, VERSIONS[2])
+    ledger = open_projection(database, "ledger")
+    view = ledger.view
+    tidied: list[int] = []
+    refresh = view.refresh_statistics
+
+    def counted() -> None:
+        tidied.append(len(view.tuples("SELECT position FROM ledger_rewinds")))  # type: ignore[attr-defined]
+        refresh()
+
+    monkeypatch.setattr(view, "refresh_statistics", counted)
+
+    def record(start: datetime, count: int) -> None:
+        items: list[tuple[str, date]] = []  # each run of facts works items of its own
+        known = start
+        for operation in random_operations(rng, count):
+            known += timedelta(hours=7)
+            try:
+                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+            except TallyError:
+                pass
+
+    record(START + timedelta(days=180), 30)
+    catch_up(app, ledger)
+    assert tidied == []  # in known order: no rewind
+    record(START, 6)  # history: every live fact is known after it
+    catch_up(app, ledger)
+    rewound = len(view.tuples("SELECT position FROM ledger_rewinds"))  # type: ignore[attr-defined]
+    assert rewound == 1
+    # after the rewind's commit: its row is in the table when the view is tidied
+    assert tidied == ([1] if threshold == 10 else [])
+    # one late fact rewinds over the live facts again
+    app.register_unit("LATE", "迟报单位", "县直单位", START.date(),
+                      meta=CommandMeta(actor="editor", known_at=START + timedelta(days=1)))
+    catch_up(app, ledger)
+    assert len(view.tuples("SELECT position FROM ledger_rewinds")) == 2  # type: ignore[attr-defined]
+    assert tidied == ([1, 2] if threshold == 10 else [])
+    view.datastore.close()  # type: ignore[attr-defined]
