@@ -332,7 +332,10 @@ def print_results(results: dict[str, Any], console: Console | None = None) -> No
                       f"{rewind['rewinds']} rewind{'s' if rewind['rewinds'] != 1 else ''} in "
                       f"{rewind['seconds']:.1f} s, peak RSS {rewind['rss_mb']:.0f} MB; rankings "
                       f"after it ({rewind['as_of'].get('holders', 0):,} officers) p50 "
-                      f"{rewind['as_of']['p50_ms']:.1f} ms, p95 {rewind['as_of']['p95_ms']:.1f} ms",
+                      f"{rewind['as_of']['p50_ms']:.1f} ms, p95 {rewind['as_of']['p95_ms']:.1f} ms"
+                      + (f" (just before the history: p50 {before['p50_ms']:.1f} ms, p95 "
+                         f"{before['p95_ms']:.1f} ms)"
+                         if (before := rewind.get("as_of_before")) else ""),
                       "< 500 MB", _verdict(rewind["rss_mb"], 500, below=True))
     table.add_row("peak RSS", f"import {imp['rss_mb']:.0f} MB, rebuild {reb['rss_mb']:.0f} MB, "
                   f"queries {q['rss_mb']:.0f} MB", "< 500 MB",

@@ -63,6 +63,8 @@ def _check(output: str, results: dict) -> None:
     assert rewind["as_of"]["queries"] == 5 and 0 < rewind["as_of"]["p50_ms"]
     # the old register's officers left before the log's first day: the same officers ranked
     assert rewind["as_of"]["holders"] == queries["holders"]
+    assert rewind["as_of_before"]["queries"] == 5
+    assert rewind["as_of_before"]["holders"] == queries["holders"]
     http = results["http"]
     assert http["measured"] or http["reason"]
     if http["measured"]:
