@@ -19,7 +19,17 @@ from projections.registry import open_projection
 from projections.runner import catch_up
 from projections.scores import ScoreReports
 from store.settings import DatabaseSettings
-from tests.test_ledger_properties import OFFICERS, OUTLETS, PERIODS, START, UNITS, ZONE, run, set_up
+from tests.test_ledger_properties import (
+    OFFICERS,
+    OUTLETS,
+    PERIODS,
+    START,
+    UNITS,
+    ZONE,
+    apply,
+    run,
+    set_up,
+)
 
 CATEGORIES = ["new_measure", "typical_experience", "other"]
 LEVELS = ["national", "provincial", "city", "county"]
@@ -56,6 +66,23 @@ def random_operations(rng: random.Random, count: int) -> list[tuple]:
             operations.append(("transfer", rng.choice(sorted(OFFICERS)), rng.choice(UNITS),
                                day()))
     return operations
+
+
+
+def record_operations(app: Tally, rng: random.Random, start: datetime, count: int) -> None:
+    """``count`` random operations known seven hours apart from ``start``, on items of their
+    own; one the domain refuses records nothing and is passed over."""
+    from domain.application import CommandMeta
+    from domain.errors import TallyError
+
+    items: list[tuple[str, date]] = []
+    known = start
+    for operation in random_operations(rng, count):
+        known += timedelta(hours=7)
+        try:
+            apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
+        except TallyError:
+            pass
 
 
 def described(standing: Standing) -> tuple:
@@ -298,13 +325,11 @@ def test_history_read_over_many_pages_is_rewound_once_for_the_run_of_them(
     a rebuild): the pages that bring it go into one batch (up to ``cap`` facts), so the
     ledger rewinds over the live facts once for the run of them, not once a page (which
     made a long import of history after a big log quadratic); the rows are the same."""
-    from domain.application import CommandMeta
-    from domain.errors import TallyError
     from domain.period import Period
     from domain.standings import standings
     from projections import ledger as ledger_module
     from projections import runner
-    from tests.test_ledger_properties import apply, totals
+    from tests.test_ledger_properties import totals
 
     monkeypatch.setattr(runner, "BATCH", 5)
     if cap is not None:
@@ -318,14 +343,7 @@ def test_history_read_over_many_pages_is_rewound_once_for_the_run_of_them(
     for start, count in ((START + timedelta(days=180), 30), (START, 40),
                          (START + timedelta(days=300), 10)):
         edges.append(app.recorder.max_notification_id() or 0)
-        items: list[tuple[str, date]] = []
-        known = start
-        for operation in random_operations(rng, count):
-            known += timedelta(hours=7)
-            try:
-                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
-            except TallyError:
-                pass
+        record_operations(app, rng, start, count)
         if start != START:
             catch_up(app, ledger)
     pages = -(-(edges[2] - edges[1]) // 5)  # the history's pages
@@ -370,10 +388,8 @@ def test_a_large_rewind_vacuums_the_ledger_after_its_commit(
     nothing to do), so the rankings do not read through them until autovacuum comes (it may
     be off). A smaller rewind leaves that to autovacuum."""
     from domain.application import CommandMeta
-    from domain.errors import TallyError
     from projections import ledger as ledger_module
     from projections import runner
-    from tests.test_ledger_properties import apply
 
     monkeypatch.setattr(runner, "BATCH", 5)
     monkeypatch.setattr(ledger_module, "_TIDY_AFTER_FACTS", threshold)
@@ -389,21 +405,10 @@ def test_a_large_rewind_vacuums_the_ledger_after_its_commit(
         refresh()
 
     monkeypatch.setattr(view, "refresh_statistics", counted)
-
-    def record(start: datetime, count: int) -> None:
-        items: list[tuple[str, date]] = []  # each run of facts works items of its own
-        known = start
-        for operation in random_operations(rng, count):
-            known += timedelta(hours=7)
-            try:
-                apply(app, operation, items, CommandMeta(actor="editor", known_at=known))
-            except TallyError:
-                pass
-
-    record(START + timedelta(days=180), 30)
+    record_operations(app, rng, START + timedelta(days=180), 30)
     catch_up(app, ledger)
     assert tidied == []  # in known order: no rewind
-    record(START, 6)  # history: every live fact is known after it
+    record_operations(app, rng, START, 6)  # history: every live fact is known after it
     catch_up(app, ledger)
     rewound = len(view.tuples("SELECT position FROM ledger_rewinds"))  # type: ignore[attr-defined]
     assert rewound == 1
