@@ -493,7 +493,7 @@ class LedgerProjection(Projection[LedgerView]):
         self.mapper = tally_mapper()
         self._current: _Current | None = None
         self._batch: _Batch | None = None
-        self._rewritten = 0  # facts the rewinds since the last tidy wrote again
+        self._rewritten = 0  # facts the rewinds wrote again since this process last tidied
         view.batch_listener = self
 
     @singledispatchmethod
@@ -586,15 +586,15 @@ class LedgerProjection(Projection[LedgerView]):
         self._tidy()
 
     def _tidy(self) -> None:
-        """After a committed rewind that wrote ``_TIDY_AFTER_FACTS`` facts again or more (a
-        late fact from months back, history imported into a live store): every row it wrote
+        """After a commit, once rewinds have written ``_TIDY_AFTER_FACTS`` facts again or more
+        (a late fact from months back, history imported into a live store): every row they wrote
         left a dead one, and the rankings read the span tables by index, so vacuum and
         analyse the view now, as after a rebuild, rather than wait for autovacuum (which may
         be off, or far behind): right after a rewind of a 100k log the rankings' statement
         ran 30-40 % slower until the tables were vacuumed."""
         if self._rewritten >= _TIDY_AFTER_FACTS:
             self.view.refresh_statistics()
-        self._rewritten = 0
+            self._rewritten = 0
 
     def _rewrote(self, facts: int) -> None:
         self._rewritten += facts
@@ -703,8 +703,8 @@ _DELETE_CHUNK = 500
 _REWIND_CHUNK = 2_000
 #: Facts a batch holds at most while the runner adds pages of history to it (``wants_more``).
 _REWIND_BATCH_FACTS = 20_000
-#: Facts a rewind writes again (counted over the rewinds since the last) before the view is
-#: vacuumed and analysed after its commit (``LedgerProjection._tidy``).
+#: Facts the rewinds write again (counted since the process last tidied the view) before the
+#: view is vacuumed and analysed after a commit (``LedgerProjection._tidy``).
 _TIDY_AFTER_FACTS = 20_000
 #: Fact rows read a page at a time when the working state is read again (fewer round trips).
 _WARM_PAGE = 20_000
