@@ -283,13 +283,13 @@ def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, 
     """History into a live store: ``facts`` facts known in the log's first month (units and
     officers of an old register) recorded after the whole log make the ledger rewind over
     everything known after them. Timed: the ledger catching up; then rankings of random
-    moments again, over the rewound rows, and the same rankings just before the history."""
+    moments again, over the rewound rows (the peak RSS is read before them: it is the
+    catch-up's)."""
     settings = DatabaseSettings(url)
     app = open_tally(settings)
     ledger = open_projection(settings, "ledger")
     runner.catch_up(app, ledger)  # current before the history comes (the load's commands)
     view: Any = ledger.view
-    earlier = as_of_queries(url, pairs, 0)  # the same pairs before, to compare like with like
     before = int(view.query("SELECT COUNT(*) AS n FROM fact_log")[0]["n"])
     record_history(app, first_day, facts)
     started = time.perf_counter()
@@ -303,7 +303,6 @@ def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, 
     keys = ("queries", "p50_ms", "p95_ms", "max_ms", "holders")
     return {"facts": before, "history": facts, "seconds": seconds,
             "rewinds": int(rewinds["n"]), "rewound_from": rewinds["known_at"], "rss_mb": rss,
-            "as_of_before": {key: earlier[key] for key in keys},
             "as_of": {key: rankings[key] for key in keys}}
 
 

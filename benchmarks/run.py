@@ -200,11 +200,17 @@ def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[
                                             clients=options.http_clients)
         save(options, results)
         history = history_facts(options.scale.events)
+        rewind_pairs = pairs[:max(1, options.queries // 2)]
+        # the same pairs just before the history, to compare the rewound ledger like with like
+        # (in a process of its own: the rewind phase's peak RSS is the catch-up's alone)
+        before = _in_child(phases.as_of_queries, options.database, rewind_pairs, 0)
         say(f"rewind: {history:,} facts known in the log's first month recorded after it, "
             "then the ledger catches up")
         results["rewind"] = _in_child(phases.history_rewind, options.database,
                                       f"{options.scale.first_year}-01-01", history,
-                                      pairs[:max(1, options.queries // 2)])
+                                      rewind_pairs)
+        results["rewind"]["as_of_before"] = {
+            key: before[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms", "holders")}
         results["ratios"] = ratios(results)
         results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     finally:
