@@ -300,10 +300,14 @@ def history_rewind(url: str, first_day: str, facts: int, pairs: list[tuple[str, 
     view.datastore.close()
     app.close()
     rankings = as_of_queries(url, pairs, 0)
-    keys = ("queries", "p50_ms", "p95_ms", "max_ms", "holders")
     return {"facts": before, "history": facts, "seconds": seconds,
             "rewinds": int(rewinds["n"]), "rewound_from": rewinds["known_at"], "rss_mb": rss,
-            "as_of": {key: rankings[key] for key in keys}}
+            "as_of": ranking_figures(rankings)}
+
+
+def ranking_figures(rankings: dict[str, Any]) -> dict[str, Any]:
+    """What the rewind phase keeps of ``as_of_queries``' answer (no replays, no RSS)."""
+    return {key: rankings[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms", "holders")}
 
 
 def describe(value: Any) -> Any:
@@ -311,4 +315,4 @@ def describe(value: Any) -> Any:
 
 
 __all__ = ["as_of_queries", "date", "generate_ledgers", "history_rewind", "import_log",
-           "raw_rates", "rebuild_all", "record_history"]
+           "ranking_figures", "raw_rates", "rebuild_all", "record_history"]

@@ -209,8 +209,7 @@ def run_benchmark(options: Options, say: Callable[[str], None] = print) -> dict[
         results["rewind"] = _in_child(phases.history_rewind, options.database,
                                       f"{options.scale.first_year}-01-01", history,
                                       rewind_pairs)
-        results["rewind"]["as_of_before"] = {
-            key: before[key] for key in ("queries", "p50_ms", "p95_ms", "max_ms", "holders")}
+        results["rewind"]["as_of_before"] = phases.ranking_figures(before)
         results["ratios"] = ratios(results)
         results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     finally:

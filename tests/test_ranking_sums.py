@@ -68,7 +68,6 @@ def random_operations(rng: random.Random, count: int) -> list[tuple]:
     return operations
 
 
-
 def record_operations(app: Tally, rng: random.Random, start: datetime, count: int) -> None:
     """``count`` random operations known seven hours apart from ``start``, on items of their
     own; one the domain refuses records nothing and is passed over."""
