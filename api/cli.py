@@ -62,11 +62,8 @@ def project(
                     typer.Option("--only", help="Just this projection (repeatable).")] = None,
 ) -> None:
     """Bring the projections up to date with the log (and keep them so with --follow)."""
-    import threading
-
     from projections.registry import open_projections
-    from projections.runner import catch_up
-    from projections.runner import follow as follow_log
+    from projections.runner import catch_up, follow_together
 
     settings = DatabaseSettings.from_environment()
     tally = open_tally(settings)
@@ -81,13 +78,9 @@ def project(
         for name, projection in chosen.items():
             console.print(f"{name}: at position {catch_up(tally, projection)}")
         return
-    # One thread per projection: each commits its rows with its own position.
-    threads = [threading.Thread(target=follow_log, args=(tally, p), daemon=True, name=name)
-               for name, p in chosen.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # One loop reads and decodes each page once for all of them; each commits its rows with
+    # its own position.
+    follow_together(tally, list(chosen.values()))
 
 
 @app.command()

@@ -100,19 +100,97 @@ def test_a_follower_outlives_the_database_not_answering_and_goes_on(
 
     app.register_unit("u1", "县委办公室", "A类", "2025-01-01", meta=META)
     projection = open_projections(database)["catalog"]
-    real_catch_up, outages, rounds = runner.catch_up, [2], []
+    real_read, outages, rounds = runner._read_page, [2], []
 
-    def failing_at_first(app: Tally, projection: object) -> int:
+    def failing_at_first(app: Tally, position: int, limit: int) -> object:
         rounds.append(1)
         if outages[0]:
             outages[0] -= 1
             raise psycopg.OperationalError("connection refused")
-        return real_catch_up(app, projection)  # type: ignore[arg-type]
+        return real_read(app, position, limit)
 
-    monkeypatch.setattr(runner, "catch_up", failing_at_first)
+    monkeypatch.setattr(runner, "_read_page", failing_at_first)
     position = app.recorder.max_notification_id()
     runner.follow(app, projection, poll_seconds=0.01,
                   stop=lambda: len(rounds) > 4)
     assert outages == [0]
     assert projection.view.max_tracking_id(runner.tracking_name(projection)) == position
     projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_one_follower_brings_every_projection_from_its_own_position_to_the_log(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tally project --follow`` reads each page once for every projection: each takes the
+    events after its own position (one rebuilt from the start, one caught up halfway, the
+    others at the head) and ends where a rebuild ends, and the page is read once a round."""
+    from projections import runner
+
+    office(app)
+    item(app, 1, "o1")
+    projections = open_projections(database)
+    for projection in projections.values():
+        catch_up(app, projection)
+    item(app, 2, "o1")
+    catch_up(app, projections["audit"])
+    item(app, 3, "o1")
+    catch_up(app, projections["boards"])
+    projections["catalog"].view.reset(runner.tracking_name(projections["catalog"]))  # type: ignore[attr-defined]
+    last = app.recorder.max_notification_id()
+    reads: list[int] = []
+    real_read = runner._read_page
+
+    def counted(app: Tally, position: int, limit: int) -> object:
+        reads.append(position)
+        return real_read(app, position, limit)
+
+    monkeypatch.setattr(runner, "_read_page", counted)
+    runner.follow_together(app, list(projections.values()), poll_seconds=0.01, gather=0,
+                           stop=lambda: bool(reads) and reads[-1] == last)
+    assert reads == [0, last]  # from the lowest position, once for all; then the head
+    for name, projection in projections.items():
+        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == last, name
+        caught_up = snapshot(projection.view)
+        rebuild(app, projection)
+        assert snapshot(projection.view) == caught_up, name
+        projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_projection_that_fails_is_left_behind_and_the_others_go_on(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A defect in one projection (an error that is not the database's) stops that one at its
+    committed position, logged with its name; the others follow to the log's head; once no
+    projection is left, the failure is raised."""
+    from projections import runner
+
+    office(app)
+    projections = open_projections(database)
+    for projection in projections.values():
+        catch_up(app, projection)
+    before = app.recorder.max_notification_id()
+    item(app, 1, "o1")
+    last = app.recorder.max_notification_id()
+    broken = projections["boards"]
+
+    def defect(*args: object) -> None:
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setattr(broken, "process_event", defect)
+    rounds: list[int] = []
+    real_read = runner._read_page
+
+    def counted(app: Tally, position: int, limit: int) -> object:
+        rounds.append(position)
+        return real_read(app, position, limit)
+
+    monkeypatch.setattr(runner, "_read_page", counted)
+    runner.follow_together(app, list(projections.values()), poll_seconds=0.01, gather=0,
+                           stop=lambda: len(rounds) > 3)
+    for name, projection in projections.items():
+        expected = before if projection is broken else last
+        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == expected, name
+    assert "Tally/boards stopped at position" in caplog.text
+    with pytest.raises(ZeroDivisionError, match="a defect"):
+        runner.follow(app, broken, poll_seconds=0.01, gather=0)
+    for projection in projections.values():
+        projection.view.datastore.close()  # type: ignore[attr-defined]
