@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -438,6 +439,8 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
         from psycopg.sql import SQL
 
         self.sql_create_statements.extend(SQL(statement) for statement in self.schema)  # type: ignore[arg-type]
+        #: The pool's connections whose session already reads the view's schema first.
+        self._on_path: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def _create_table(self, curs: Any) -> None:
         curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
@@ -452,16 +455,26 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                     sql.Identifier(self.datastore.schema, table)))
 
     @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A connection of the view's pool (autocommit) whose session reads the view's schema
+        first: set once per connection, so a read is its one statement, with no transaction
+        opened and closed around it (three round trips of four)."""
+        with self.datastore.get_connection() as conn:
+            if conn not in self._on_path:
+                conn.execute(f'SET search_path TO "{self.datastore.schema}"')
+                self._on_path.add(conn)
+            yield conn
+
+    @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as curs:
-            curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-            yield curs
+        with self._connection() as conn, conn.transaction(force_rollback=not commit):
+            yield conn.cursor()
 
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
                changes: Sequence[Statement] = ()) -> None:
         copies, rest = copyable(statements)
         rest = [*rest, *changes]  # after every insert, COPY or not: they change those rows
-        with self.datastore.get_connection() as conn:
+        with self._connection() as conn:
             # Append-only rows go by COPY, a table at a time; the rest in one round trip, bound
             # with psycopg's own quoting and sent as one script that the server runs in order
             # (a statement at a time, even pipelined, cost a client wait each). The script is
@@ -478,7 +491,10 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                                              for sql, params in group))
             with conn.transaction():
                 curs = conn.cursor()
-                curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+                # A view is derived from the log: a commit lost with the server's last moments
+                # is lost with its tracking position, and projected again. So it need not
+                # wait for its WAL to reach the disk (the log's own appends still do).
+                curs.execute("SET LOCAL synchronous_commit TO off")
                 _copy(curs, copies)
                 for part in parts:
                     if isinstance(part, str):
@@ -501,15 +517,13 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                  [list(column) for column in zip(*rows, strict=True)])]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self._cursor(commit=False) as curs:
-            curs.execute(_postgres_sql(sql), params)
-            return curs.fetchall()  # a new dict per row already (the pool's dict_row)
+        with self._connection() as conn:  # one statement: no transaction around it
+            return conn.execute(_postgres_sql(sql), params).fetchall()  # a dict per row
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._cursor(commit=False) as curs:
-            curs.row_factory = tuple_row
-            curs.execute(_postgres_sql(sql), params)
-            return curs.fetchall()
+        with self._connection() as conn:
+            curs = conn.cursor(row_factory=tuple_row)
+            return curs.execute(_postgres_sql(sql), params).fetchall()
 
     def reset(self, tracking_name: str) -> None:
         with self._cursor(commit=True) as curs:
