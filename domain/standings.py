@@ -14,7 +14,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
-from domain.facts import Facts, TargetFact
+from domain.facts import Facts, OfficerInfo, TargetFact
 from domain.method import QuotaCounts, ScoringMethod, in_force
 from domain.period import Period
 from domain.scoring import CENT, ZERO, ScoreLine, all_lines
@@ -337,8 +337,17 @@ def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[s
         return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()}
     holders = {}
     for oid, officer in facts.officers.items():
-        if officer.enrolled_on > period.end or (officer.left_on and officer.left_on < period.start):
-            continue
-        unit = facts.units.get(officer.unit_on(period.end))
-        holders[oid] = (officer.code, officer.name, unit.name if unit else "")
+        listed = officer_listed(facts, officer, period)
+        if listed is not None:
+            holders[oid] = listed
     return holders
+
+
+def officer_listed(facts: Facts, officer: OfficerInfo, period: Period
+                   ) -> tuple[str, str, str] | None:
+    """How a ranking of ``period`` lists ``officer`` (code, name, unit name at the period's
+    end), or None if not enrolled in the period."""
+    if officer.enrolled_on > period.end or (officer.left_on and officer.left_on < period.start):
+        return None
+    unit = facts.units.get(officer.unit_on(period.end))
+    return officer.code, officer.name, unit.name if unit else ""

@@ -17,7 +17,14 @@ from domain.facts import Facts
 from domain.fold import FACT_EVENTS, FactFolder
 from domain.method import in_force, parse_method
 from domain.period import Period
-from domain.standings import ORDERS, Standing, counts_submissions, holders, standings
+from domain.standings import (
+    ORDERS,
+    Standing,
+    counts_submissions,
+    holders,
+    officer_listed,
+    standings,
+)
 from domain.submission import Submission
 from domain.values import Channel, HolderKind, Level
 from projections.ledger import LedgerView, fold_facts, load_facts, year_to
@@ -109,8 +116,9 @@ class ScoreReports:
         """What a ranking reads of the settings alone: the method in force, the holders with a
         monthly target, the holders listed (and their ids in order). Kept per period and kind,
         and used again while the units, officers, methods and targets are the same ones
-        (folds share unchanged facts, so comparing them is cheap)."""
-        memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = (
+        (folds share unchanged facts, so comparing them is cheap). When only some officers
+        changed (a transfer between two moments), the others are listed as they were."""
+        memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, dict[str, Any]]] = (
             self.ledger.__dict__.setdefault("_ranking_inputs", {}))
         basis = (settings.units, settings.officers, settings.methods, settings.targets)
         key = (self.upto, span, kind)
@@ -122,11 +130,24 @@ class ScoreReports:
                           in settings.targets.items()
                           if holder_kind is kind and year == span.year and target.monthly_items
                           ) if method is not None and method.quota is not None else []
-        listed = holders(settings, span, kind)
+        entries: dict[str, Any] = {}  # officer id: (the officer's facts, how it is listed)
+        if kind is HolderKind.OFFICER:
+            # a fold shares each officer's facts until they change (``FactFolder.copy``)
+            before = found[2] if found is not None and found[0][0] == settings.units else {}
+            listed = {}
+            for oid, officer in settings.officers.items():
+                known = before.get(oid)
+                entry = (known[1] if known is not None and known[0] is officer
+                         else officer_listed(settings, officer, span))
+                entries[oid] = (officer, entry)
+                if entry is not None:
+                    listed[oid] = entry
+        else:
+            listed = holders(settings, span, kind)
         inputs = (method, targeted, listed, sorted(listed))
         if len(memo) >= SETTINGS_FOLDS:
             memo.pop(next(iter(memo)))
-        memo[key] = (basis, inputs)
+        memo[key] = (basis, inputs, entries)
         return inputs
 
     def _from_sums(self, settings: Facts, span: Period, kind: HolderKind,
