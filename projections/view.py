@@ -367,6 +367,12 @@ class SQLView(TrackingRecorder):
         that read thousands of rows per request (a dict per row was most of their time)."""
 
     @abstractmethod
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Rows of a read-only query, as tuples, read from the server a page at a time while
+        the caller goes through them (for reads too large to hold at once: read them to the
+        end, or close the iterator)."""
+
+    @abstractmethod
     def reset(self, tracking_name: str) -> None:
         """Empty the view's tables and forget its position, in one transaction."""
 
@@ -397,6 +403,10 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             return [tuple(row) for row in c.fetchall()]
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            yield from _SQLiteRun(c).rows(sql, params)
 
     def reset(self, tracking_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -524,6 +534,10 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
         with self._connection() as conn:
             curs = conn.cursor(row_factory=tuple_row)
             return curs.execute(_postgres_sql(sql), params).fetchall()
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        with self._cursor(commit=False) as curs:  # a server-side cursor lives in a transaction
+            yield from _PostgresRun(curs).rows(sql, params)
 
     def reset(self, tracking_name: str) -> None:
         with self._cursor(commit=True) as curs:

@@ -46,7 +46,7 @@ REVIEWED = {
     ("projections/ledger_sums.py", "', '.join('?' * (8 + _WIDTH))"),
     ("projections/ledger_sums.py", "', '.join(SPAN_VALUES)"),
     ("projections/ledger_sums.py", "', '.join('?' * (8 + _SPAN_WIDTH))"),
-    ("projections/ledger_sums.py", "', '.join((f'SUM({name}) AS {name}' for name in VALUES))"),
+    ("projections/ledger_sums.py", "', '.join((f'CAST(SUM({name}) AS BIGINT)' for name in VALUES))"),
     ("projections/ledger_sums.py", "ones"),
     ("projections/ledger_sums.py", "twos"),
     ("projections/ledger_sums.py", "int(first)"),
