@@ -194,3 +194,38 @@ def test_a_projection_that_fails_is_left_behind_and_the_others_go_on(
         runner.follow(app, broken, poll_seconds=0.01, gather=0)
     for projection in projections.values():
         projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_follower_whose_views_another_process_moved_on_ends_where_a_rebuild_ends(
+        app: Tally, database: DatabaseSettings) -> None:
+    """The follower keeps each projection's position between rounds instead of reading it
+    again: when another process (an API process catching up inline, a second worker) moves a
+    view on meanwhile, the follower's commit of the same events is refused, it reads the
+    position again and goes on from there, and every view ends as a rebuild leaves it."""
+    from projections import runner
+
+    office(app)
+    item(app, 1, "o1")
+    follower, other = open_projections(database), open_projections(database)
+    rounds: list[int] = []
+
+    def meanwhile() -> bool:
+        rounds.append(1)
+        if len(rounds) == 2:  # after the follower's first round: new facts, projected elsewhere
+            item(app, 2, "o1")
+            for projection in other.values():
+                catch_up(app, projection)
+            item(app, 3, "o1")
+        return len(rounds) > 6
+
+    runner.follow_together(app, list(follower.values()), poll_seconds=0.01, gather=0,
+                           stop=meanwhile)
+    last = app.recorder.max_notification_id()
+    for name, projection in follower.items():
+        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == last, name
+        caught_up = snapshot(projection.view)
+        rebuild(app, projection)
+        assert snapshot(projection.view) == caught_up, name
+    for projections in (follower, other):
+        for projection in projections.values():
+            projection.view.datastore.close()  # type: ignore[attr-defined]
