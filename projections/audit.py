@@ -91,6 +91,7 @@ class AuditView(SQLView):
         "title TEXT NOT NULL, unit_id TEXT NOT NULL, authors TEXT NOT NULL)",
     )
     tables = ("audit_trail", "audit_concerns", "audit_names", "audit_items")
+    derived = True  # projected from the log alone
 
     # The name tables (what the projection's memory reads when it does not hold a name) ----
 

@@ -49,6 +49,7 @@ class BoardsView(SQLView):
     tables = ("board_units", "board_officers", "board_outlets", "board_accounts", "board_items",
               "board_item_authors", "board_item_outlets", "board_instructions",
               "board_commissions", "board_commission_units")
+    derived = True  # projected from the log alone
 
     def unit_id(self, code: str) -> str | None:
         rows = self.query("SELECT id FROM board_units WHERE code = ?", (code,))

@@ -32,6 +32,7 @@ class CatalogView(SQLView):
         "adoptions INTEGER NOT NULL DEFAULT 0)",
     )
     tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions")
+    derived = True  # projected from the log alone
 
     def units(self) -> list[dict[str, Any]]:
         return self.query(

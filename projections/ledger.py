@@ -89,6 +89,7 @@ def line_key(line: ScoreLine) -> str:
 class LedgerView(SQLView):
     tables = ("fact_log", "ledger", "holder_deltas", "holder_spans", "span_marks",
               "span_mark_heads", "ledger_rewinds")
+    derived = True  # projected from the log alone
     #: Told when a batch starts, is about to commit, and ends (the ledger's projection).
     batch_listener: Any = None
 

@@ -192,6 +192,11 @@ class SQLView(TrackingRecorder):
     schema: Sequence[str] = ()
     #: The view's tables, emptied by a rebuild.
     tables: Sequence[str] = ()
+    #: Whether the view's rows are derived from the log alone (a projection's): then a commit
+    #: lost with the server's last moments is lost with its tracking position, projected
+    #: again, and need not wait for the disk. Views that keep facts of their own (passwords,
+    #: tokens, a workflow's decisions) are not.
+    derived = False
 
     _batch: list[Statement] | None = None
     _batch_tracking: Tracking | None = None
@@ -501,10 +506,8 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
                                              for sql, params in group))
             with conn.transaction():
                 curs = conn.cursor()
-                # A view is derived from the log: a commit lost with the server's last moments
-                # is lost with its tracking position, and projected again. So it need not
-                # wait for its WAL to reach the disk (the log's own appends still do).
-                curs.execute("SET LOCAL synchronous_commit TO off")
+                if self.derived:  # its WAL need not reach the disk first (see ``derived``)
+                    curs.execute("SET LOCAL synchronous_commit TO off")
                 _copy(curs, copies)
                 for part in parts:
                     if isinstance(part, str):

@@ -229,3 +229,27 @@ def test_a_follower_whose_views_another_process_moved_on_ends_where_a_rebuild_en
     for projections in (follower, other):
         for projection in projections.values():
             projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_only_the_views_projected_from_the_log_commit_without_waiting_for_the_disk(
+        postgres_database: DatabaseSettings) -> None:
+    """A projection's commit may be lost with the server's last moments (with its tracking
+    position: it is projected again), so it does not wait for the WAL to reach the disk; the
+    credentials (passwords, tokens, their revocations) are kept nowhere else, and do."""
+    from projections.registry import open_projections
+    from projections.view import THEN
+    from store.bootstrap import init_database
+    from store.credentials import open_credentials
+
+    init_database(postgres_database)
+    views = {name: projection.view
+             for name, projection in open_projections(postgres_database).items()}
+    views["credentials"] = open_credentials(postgres_database)
+    seen: dict[str, str] = {}
+    for name, view in views.items():
+        view.commit(None, [(THEN, (lambda run, name=name: seen.__setitem__(name, list(run.rows(
+            "SELECT current_setting('synchronous_commit')"))[0][0]),))])
+        view.datastore.close()  # type: ignore[attr-defined]
+    assert seen == {"catalog": "off", "ledger": "off", "audit": "off", "boards": "off",
+                    "credentials": "on"}
