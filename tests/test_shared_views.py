@@ -4,6 +4,8 @@ what it held in memory for an older position."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from domain.application import CommandMeta, Tally
@@ -33,6 +35,32 @@ def office(app: Tally) -> None:
     app.open_account("approver", "李敏", ["approver"], meta=META)
     app.register_outlet("prov", "省委办公厅", "info", "provincial", meta=META)
     app.publish_method(METHOD, meta=META)
+
+
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The positions the follower reads pages from, in order (``runner._read_page`` wrapped)."""
+    from projections import runner
+
+    reads: list[int] = []
+    real_read = runner._read_page
+
+    def counted(app: Tally, position: int, limit: int) -> object:
+        reads.append(position)
+        return real_read(app, position, limit)
+
+    monkeypatch.setattr(runner, "_read_page", counted)
+    return reads
+
+
+def at_head_as_rebuilt(app: Tally, projections: dict[str, Any], last: int) -> None:
+    """Every projection is at position ``last``, and its tables are what a rebuild makes."""
+    from projections import runner
+
+    for name, projection in projections.items():
+        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == last, name
+        caught_up = snapshot(projection.view)
+        rebuild(app, projection)
+        assert snapshot(projection.view) == caught_up, name
 
 
 def test_a_projection_behind_another_process_reads_its_state_again(
@@ -136,22 +164,12 @@ def test_one_follower_brings_every_projection_from_its_own_position_to_the_log(
     catch_up(app, projections["boards"])
     projections["catalog"].view.reset(runner.tracking_name(projections["catalog"]))  # type: ignore[attr-defined]
     last = app.recorder.max_notification_id()
-    reads: list[int] = []
-    real_read = runner._read_page
-
-    def counted(app: Tally, position: int, limit: int) -> object:
-        reads.append(position)
-        return real_read(app, position, limit)
-
-    monkeypatch.setattr(runner, "_read_page", counted)
+    reads = counted_reads(monkeypatch)
     runner.follow_together(app, list(projections.values()), poll_seconds=0.01, gather=0,
                            stop=lambda: bool(reads) and reads[-1] == last)
     assert reads == [0, last]  # from the lowest position, once for all; then the head
-    for name, projection in projections.items():
-        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == last, name
-        caught_up = snapshot(projection.view)
-        rebuild(app, projection)
-        assert snapshot(projection.view) == caught_up, name
+    at_head_as_rebuilt(app, projections, last)
+    for projection in projections.values():
         projection.view.datastore.close()  # type: ignore[attr-defined]
 
 
@@ -176,14 +194,7 @@ def test_a_projection_that_fails_is_left_behind_and_the_others_go_on(
         raise ZeroDivisionError("a defect")
 
     monkeypatch.setattr(broken, "process_event", defect)
-    rounds: list[int] = []
-    real_read = runner._read_page
-
-    def counted(app: Tally, position: int, limit: int) -> object:
-        rounds.append(position)
-        return real_read(app, position, limit)
-
-    monkeypatch.setattr(runner, "_read_page", counted)
+    rounds = counted_reads(monkeypatch)
     runner.follow_together(app, list(projections.values()), poll_seconds=0.01, gather=0,
                            stop=lambda: len(rounds) > 3)
     for name, projection in projections.items():
@@ -221,11 +232,7 @@ def test_a_follower_whose_views_another_process_moved_on_ends_where_a_rebuild_en
     runner.follow_together(app, list(follower.values()), poll_seconds=0.01, gather=0,
                            stop=meanwhile)
     last = app.recorder.max_notification_id()
-    for name, projection in follower.items():
-        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == last, name
-        caught_up = snapshot(projection.view)
-        rebuild(app, projection)
-        assert snapshot(projection.view) == caught_up, name
+    at_head_as_rebuilt(app, follower, last)
     for projections in (follower, other):
         for projection in projections.values():
             projection.view.datastore.close()  # type: ignore[attr-defined]
