@@ -1,5 +1,6 @@
 """Year-end honours (评先): advanced units (先进集体), advanced officers (先进个人) and excellent
-items (优秀信息), awarded by the method's [honours] rules when the year closes."""
+items (优秀信息), awarded by the method's [honours] rules when the year closes; revoked with a
+reason when a retraction leaves the holder no longer within those rules."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import WrongStateError
 from domain.identity import derived_id
 from domain.values import Cause
 
@@ -28,3 +30,13 @@ class Honour(Aggregate):
         self.rank = rank
         self.points = points
         self.rule = rule
+        self.revoked_reason: str | None = None
+
+    def revoke(self, reason: str, cause: Cause) -> None:
+        if self.revoked_reason is not None:
+            raise WrongStateError("this honour was revoked before", field="honour_id")
+        self._revoked(reason=reason, cause=cause)
+
+    @event("Revoked")
+    def _revoked(self, reason: str, cause: Cause) -> None:
+        self.revoked_reason = reason

@@ -140,6 +140,18 @@ class PublicationCommands:
 
         return self._execute("award_honour", meta, args, decide)
 
+    def revoke_honour(self: Tally, honour_id: UUID | str, reason: str, *,
+                      meta: CommandMeta) -> UUID:
+        args = {"honour_id": inputs.uuid("honour_id", honour_id),
+                "reason": inputs.text("reason", reason)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            honour = self._load(Honour, args["honour_id"], "honour_id")
+            honour.revoke(args["reason"], cause)
+            return honour.id, [honour]
+
+        return self._execute("revoke_honour", meta, args, decide)
+
     # Queries -------------------------------------------------------------------------
 
     def published_bulletin(self: Tally, period: str) -> dict[str, Any]:
@@ -164,6 +176,19 @@ class PublicationCommands:
                 "item_id": reward.item_id, "ref": reward.ref, "clause": reward.clause,
                 "valid_on": reward.valid_on.isoformat(), "amount": str(reward.amount),
                 "revoked_reason": reward.revoked_reason}
+
+    def honour(self: Tally, year: int, category: str, holder: str) -> dict[str, Any] | None:
+        """The honour of a holder (an officer's or unit's code, an item's id) in a year's
+        category, revoked or not; None if there is none."""
+        try:
+            honour = self.repository.get(Honour.create_id(year, category, holder))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(honour, Honour)
+        return {"id": str(honour.id), "year": honour.year, "category": honour.category,
+                "holder": honour.holder, "name": honour.name, "rank": honour.rank,
+                "points": str(honour.points), "rule": honour.rule,
+                "revoked_reason": honour.revoked_reason}
 
     def _bulletin(self: Tally, period: str) -> Bulletin:
         span = Period.parse(period)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.application import CommandMeta, Tally
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, WrongStateError
 from domain.method import HonourRule, MethodError, parse_method
 from tests.conftest import event_count
 from tests.test_method_file import VALID
@@ -68,3 +68,22 @@ def test_an_honour_with_bad_input_is_refused_and_nothing_is_written(
         app.award_honour(**{**args, **changes}, meta=meta)  # type: ignore[arg-type]
     assert refused.value.field == field
     assert event_count(app) == before
+
+
+def test_an_honour_is_revoked_once_with_its_reason_and_blank_reasons_are_refused(
+    app: Tally, meta: CommandMeta
+) -> None:
+    honour_id = app.award_honour(2025, "items", "item-1", "我县春耕生产有序推进", 1, "10",
+                                 "honours.items", meta=meta)
+    before = event_count(app)
+    with pytest.raises(InvalidInputError) as refused:
+        app.revoke_honour(honour_id, "  ", meta=meta)
+    assert refused.value.field == "reason"
+    assert event_count(app) == before
+    app.revoke_honour(honour_id, "采用单位更正", meta=meta)
+    assert app.honour(2025, "items", "item-1")["revoked_reason"] == "采用单位更正"
+    with pytest.raises(WrongStateError) as again:
+        app.revoke_honour(str(honour_id), "再次撤销", meta=meta)
+    assert again.value.field == "honour_id"
+    assert event_count(app) == before + 1
+    assert app.honour(2025, "items", "item-2") is None

@@ -34,6 +34,9 @@ DIGEST = "0" * 64
                       "valid_on": "2025-02-30", "amount": "50"}, "valid_on"),
     ("revoke_reward", {"reward_id": "6f1c9a52-3b7e-4d0a-9c1e-2a5b7d8e9f10",
                        "reason": "撤销"}, "reward_id"),
+    ("revoke_honour", {"honour_id": "6f1c9a52-3b7e-4d0a-9c1e-2a5b7d8e9f10",
+                       "reason": "撤销"}, "honour_id"),
+    ("revoke_honour", {"honour_id": "not an id", "reason": "撤销"}, "honour_id"),
 ])
 def test_bad_publication_input_is_refused_naming_the_field(
     app: Tally, meta: CommandMeta, command: str, args: dict[str, Any], field: str

@@ -13,7 +13,7 @@ it. The erratum id is derived from the bulletin and the fact's event (id and ver
 every number is pinned to the fact's log position, so reading the log again (a crash before
 the tracking position was written, a rebuild, a replay into a fresh store) issues nothing
 twice and the same erratum every time. A retraction also revokes the rewards of the lines
-it reverses.
+it reverses, and the honours of a closed year it leaves no longer earned.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from projections.ledger import decode_fact_rows, time_key
 from projections.runner import RecordedTracking, refresh, tracking_name
 from projections.scores import ScoreReports
 from projections.view import PostgresView, SQLiteView, SQLView
+from workflows.honours import revise_honours
 
 ACTOR = "workflow:errata"
 REASONS = {
@@ -99,6 +100,7 @@ class ErrataWorkflow(Projection[ErrataView]):
         reason = f"撤销采用：{domain_event.reason}"
         rows = self.rows_at(tracking.notification_id)
         self.revoke_rewards(domain_event, rows, reason)
+        self.revise_honours(domain_event, tracking, rows, reason)
         self.late_fact(domain_event, tracking, reason, set(), rows)
 
     # Decisions -----------------------------------------------------------------------
@@ -177,6 +179,22 @@ class ErrataWorkflow(Projection[ErrataView]):
                     meta=CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
             except WrongStateError:
                 continue
+
+    def revise_honours(self, event: Any, tracking: Tracking, rows: list[dict[str, Any]],
+                       reason: str) -> None:
+        """The honours of each closed year the retraction's lines fall in, computed again
+        with it (``workflows.honours.revise_honours``)."""
+        position = tracking.notification_id
+        known = event.cause.known_at or getattr(tracking, "recorded_at", None)
+        for year in sorted({row["valid_on"][:4] for row in rows}):
+            if not self.app.is_published(year):
+                continue
+            published = self.app.published_bulletin(year)
+            if published["position"] >= position:
+                continue  # the year closed with the retraction: its honours left it out
+            as_of = max(published["as_of"], known) if known is not None else published["as_of"]
+            revise_honours(self.app, self.ledger, year, position, as_of, reason,
+                           CommandMeta(actor=ACTOR, correlation_id=event.cause.correlation_id))
 
     # Reading the ledger, pinned to the fact's position -------------------------------
 

@@ -2,7 +2,13 @@
 advanced units and officers by their year's standing, excellent items by their points, each
 category's top N (ties at the boundary all honoured) with at least the minimum points, units
 with too many lapsed commissions vetoed. Computed from the year-end bulletin's pinned log, so a
-replay awards the same honours; each has a deterministic id and is awarded once."""
+replay awards the same honours; each has a deterministic id and is awarded once.
+
+A retraction recorded after the year closed (``revise_honours``, run by the errata workflow)
+revokes, with the retraction's reason, every honour of the year whose holder it left with fewer
+points than the honour was awarded for and outside the rules: computed again from the log up to
+the retraction, as known then. Nobody is honoured in a revoked honour's place: choosing again
+is the office's decision, not the ledger's."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from uuid import UUID
 from eventsourcing.projection import Projection
 
 from domain.application import CommandMeta, Tally
-from domain.errors import AlreadyExistsError
+from domain.errors import AlreadyExistsError, WrongStateError
 from domain.honour import Honour
 from domain.method import HonourRule, in_force
 from domain.period import Period
@@ -94,3 +100,27 @@ def award_honours(app: Tally, ledger: Projection[Any], year: str, position: int,
             except AlreadyExistsError:
                 continue
     return awarded
+
+
+def revise_honours(app: Tally, ledger: Projection[Any], year: str, position: int,
+                   as_of: datetime, reason: str, meta: CommandMeta) -> list[UUID]:
+    """Revoke the year's honours that the log up to ``position`` (a retraction's), as known at
+    ``as_of``, no longer bears out; each revocation names the retraction's reason and the
+    points the holder keeps. Running it again revokes nothing twice."""
+    span = Period.parse(year)
+    revoked = []
+    for category, (text, rule, candidates) in honour_candidates(
+            app, ledger, span.label, position, as_of).items():
+        standing = {holder for _, (holder, _, _) in ranked(candidates, rule)}
+        for holder, _, points in candidates:
+            honour = app.honour(span.year, category, holder)
+            if (honour is None or honour["revoked_reason"] is not None or holder in standing
+                    or points >= Decimal(honour["points"])):
+                continue
+            try:
+                revoked.append(app.revoke_honour(
+                    honour["id"], f"{reason}；重新计算得分{points:.2f}，不再符合评先规则（{text}）",
+                    meta=meta))
+            except WrongStateError:
+                continue  # another follower revoked it first
+    return revoked

@@ -25,6 +25,7 @@ from store.settings import DatabaseSettings
 from tests.features import office
 from tests.features.conftest import FORMS, period_code, step
 from workflows.appeals import appeal_correlation, decide_appeal
+from workflows.honours import revise_honours
 from workflows.publication import close_period, reissue
 from workflows.reminders import record_lapses, reminders
 from workflows.runner import open_errata
@@ -133,8 +134,7 @@ def reward_revoked(app: Tally, 名称: str, 事由: str) -> None:
 def honours_are(app: Tally, 年: str, 名称: str, datatable: list[list[str]]) -> None:
     category = HONOURS[名称]
     found = [[str(h.rank), h.name, office.number(h.points)]
-             for h in decisions(app, "honour") if isinstance(h, Honour)
-             and h.year == int(年) and h.category == category]
+             for h in standing_honours(app, 年) if h.category == category]
     found.sort(key=lambda row: (int(row[0]), row[1]))
     expected = [[row[0], row[1], office.number(row[2])] for row in datatable[1:]]
     assert found == expected
@@ -142,8 +142,41 @@ def honours_are(app: Tally, 年: str, 名称: str, datatable: list[list[str]]) -
 
 @then(step("{年}年没有评出{名称}"))
 def no_honours(app: Tally, 年: str, 名称: str) -> None:
-    assert not [h for h in decisions(app, "honour") if isinstance(h, Honour)
-                and h.year == int(年) and h.category == HONOURS[名称]]
+    assert not [h for h in standing_honours(app, 年) if h.category == HONOURS[名称]]
+
+
+@then(step("{名称}的{年}年{荣誉}荣誉已撤销，原因为\"{事由}\""))
+def honour_revoked(app: Tally, 名称: str, 年: str, 荣誉: str, 事由: str) -> None:
+    mine = [h for h in honours(app, 年) if h.category == HONOURS[荣誉] and h.name == 名称]
+    assert len(mine) == 1, mine
+    assert mine[0].revoked_reason is not None and 事由 in mine[0].revoked_reason, mine[0]
+
+
+@then(step("{年}年没有撤销的荣誉"))
+def no_honour_revoked(app: Tally, 年: str) -> None:
+    honoured = honours(app, 年)
+    assert honoured and all(h.revoked_reason is None for h in honoured)
+
+
+@then("重新处理这次撤销，不再记录任何事实")
+def retraction_revised_again(app: Tally, ledger: LedgerProjection) -> None:
+    """The errata workflow reading the retraction again (a crash before its tracking
+    position was written, a second follower) revokes nothing twice."""
+    [retraction] = [n for n in app.recorder.select_notifications(start=1, limit=100_000)
+                    if n.topic.endswith("AdoptionRetracted")]
+    before = app.recorder.max_notification_id()
+    published = app.published_bulletin("2025")
+    assert revise_honours(app, ledger, "2025", retraction.id, published["as_of"],
+                          "采用单位更正", EDITOR) == []
+    assert app.recorder.max_notification_id() == before
+
+
+def honours(app: Tally, year: str) -> list[Honour]:
+    return [h for h in decisions(app, "honour") if isinstance(h, Honour) and h.year == int(year)]
+
+
+def standing_honours(app: Tally, year: str) -> list[Honour]:
+    return [h for h in honours(app, year) if h.revoked_reason is None]
 
 
 # Chasing -----------------------------------------------------------------------------------
