@@ -14,21 +14,27 @@ from typing import Any, Protocol
 from eventsourcing.dispatch import singledispatchmethod
 
 from domain.account import Account
+from domain.bulletin import Bulletin
 from domain.commission import Commission
 from domain.finding import Finding
+from domain.honour import Honour
 from domain.idempotency import CommandRecord
 from domain.method_book import MethodBook
 from domain.officer import Officer
 from domain.outlet import Outlet
+from domain.period import Period
+from domain.reward import Reward
 from domain.submission import Submission
 from domain.target import Target
 from domain.unit import Unit
 from domain.values import HolderKind
+from projections.bulletins import title as bulletin_title
 from projections.labels import (
     CATEGORIES,
     CHANNELS,
     FINDINGS,
     FORMS,
+    HONOURS,
     LEVELS,
     ROLES,
     ROUTES,
@@ -437,6 +443,71 @@ class Describer:
         if row is None:
             return Entry(str(e.originator_id), "撤销通报", as_created=True)
         return Entry(row["code"] or row["name"], f"撤销通报：{row['name']}", as_created=True)
+
+    # Bulletins, rewards and honours ------------------------------------------------
+
+    @describe.register
+    def _(self, e: Bulletin.Published) -> Entry:
+        name = bulletin_title(Period.parse(e.period), e.kind)
+        return Entry(e.period, f"发布《{name}》：截至日志第{e.position}条，"
+                               f"按{e.as_of.isoformat(timespec='minutes')}时所知，"
+                               f"摘要值{e.digest[:16]}",
+                     names=(NameRecord(str(e.originator_id), "bulletin", e.period, name),))
+
+    @describe.register
+    def _(self, e: Bulletin.ErratumIssued) -> Entry:
+        row = self.names.name(str(e.originator_id))
+        period, name = (row["code"], row["name"]) if row else (str(e.originator_id), "通报")
+        item_id = e.fact.get("item_id")
+        item = self.names.item(item_id) if item_id else None
+        concerning = f"，涉及《{item['title']}》" if item else ""
+        return Entry(period, f"发出《{name}》的更正：{e.reason}{concerning}",
+                     submissions=(item_id,) if item else (),
+                     units=(item["unit_id"],) if item else ())
+
+    @describe.register
+    def _(self, e: Reward.Granted) -> Entry:
+        item = self.names.item(str(e.item_id)) if e.item_id else None
+        what = f"《{item['title']}》" if item else e.ref
+        holder = self.officer(e.officer_id) if e.officer_id else self.unit(e.unit_id)
+        name = f"{holder}{what}的奖励{amount(e.amount)}元"
+        return Entry(e.ref, f"发放{name}（{e.clause}，{e.period}期间，{day(e.valid_on)}）",
+                     submissions=(str(e.item_id),) if e.item_id else (),
+                     officers=(str(e.officer_id),) if e.officer_id else (),
+                     units=(str(e.unit_id),) if e.unit_id else (),
+                     names=(NameRecord(str(e.originator_id), "reward", e.ref, name),))
+
+    @describe.register
+    def _(self, e: Reward.Revoked) -> Entry:
+        row = self.names.name(str(e.originator_id))
+        return Entry(row["code"] if row else str(e.originator_id),
+                     f"收回{row['name'] if row else '奖励'}", as_created=True)
+
+    @describe.register
+    def _(self, e: Honour.Awarded) -> Entry:
+        reference = f"{e.year} {e.category} {e.holder}"
+        who = f"《{e.name}》" if e.category == "items" else e.name
+        honour = f"{e.year}年{label(HONOURS, e.category)}"
+        name = f"{who}的{honour}称号"
+        summary = f"{who}评为{honour}（第{e.rank}名，{amount(e.points)}分；{e.rule}）"
+        names = (NameRecord(str(e.originator_id), "honour", reference, name),)
+        if e.category == "items":
+            item = self.names.item(e.holder)
+            return Entry(reference, summary, submissions=(e.holder,) if item else (),
+                         units=(item["unit_id"],) if item else (), names=names)
+        row = self.names.name_by_code(e.category[:-1], e.holder)
+        if row is None:
+            return Entry(reference, summary, names=names)
+        if e.category == "officers":
+            return Entry(reference, summary, officers=(row["id"],),
+                         units=(row["unit_id"],) if row["unit_id"] else (), names=names)
+        return Entry(reference, summary, units=(row["id"],), names=names)
+
+    @describe.register
+    def _(self, e: Honour.Revoked) -> Entry:
+        row = self.names.name(str(e.originator_id))
+        return Entry(row["code"] if row else str(e.originator_id),
+                     f"撤销{row['name'] if row else '评先'}", as_created=True)
 
     # Scoring methods and idempotency -----------------------------------------------
 

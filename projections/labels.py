@@ -19,7 +19,9 @@ COMMISSION_STATES = {"fulfilled": "已完成", "lapsed": "逾期未报", "open":
                      "overdue": "已超期"}
 AGGREGATE_KINDS = {"unit": "单位", "officer": "信息员", "account": "账号", "outlet": "采用单位",
                    "submission": "稿件", "commission": "约稿", "target": "目标",
-                   "finding": "通报问题", "method_book": "计分办法", "command_record": "幂等记录"}
+                   "finding": "通报问题", "method_book": "计分办法", "command_record": "幂等记录",
+                   "bulletin": "通报", "reward": "奖励", "honour": "评先"}
+HONOURS = {"units": "先进集体", "officers": "先进个人", "items": "优秀信息"}
 
 
 def label(labels: dict[str, str], code: object) -> str:

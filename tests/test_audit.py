@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import CommandMeta, Tally
 from domain.errors import InvalidInputError, NotFoundError
+from domain.identity import derived_id
 from projections.audit import AuditTrail, AuditView
 from projections.registry import open_projection
 from projections.runner import RecordedTracking, catch_up, rebuild, tracking_name
@@ -281,6 +283,19 @@ def test_every_kind_of_event_is_summed_up_with_the_names_known_before_it(
     app.revise_submission(history.item_c, "县委办公室督查工作动态（修改稿）", "other", "o1;o2",
                           "2025-05-10", meta=meta)
     app.withdraw_method("county-2025", "停止使用", meta=meta)
+    app.publish_bulletin("2025-03", app.recorder.max_notification_id(), "2025-04-02T09:00",
+                         "ab" * 32, meta=meta)
+    app.issue_erratum("2025-03", uuid4(), {"item_id": history.item_a}, "采用单位更正", [], [],
+                      meta=meta)
+    o1_id = str(derived_id("officer", "o1"))
+    reward = app.grant_reward("line-1", "2025-03", o1_id, None, history.item_a, "A-2025-01",
+                              "rewards.provincial", "2025-03-05", "500", meta=meta)
+    app.revoke_reward(reward, "采用单位更正", meta=meta)
+    honour = app.award_honour(2025, "officers", "o1", "张伟", 1, "10",
+                              "county-2025 honours.officers: top=1", meta=meta)
+    app.revoke_honour(honour, "采用单位更正；不再符合评先规则", meta=meta)
+    app.award_honour(2025, "items", history.item_a, "关于春耕生产的情况", 1, "10",
+                     "county-2025 honours.items: top=1", meta=meta)
     view = caught_up(app, database).view
 
     rows = view.overall(limit=1000)
@@ -300,16 +315,27 @@ def test_every_kind_of_event_is_summed_up_with_the_names_known_before_it(
         "张伟对《关于春耕生产的情况》的计分提出申诉（第1号，2025-04-01）",
         "支持《关于春耕生产的情况》第1号申诉（2025-04-05）",
         "修改《县委办公室督查工作动态（修改稿）》（作者张伟、刘洋，其他，事件日期2025-05-10）",
+        "发布《2025年3月信息宣传工作通报》：截至日志第",
+        "发出《2025年3月信息宣传工作通报》的更正：采用单位更正，涉及《关于春耕生产的情况》",
+        "发放张伟《关于春耕生产的情况》的奖励500元（rewards.provincial，2025-03期间，2025-03-05）",
+        "收回张伟《关于春耕生产的情况》的奖励500元",
+        "张伟评为2025年先进个人（第1名，10分；county-2025 honours.officers: top=1）",
+        "撤销张伟的2025年先进个人称号",
+        "《关于春耕生产的情况》评为2025年优秀信息（第1名，10分",
     ):
         assert expected in text
     reasons = {row["event"]: row["reason"] for row in rows}
     assert reasons["Finding.Recorded"] == "未及时报送汛情"
+    assert reasons["Honour.Revoked"] == "采用单位更正；不再符合评先规则"
     assert reasons["Target.Adjusted"] == "年中调整"
 
     o1, o2 = (view.name_by_code("officer", code)["id"] for code in ("o1", "o2"))
     own = events(view.for_officer(o1))
     assert {"Target.Set", "Target.Adjusted", "Finding.Recorded", "Finding.Withdrawn",
-            "Submission.AppealFiled"} <= set(own)
+            "Submission.AppealFiled", "Reward.Granted", "Reward.Revoked", "Honour.Awarded",
+            "Honour.Revoked"} <= set(own)
+    assert {"Bulletin.ErratumIssued", "Reward.Granted", "Reward.Revoked",
+            "Honour.Awarded"} <= set(events(view.for_item(history.item_a)))
     # 刘洋 became a co-author of item C by its revision: they see the item from its drafting on.
     added = [row for row in view.for_officer(o2) if row["aggregate_id"] == history.item_c]
     assert events(added)[:3] == ["Submission.Drafted", "Submission.Submitted",
