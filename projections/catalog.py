@@ -1,4 +1,5 @@
-"""The catalogue: units, officers, outlets and submissions as they stand now."""
+"""The catalogue: units, officers, outlets and submissions as they stand now; the rewards
+granted and the honours awarded when periods closed, with their revocations."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from domain.honour import Honour
 from domain.officer import Officer
 from domain.outlet import Outlet
+from domain.period import Period
+from domain.reward import Reward
 from domain.submission import Submission
 from domain.unit import Unit
 from projections.view import PostgresView, SQLiteView, SQLView
@@ -30,8 +34,18 @@ class CatalogView(SQLView):
         "category TEXT NOT NULL, status TEXT NOT NULL, unit_id TEXT NOT NULL, "
         "lead_officer_id TEXT NOT NULL, event_date TEXT NOT NULL, submitted_on TEXT, "
         "adoptions INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE IF NOT EXISTS catalog_rewards ("
+        "id TEXT PRIMARY KEY, line_key TEXT NOT NULL, period TEXT NOT NULL, officer_id TEXT, "
+        "unit_id TEXT, item_id TEXT, ref TEXT NOT NULL, clause TEXT NOT NULL, "
+        "valid_on TEXT NOT NULL, amount TEXT NOT NULL, revoked_reason TEXT)",
+        "CREATE INDEX IF NOT EXISTS catalog_rewards_valid_on ON catalog_rewards (valid_on)",
+        "CREATE TABLE IF NOT EXISTS catalog_honours ("
+        "id TEXT PRIMARY KEY, year INTEGER NOT NULL, category TEXT NOT NULL, "
+        "holder TEXT NOT NULL, name TEXT NOT NULL, rank INTEGER NOT NULL, "
+        "points TEXT NOT NULL, rule TEXT NOT NULL, revoked_reason TEXT)",
     )
-    tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions")
+    tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions",
+              "catalog_rewards", "catalog_honours")
     derived = True  # projected from the log alone
 
     def units(self) -> list[dict[str, Any]]:
@@ -59,6 +73,28 @@ class CatalogView(SQLView):
             "ORDER BY s.submitted_on DESC, s.event_date DESC, s.id LIMIT ? OFFSET ?",
             (limit, offset),
         )
+
+    def outlets(self) -> list[dict[str, Any]]:
+        return self.query("SELECT code, name, channel, level FROM catalog_outlets ORDER BY code")
+
+    def rewards(self, period: Period) -> list[dict[str, Any]]:
+        """The rewards of the lines valid in ``period`` (granted when it or a period holding
+        them closed), revoked ones with their reason, in the order of their days."""
+        return self.query(
+            "SELECT r.id, r.ref, s.title, o.code AS officer_code, o.name AS officer_name, "
+            "u.code AS unit_code, u.name AS unit_name, r.clause, r.valid_on, r.amount, "
+            "r.period AS granted_at_close_of, r.revoked_reason FROM catalog_rewards r "
+            "LEFT JOIN catalog_submissions s ON s.id = r.item_id "
+            "LEFT JOIN catalog_officers o ON o.id = r.officer_id "
+            "LEFT JOIN catalog_units u ON u.id = r.unit_id "
+            "WHERE r.valid_on >= ? AND r.valid_on <= ? ORDER BY r.valid_on, r.ref, r.line_key",
+            (period.start.isoformat(), period.end.isoformat()))
+
+    def honours(self, year: int) -> list[dict[str, Any]]:
+        """The honours of a year by category and rank; revoked ones with their reason."""
+        return self.query(
+            "SELECT id, category, holder, name, rank, points, rule, revoked_reason "
+            "FROM catalog_honours WHERE year = ? ORDER BY category, rank, name, holder", (year,))
 
     def counts(self) -> dict[str, int]:
         row = self.query(
@@ -189,6 +225,31 @@ class CatalogProjection(Projection[CatalogView]):
     @process_event.register
     def _(self, e: Submission.AdoptionRetracted, tracking: Tracking) -> None:
         self._count_adoption(e, -1, tracking)
+
+    @process_event.register
+    def _(self, e: Reward.Granted, tracking: Tracking) -> None:
+        self.view.write(tracking, [self.view.insert("catalog_rewards", str(e.originator_id), {
+            "id": str(e.originator_id), "line_key": e.line_key, "period": e.period,
+            "officer_id": e.officer_id, "unit_id": e.unit_id, "item_id": e.item_id,
+            "ref": e.ref, "clause": e.clause, "valid_on": e.valid_on.isoformat(),
+            "amount": str(e.amount), "revoked_reason": None})])
+
+    @process_event.register
+    def _(self, e: Reward.Revoked, tracking: Tracking) -> None:
+        self.view.write(tracking, self.view.change("catalog_rewards", "id", str(e.originator_id),
+                                                   {"revoked_reason": e.reason}))
+
+    @process_event.register
+    def _(self, e: Honour.Awarded, tracking: Tracking) -> None:
+        self.view.write(tracking, [self.view.insert("catalog_honours", str(e.originator_id), {
+            "id": str(e.originator_id), "year": e.year, "category": e.category,
+            "holder": e.holder, "name": e.name, "rank": e.rank, "points": str(e.points),
+            "rule": e.rule, "revoked_reason": None})])
+
+    @process_event.register
+    def _(self, e: Honour.Revoked, tracking: Tracking) -> None:
+        self.view.write(tracking, self.view.change("catalog_honours", "id", str(e.originator_id),
+                                                   {"revoked_reason": e.reason}))
 
     def _change(self, e: Any, tracking: Tracking, **columns: str | None) -> None:
         self.view.write(tracking, self.view.change(SUBMISSIONS, "id", str(e.originator_id),

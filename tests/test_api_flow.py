@@ -157,3 +157,25 @@ def test_an_editor_closes_a_period_and_everyone_reads_the_published_bulletin(
                         headers=office.auth("editor")))
     assert reissued["matches"] is True and reissued["digest"] == published["digest"]
     assert reissued["content"]["kind"] == "month" and reissued["content"]["title"]
+
+
+    # the rewards of the month's lines: item A's provincial adoption, shared by its authors
+    paid = ok(c.get(f"{V1}/periods/2025-03/rewards", headers=office.auth("officer")))
+    assert sorted((r["title"], r["officer_code"], r["amount"], r["revoked_reason"])
+                  for r in paid["rewards"]) == [("关于春耕生产的情况", "o1", "250", None),
+                                                ("关于春耕生产的情况", "o2", "250", None)]
+    assert (paid["granted"], paid["revoked"], paid["total"]) == (2, 0, "500.00")
+    quarter = ok(c.get(f"{V1}/periods/2025-Q1/rewards", headers=office.auth("leader")))
+    assert quarter["rewards"] == paid["rewards"]
+    assert ok(c.get(f"{V1}/periods/2025-04/rewards", headers=office.auth("editor")))[
+        "rewards"] == []
+    outlets = ok(c.get(f"{V1}/outlets", headers=office.auth("officer")))
+    assert {(o["code"], o["level"]) for o in outlets} >= {("prov", "provincial"),
+                                                          ("city", "city")}
+    # the office's method names no honours: none are awarded, in any category
+    assert ok(c.get(f"{V1}/periods/2025/honours", headers=office.auth("officer"))) == {
+        "year": 2025, "honours": {"units": [], "officers": [], "items": []}}
+    for url, field in ((f"{V1}/periods/2025-Q1/honours", "year"),
+                       (f"{V1}/periods/2025-13/rewards", "period")):
+        refused = c.get(url, headers=office.auth("officer"))
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.text

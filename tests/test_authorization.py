@@ -70,6 +70,7 @@ API_CASES: list[Case] = [
     api("POST", "/outlets", ADMINISTRATOR, lambda o: Call(f"{V1}/outlets", json={
         "code": o.fresh("out"), "name": "县融媒体中心", "channel": "publicity",
         "level": "county"})),
+    api("GET", "/outlets", EVERYONE, lambda o: Call(f"{V1}/outlets")),
     # accounts
     api("POST", "/accounts", ADMINISTRATOR, lambda o: Call(f"{V1}/accounts", json={
         "username": o.fresh("new"), "display_name": "新用户", "roles": ["leader"]})),
@@ -155,6 +156,10 @@ API_CASES: list[Case] = [
         f"{V1}/periods/2025-02/bulletin")),
     api("GET", "/periods/{period}/bulletin/reissue", EDITOR, lambda o: Call(
         f"{V1}/periods/2025-02/bulletin/reissue")),
+    api("GET", "/periods/{period}/rewards", EVERYONE, lambda o: Call(
+        f"{V1}/periods/2025-02/rewards")),
+    api("GET", "/periods/{year}/honours", EVERYONE, lambda o: Call(
+        f"{V1}/periods/2025/honours")),
     # reports
     api("GET", "/reports/ranking", READERS, lambda o: Call(f"{V1}/reports/ranking",
                                                            params=REPORT)),

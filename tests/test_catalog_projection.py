@@ -6,6 +6,8 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.application import CommandMeta, Tally
+from domain.identity import derived_id
+from domain.period import Period
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild, tracking_name
 from store.settings import DatabaseSettings
@@ -90,3 +92,42 @@ def test_a_rebuild_equals_the_incrementally_built_catalogue(
     assert rebuild(app, projection, progress=seen.append) == app.recorder.max_notification_id()
     assert snapshot(projection.view) == incremental
     assert sum(seen) == app.recorder.max_notification_id()
+
+
+def test_rewards_and_honours_with_their_revocations_in_one_batch_or_later(
+    app: Tally, database: DatabaseSettings
+) -> None:
+    item = some_history(app)
+    o1 = str(derived_id("officer", "o1"))
+    u1 = str(derived_id("unit", "u1"))
+    kept = app.grant_reward("line-1", "2025-03", o1, u1, item, "reward:prov:2025-03-05",
+                            "rewards.provincial", "2025-03-05", "500", meta=META)
+    gone = app.grant_reward("line-2", "2025-Q1", o1, u1, item, "reward:city:2025-03-06",
+                            "rewards.city", "2025-03-06", "200", meta=META)
+    app.revoke_reward(gone, "市委办公室来函更正", meta=META)  # in the same batch as its grant
+    app.grant_reward("line-3", "2025-04", None, u1, None, "reward:unit:2025-04-02",
+                     "rewards.unit", "2025-04-02", "100", meta=META)
+    officer = app.award_honour(2025, "officers", "o1", "张伟", 1, "10", "rule", meta=META)
+    app.award_honour(2025, "items", item, "关于春耕生产的情况", 1, "10", "rule", meta=META)
+    projection = open_projections(database)["catalog"]
+    catch_up(app, projection)
+    app.revoke_honour(officer, "采用单位更正", meta=META)  # in a later catch-up
+    catch_up(app, projection)
+    view = projection.view
+
+    march = view.rewards(Period.parse("2025-03"))
+    assert [(r["officer_name"], r["unit_name"], r["title"], r["amount"], r["revoked_reason"])
+            for r in march] == [("张伟", "县委办公室", "关于春耕生产的情况", "500", None),
+                                ("张伟", "县委办公室", "关于春耕生产的情况", "200",
+                                 "市委办公室来函更正")]
+    assert march[0]["id"] == str(kept)
+    assert [r["amount"] for r in view.rewards(Period.parse("2025-H1"))] == ["500", "200", "100"]
+    assert [(h["category"], h["name"], h["rank"], h["points"], h["revoked_reason"])
+            for h in view.honours(2025)] == [
+        ("items", "关于春耕生产的情况", 1, "10", None),
+        ("officers", "张伟", 1, "10", "采用单位更正")]
+    assert view.honours(2024) == []
+
+    incremental = snapshot(view)
+    rebuild(app, projection)
+    assert snapshot(view) == incremental

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -26,3 +28,9 @@ def register_outlet(body: OutletCreate, principal: ApiPrincipal, meta: ApiMeta,
     outlet_id = services.tally.register_outlet(body.code, body.name, body.channel, body.level,
                                                meta=meta)
     return CommandResult(id=str(outlet_id))
+
+
+@router.get("", summary="Every outlet with its channel and level")
+def list_outlets(principal: ApiPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
+    allow(principal, "read_directory")
+    return services.view("catalog").outlets()  # type: ignore[no-any-return]

@@ -1,10 +1,13 @@
 """Periods: close one (its bulletin published, pinned to the log, rewards granted), re-issue a
-published bulletin byte for byte, read the published record."""
+published bulletin byte for byte, read the published record, the rewards of a period's lines
+and the honours of a year."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -13,6 +16,8 @@ from pydantic import BaseModel
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
 from api.v1.common import CommandResult, json_response
+from domain.errors import InvalidInputError
+from domain.method import HONOUR_CATEGORIES
 from domain.period import Period
 from workflows.publication import close_period, reissue
 
@@ -54,3 +59,29 @@ def reissue_bulletin(period: str, principal: ApiPrincipal, services: ServicesDep
                           "as_of": again.as_of, "digest": again.digest,
                           "matches": again.digest == published["digest"],
                           "content": again.content})
+
+
+@router.get("/{period}/rewards",
+            summary="The rewards of the period's lines: granted, revoked, and the sum paid")
+def rewards(period: str, principal: ApiPrincipal, services: ServicesDep) -> dict[str, Any]:
+    allow(principal, "read_bulletins")
+    span = Period.parse(period)
+    rows = services.view("catalog").rewards(span)
+    paid = sum((Decimal(row["amount"]) for row in rows if row["revoked_reason"] is None),
+               Decimal(0))
+    return {"period": span.label, "rewards": rows, "granted": len(rows),
+            "revoked": sum(1 for row in rows if row["revoked_reason"] is not None),
+            "total": f"{paid:.2f}"}
+
+
+@router.get("/{year}/honours",
+            summary="A year's honours: advanced units, advanced officers, excellent items")
+def honours(year: str, principal: ApiPrincipal, services: ServicesDep) -> dict[str, Any]:
+    allow(principal, "read_bulletins")
+    span = Period.parse(year, field="year")
+    if not span.is_year:
+        raise InvalidInputError("honours are awarded for a year, such as 2025", field="year")
+    rows = services.view("catalog").honours(span.year)
+    return {"year": span.year,
+            "honours": {category: [row for row in rows if row["category"] == category]
+                        for category in HONOUR_CATEGORIES}}
