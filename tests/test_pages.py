@@ -26,6 +26,7 @@ from tests.conftest import event_count
 from tests.report_history import History, office_history
 from tests.web import csrf_of, log_in
 from workflows.publication import close_period
+from workflows.runner import run_workflows
 
 SETUP = CommandMeta(actor="setup")
 SESSION = SessionSettings(secret="page-tests", max_age=3600, idle_seconds=3600,
@@ -318,3 +319,50 @@ def test_an_item_shows_its_trail_to_its_authors_and_approver_not_to_unit_colleag
             assert ("<h2>审计记录</h2>" in page.text) is shown, role
     finally:
         del USERS["colleague"]
+
+
+HONOURS = "\n[honours.officers]\ntop = 2\n\n[honours.items]\ntop = 1\n"
+
+
+def test_the_published_year_shows_its_honours_and_rewards_and_what_was_revoked(
+        app: Tally, database: DatabaseSettings) -> None:
+    history = office_history(app)
+    app.publish_method(METHOD + HONOURS, meta=SETUP)
+    app.open_account("leader", "孙领导", ["leader"], meta=SETUP)
+    services = Services(database, app)
+    close_period(app, services.current()["ledger"], "2025", meta=SETUP)
+    app.retract_adoption(history.item_a, "prov", "省委办公厅来函更正", meta=SETUP)
+    run_workflows(app, database)
+    site = Site(app, services, history, {})
+    client = site.client("leader")
+    client.cookies.delete("tally_lang")
+    page = client.get("/bulletins/2025/published")
+    assert page.status_code == 200, page.text[:300]
+
+    # item A was the year's only adopted item: its authors and it were honoured at the
+    # close, and the retraction took every honour and both rewards back, with its reason
+    officers = table_rows(page.text, "honours-officers")
+    assert [row[:3] for row in officers] == [["1", "刘洋", "10"], ["1", "张伟", "10"]]
+    [item] = table_rows(page.text, "honours-items")
+    assert item[:3] == ["1", "关于春耕生产的情况", "20"]
+    for row in [*officers, item]:
+        assert row[3].startswith("已撤销：撤销采用：省委办公厅来函更正；重新计算得分0.00"), row
+    assert "本期间稿件发放奖励2笔（其后收回2笔），实发0.00元。" in page.text
+    assert sorted(row[1:] for row in table_rows(page.text, "rewards-revoked")) == [
+        ["刘洋", "县委办公室", "250", "撤销采用：省委办公厅来函更正"],
+        ["张伟", "县委办公室", "250", "撤销采用：省委办公厅来函更正"]]
+    english = client.get("/bulletins/2025/published?lang=en").text
+    assert "Advanced officers" in english and "(revoked since: 2); paid: 0.00 yuan" in english
+    client.cookies.delete("tally_lang")
+    # a month's published page shows no honours, only its rewards
+    close_period(app, services.current()["ledger"], "2025-06", meta=SETUP)
+    month = client.get("/bulletins/2025-06/published").text
+    assert 'id="honours-' not in month and "本期间稿件发放奖励0笔" in month
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The text of each cell of each body row of the table with this id."""
+    body = html.split(f'id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]

@@ -3,6 +3,7 @@ published (pinned to their log position); both print cleanly and download as Exc
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,8 @@ from api.pages.rendering import download, download_report, output_format, render
 from api.policy import allow
 from api.report_sheets import bulletin_sheets
 from domain import inputs
+from domain.method import HONOUR_CATEGORIES
+from domain.period import Period
 from domain.values import HolderKind
 from workflows.publication import reissue
 
@@ -87,9 +90,25 @@ def published_bulletin(request: Request, period: str, principal: PagePrincipal,
         table = 3 if by_table(by) == "officer" else 2
         return download(bulletin_sheets(issue.content), file_format, f"bulletin-{span}-published",
                         table)
+    catalog = services.view("catalog")
+    parsed = Period.parse(span)
     return render(request, "bulletin.html", {
         "user": principal, "content": issue.content, "as_of": None, "period": span,
-        "published": True, "pinned": {
+        "published": True, "decisions": decisions(catalog, parsed), "pinned": {
             "position": issue.position, "digest": record["digest"],
             "matches": issue.digest == record["digest"], "errata": record["errata"],
             "as_of": issue.as_of.astimezone(services.tally.zone).isoformat(timespec="minutes")}})
+
+
+def decisions(catalog: Any, period: Period) -> dict[str, Any]:
+    """What the close decided besides the bulletin, as it stands now: the rewards of the
+    period's lines (how many, the sum paid, the revoked ones) and, for a year, its honours."""
+    rewards = catalog.rewards(period)
+    revoked = [r for r in rewards if r["revoked_reason"] is not None]
+    paid = sum((Decimal(r["amount"]) for r in rewards if r["revoked_reason"] is None),
+               Decimal(0))
+    honours = catalog.honours(period.year) if period.is_year else []
+    return {"rewards": len(rewards), "paid": f"{paid:.2f}", "revoked": revoked,
+            "honours": [(category, [h for h in honours if h["category"] == category])
+                        for category in HONOUR_CATEGORIES
+                        if any(h["category"] == category for h in honours)]}

@@ -39,6 +39,8 @@ TABLES: dict[str, dict[str, str]] = {
                   "command_record": N_("Idempotency record"), "bulletin": N_("Bulletin"),
                   "reward": N_("Reward"), "honour": N_("Honour")},
     "holder": {"officer": N_("Officers"), "unit": N_("Units")},
+    "honour": {"units": N_("Advanced units"), "officers": N_("Advanced officers"),
+               "items": N_("Excellent items")},
     "order": {"points": N_("Points"), "adoptions": N_("Adoptions"),
               "rate": N_("Adoption rate")},
     # The bulletin's grades and kinds are stored in Chinese, the words of the published text.
