@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from api.report_columns import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
     COMMISSION_COLUMNS,
+    HONOUR_COLUMNS,
+    REWARD_COLUMNS,
     SUBMISSION_COLUMNS,
     SUBMISSION_TABLE,
 )
@@ -22,7 +25,8 @@ from api.report_output import OutputFormat, emit, emit_sheets
 from api.reports import Report
 from domain import inputs
 from domain.application import Tally
-from domain.errors import NotFoundError
+from domain.errors import InvalidInputError, NotFoundError
+from domain.period import Period
 from domain.submission import Status
 from projections.audit import AuditTrail
 from projections.registry import open_projection
@@ -120,6 +124,33 @@ def board_commissions(output: OutputFormat = FORMAT_OPTION,
     tally, view = caught_up("boards")
     emit(view.commissions(tally.today()), COMMISSION_COLUMNS, output,
          title=f"约稿看板（{tally.today().isoformat()}）", path=path)
+
+
+# Rewards and honours ---------------------------------------------------------------------
+
+@report_app.command("rewards")
+def rewards(period: str = typer.Option(..., "--period", help="2025, 2025-H1, 2025-Q3 or 2025-07."),
+            output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION) -> None:
+    """The rewards of a period's lines, granted when periods closed; revoked ones say why."""
+    span = Period.parse(period)
+    _, view = caught_up("catalog")
+    rows = view.rewards(span)
+    paid = sum((Decimal(r["amount"]) for r in rows if not r["revoked_reason"]), Decimal(0))
+    emit(rows, REWARD_COLUMNS, output, path=path, dim=lambda r: bool(r["revoked_reason"]),
+         title=f"{span.label}期间奖励发放：{len(rows)}笔，实发{paid:.2f}元")
+
+
+@report_app.command("honours")
+def honours(year: str = typer.Option(..., "--year", help="The year, such as 2025."),
+            output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION) -> None:
+    """A year's honours (评先): advanced units and officers, excellent items; revoked ones
+    say why."""
+    span = Period.parse(year, field="year")
+    if not span.is_year:
+        raise InvalidInputError("honours are awarded for a year, such as 2025", field="year")
+    _, view = caught_up("catalog")
+    emit(view.honours(span.year), HONOUR_COLUMNS, output, path=path,
+         dim=lambda r: bool(r["revoked_reason"]), title=f"{span.year}年评先结果")
 
 
 # Score reports ---------------------------------------------------------------------------

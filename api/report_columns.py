@@ -13,6 +13,7 @@ from projections.labels import (
     CHANNELS,
     COMMISSION_STATES,
     FORMS,
+    HONOURS,
     LEVELS,
     OUTLET_STATES,
     STATUSES,
@@ -123,4 +124,31 @@ REMINDER_COLUMNS: list[Column] = [
     ("unit", "单位", lambda r: r["unit"]),
     ("detail", "内容", lambda r: r["detail"]),
     ("due", "期限或日期", lambda r: r["due"] or ""),
+]
+
+
+# Rewards and honours ------------------------------------------------------------------
+
+def revoked(row: dict[str, Any]) -> str:
+    return f"已撤销：{row['revoked_reason']}" if row["revoked_reason"] else ""
+
+
+REWARD_COLUMNS: list[Column] = [
+    ("valid_on", "日期", lambda r: r["valid_on"]),
+    ("title", "稿件", lambda r: f"《{r['title']}》" if r["title"] else r["ref"]),
+    ("officer_name", "信息员", lambda r: r["officer_name"] or ""),
+    ("unit_name", "单位", lambda r: r["unit_name"] or ""),
+    ("clause", "计分办法条款", lambda r: r["clause"]),
+    ("amount", "奖励（元）", lambda r: r["amount"]),
+    ("granted_at_close_of", "发放于期间", lambda r: r["granted_at_close_of"]),
+    ("revoked_reason", "收回", revoked),
+]
+
+HONOUR_COLUMNS: list[Column] = [
+    ("category", "类别", lambda r: label(HONOURS, r["category"])),
+    ("rank", "名次", lambda r: str(r["rank"])),
+    ("name", "名称", lambda r: r["name"]),
+    ("points", "得分", lambda r: r["points"]),
+    ("rule", "评先规则", lambda r: r["rule"]),
+    ("revoked_reason", "撤销", revoked),
 ]

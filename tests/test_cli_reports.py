@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from domain.application import CommandMeta
+from projections.registry import open_projection
 from store.bootstrap import init_database, open_tally
 from store.settings import DatabaseSettings
+from tests.bulletin_office import METHOD
 from tests.report_history import History, office_history
+from workflows.publication import close_period
+
+SETUP = CommandMeta(actor="setup")
 
 
 def tally(*args: str, url: str) -> subprocess.CompletedProcess[bytes]:
@@ -117,3 +123,41 @@ def test_report_audit_of_a_period_keeps_what_was_learned_in_it(
     assert not march & {row["position"] for row in json.loads(later.stdout.decode("utf-8"))}
     refused = tally("report", "audit", "--period", "2025-13", url=url)
     assert refused.returncode == 1 and b"[period]" in refused.stderr
+
+
+def test_report_rewards_and_honours_of_a_closed_year_with_what_was_revoked(
+        tmp_path: Path) -> None:
+    settings = DatabaseSettings(f"sqlite:///{tmp_path / 'office.db'}")
+    init_database(settings)
+    app = open_tally(settings)
+    try:
+        history = office_history(app)
+        app.publish_method(METHOD + "\n[honours.officers]\ntop = 2\n", meta=SETUP)
+        ledger = open_projection(settings, "ledger")
+        close_period(app, ledger, "2025", meta=SETUP)
+        app.retract_adoption(history.item_a, "prov", "省委办公厅来函更正", meta=SETUP)
+        ledger.view.datastore.close()
+    finally:
+        app.close()
+    url = settings.url
+    assert tally("workflows", "run", url=url).returncode == 0
+
+    table = tally("report", "rewards", "--period", "2025-Q1", url=url)
+    assert table.returncode == 0, table.stderr.decode()
+    assert "2025-Q1期间奖励发放：2笔，实发0.00元" in table.stdout.decode()
+    result = tally("report", "rewards", "--period", "2025-03", "--format", "csv", url=url)
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig"))))
+    assert sorted((row["信息员"], row["奖励（元）"], row["收回"]) for row in rows) == [
+        ("刘洋", "250", "已撤销：撤销采用：省委办公厅来函更正"),
+        ("张伟", "250", "已撤销：撤销采用：省委办公厅来函更正")]
+    assert {row["稿件"] for row in rows} == {"《关于春耕生产的情况》"}
+
+    honours = tally("report", "honours", "--year", "2025", "--format", "json", url=url)
+    assert honours.returncode == 0, honours.stderr.decode()
+    assert sorted((h["category"], h["name"], h["rank"], h["points"],
+                   h["revoked_reason"].split("；")[0]) for h in json.loads(honours.stdout)) == [
+        ("officers", "刘洋", 1, "10", "撤销采用：省委办公厅来函更正"),
+        ("officers", "张伟", 1, "10", "撤销采用：省委办公厅来函更正")]
+    refused = tally("report", "honours", "--year", "2025-Q1", url=url)
+    assert refused.returncode == 1
+    assert "InvalidInputError [year]" in refused.stderr.decode()

@@ -109,7 +109,7 @@ def revise_honours(app: Tally, ledger: Projection[Any], year: str, position: int
     points the holder keeps. Running it again revokes nothing twice."""
     span = Period.parse(year)
     revoked = []
-    for category, (text, rule, candidates) in honour_candidates(
+    for category, (_, rule, candidates) in honour_candidates(
             app, ledger, span.label, position, as_of).items():
         standing = {holder for _, (holder, _, _) in ranked(candidates, rule)}
         for holder, _, points in candidates:
@@ -119,7 +119,7 @@ def revise_honours(app: Tally, ledger: Projection[Any], year: str, position: int
                 continue
             try:
                 revoked.append(app.revoke_honour(
-                    honour["id"], f"{reason}；重新计算得分{points:.2f}，不再符合评先规则（{text}）",
+                    honour["id"], f"{reason}；重新计算得分{points:.2f}，不再符合评先规则",
                     meta=meta))
             except WrongStateError:
                 continue  # another follower revoked it first
