@@ -27,6 +27,7 @@ from api.ledger_staging import StagedTally
 from domain.application import CommandMeta, Tally
 from domain.errors import TallyError
 from domain.method import parse_method
+from projections.collector import infrequent_collections
 from store.settings import DatabaseSettings
 
 #: ``progress(stage, done, total)``: stage is "checking", "recording" or "writing".
@@ -73,6 +74,12 @@ def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
                                   run_id=run_id)
         finally:
             tally.close()
+    with infrequent_collections():
+        return _import_ledgers(target, source, method, progress, run_id)
+
+
+def _import_ledgers(target: Tally, source: Path, method: Path | None,
+                    progress: Progress | None, run_id: str | None) -> ImportReport:
     started = time.perf_counter()
     now = target.clock()
     report = ImportReport(run_id or new_run_id(now.astimezone(target.zone)))

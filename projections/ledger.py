@@ -36,6 +36,7 @@ import heapq
 import os
 import tempfile
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -762,27 +763,71 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
     ``running`` is None (a rewind sums them again after), the holder spans' totals after it."""
     facts = folder.facts
     scopes = sorted(LedgerProjection._scopes(facts, event))
-    # The lines before the event: computed now for the event's few scopes; a method
-    # version changes every scope, so those are computed one at a time from the
-    # facts with the methods as they were (the event changes nothing else).
+    known = _ScopeLines.of(folder)
+    # The lines before the event: those the scope was left with by the last event that
+    # touched it, while the folder remembers them; otherwise computed now for the event's few
+    # scopes. A method version changes every scope, so those are computed one at a time
+    # from the facts with the methods as they were (the event changes nothing else).
     before = (replace(facts, methods=dict(facts.methods))
               if isinstance(event, MethodBook.Event) else None)
     olds = {} if before is not None else {
-        scope: _by_key(LedgerProjection._compute(facts, scope)) for scope in scopes}
+        scope: known.take(scope) or _present(facts, scope) for scope in scopes}
     folder.apply(event)
     statements: list[Statement] = []
     sums: list[Statement] = []
     for scope in scopes:
-        old = olds.pop(scope) if before is None else _by_key(
-            LedgerProjection._compute(before, scope))
-        new = _by_key(LedgerProjection._compute(folder.facts, scope))
+        old = olds.pop(scope) if before is None else (
+            known.take(scope) or _present(before, scope))
+        new = _present(folder.facts, scope)
+        known.keep(scope, new)
         # seq from 1 for the ledger rows: the event's own fact row came first
-        statements.extend(_deltas(old, new, position, known_at, start=1 + len(statements)))
-        sums.extend(ledger_sums.delta_rows(_contributions(old), _contributions(new), position,
-                                           known_at, start=len(sums)))
+        statements.extend(_deltas(old[0], new[0], position, known_at,
+                                  start=1 + len(statements)))
+        sums.extend(ledger_sums.delta_rows(old[1], new[1], position, known_at,
+                                           start=len(sums)))
     if running is None:
         return statements + sums
     return statements + sums + ledger_sums.span_rows(sums, running, position, known_at)
+
+
+#: A scope's present lines by key, and what they add to the holders' sums.
+Present = tuple[dict[str, ScoreLine], dict[ledger_sums.Key, list[int]]]
+
+
+def _present(facts: Facts, scope: Scope) -> Present:
+    lines = _by_key(LedgerProjection._compute(facts, scope))
+    return lines, _contributions(lines)
+
+
+class _ScopeLines:
+    """The present lines of the scopes the last events touched, as those events left them,
+    for the folder that folded them: the lines before the next event of the same scope,
+    without scoring the scope again. Sound because an event changes the lines of no scope
+    but those ``_scopes`` names, and every event's scopes are kept here after it; at worst a
+    stale entry would make the next delta carry the difference, so the sums written still
+    add up to the lines. Bounded: the scopes touched longest ago are forgotten (then scored
+    again); a new folder (a rewind, a restart) starts with none."""
+
+    SIZE = 8_192
+    _folders: weakref.WeakKeyDictionary[FactFolder, _ScopeLines] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self._lines: OrderedDict[Scope, Present] = OrderedDict()
+
+    @classmethod
+    def of(cls, folder: FactFolder) -> _ScopeLines:
+        known = cls._folders.get(folder)
+        if known is None:
+            known = cls._folders[folder] = cls()
+        return known
+
+    def take(self, scope: Scope) -> Present | None:
+        return self._lines.pop(scope, None)
+
+    def keep(self, scope: Scope, present: Present) -> None:
+        self._lines[scope] = present
+        if len(self._lines) > self.SIZE:
+            self._lines.popitem(last=False)
 
 
 def _all_scopes(facts: Facts) -> set[Scope]:

@@ -3,10 +3,15 @@ from the log, row for row, on both backends."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
+
+import pytest
 
 from api.demo import generate_demo
 from domain.application import Tally
+from projections.collector import THRESHOLDS, infrequent_collections
+from projections.ledger import _ScopeLines
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild
 from store.settings import DatabaseSettings
@@ -39,3 +44,31 @@ def test_incremental_read_models_equal_a_rebuild_from_the_log(
         assert snapshot(projection.view) == incremental[name], name
         rebuild(app, projection, page=97)  # pages that end mid-way through items, as a
         assert snapshot(projection.view) == incremental[name], name  # larger log's do
+
+
+def test_the_ledger_remembering_each_scopes_lines_writes_the_rows_it_would_score_again(
+    app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger takes a scope's lines before an event from those the scope's last event left
+    (``_ScopeLines``): the rows must be those of scoring every scope again before each event,
+    and of a memory too small to hold anything (every scope scored again)."""
+    generate_demo(app)
+    ledger = open_projections(database)["ledger"]
+    catch_up(app, ledger)
+    remembered = snapshot(ledger.view)
+    assert remembered["ledger"] and remembered["holder_deltas"]
+    monkeypatch.setattr(_ScopeLines, "take", lambda self, scope: None)  # never remembered
+    rebuild(app, ledger)
+    assert snapshot(ledger.view) == remembered
+    monkeypatch.undo()
+    monkeypatch.setattr(_ScopeLines, "SIZE", 3)  # forgets all but the last few scopes
+    rebuild(app, ledger, page=97)
+    assert snapshot(ledger.view) == remembered
+
+
+def test_infrequent_collections_restore_the_collector_thresholds_even_after_an_error() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), infrequent_collections():
+        assert gc.get_threshold() == THRESHOLDS != before
+        raise RuntimeError("a page failed")
+    assert gc.get_threshold() == before
