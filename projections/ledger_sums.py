@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import partial
+from operator import add, sub
 from typing import Any
 
 from domain.period import Period
@@ -32,6 +33,7 @@ VALUES = ("points", "money", "negative", "item_points", "points_d1", "points_d2"
           "negative_d1", "negative_d2", "item_d1", "item_d2",
           "submitted", "adopted", "scored", "adoptions")
 _WIDTH = len(VALUES)
+_ZEROS = (0,) * _WIDTH
 _SUBMITTED, _ADOPTED, _SCORED, _ADOPTIONS = (VALUES.index(name) for name in (
     "submitted", "adopted", "scored", "adoptions"))
 
@@ -119,8 +121,7 @@ def delta_rows(old: dict[Key, list[int]], new: dict[Key, list[int]], position: i
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        change = [a - b for a, b in zip(after or [0] * _WIDTH, before or [0] * _WIDTH,
-                                        strict=True)]
+        change = list(map(sub, after or _ZEROS, before or _ZEROS))
         if any(change):
             statements.append((INSERT, (position, start + len(statements), known_at, *key,
                                         *change)))
@@ -332,8 +333,8 @@ def span_changes(changes: Iterable[Sequence[Any]]) -> dict[SpanKey, list[int]]:
                 counts = _NO_COUNTS
             key = (kind, holder, year, first, last)
             row = found.get(key)
-            found[key] = ([*sums, *counts] if row is None
-                          else [a + b for a, b in zip(row, (*sums, *counts), strict=True)])
+            # map(add): the rows are all as wide (``VALUES`` and the span's counts)
+            found[key] = [*sums, *counts] if row is None else list(map(add, row, (*sums, *counts)))
     return found
 
 
@@ -357,7 +358,7 @@ def span_rows(sums: Iterable[Statement], running: Running, position: int, known_
         if holders is None:
             holders = spans[group] = {}
         total = holders.get(holder)
-        total = change if total is None else [a + b for a, b in zip(total, change, strict=True)]
+        total = change if total is None else list(map(add, total, change))
         if any(total):
             holders[holder] = total
         else:  # back to nothing: as a resume from the delta rows finds it
