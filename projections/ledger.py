@@ -668,15 +668,17 @@ class LedgerProjection(Projection[LedgerView]):
         )
 
     @staticmethod
-    def _scopes(facts: Facts, event: Any) -> set[Scope]:
+    def _scopes(folder: FactFolder, event: Any) -> set[Scope]:
         """The scopes an event can change, from the facts before it (it changes no item's
         authors nor any finding's holder)."""
+        facts = folder.facts
         key = str(event.originator_id)
         if isinstance(event, Submission.Event):
             return {("item", key)}
         if isinstance(event, Officer.Event):
-            return ({("item", i.item_id) for i in facts.items.values()
-                     if key in {officer for officer, _ in i.authors}}
+            items = (facts.items.get(item_id) for item_id in _Authors.of(folder).items(key))
+            return ({("item", i.item_id) for i in items
+                     if i is not None and key in {officer for officer, _ in i.authors}}
                     | {("finding", f.finding_id) for f in facts.findings.values()
                        if f.holder_id == key})
         if isinstance(event, Finding.Event):
@@ -762,7 +764,7 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
     changes it makes to the scopes it touches, at its position and known time, and, unless
     ``running`` is None (a rewind sums them again after), the holder spans' totals after it."""
     facts = folder.facts
-    scopes = sorted(LedgerProjection._scopes(facts, event))
+    scopes = sorted(LedgerProjection._scopes(folder, event))
     known = _ScopeLines.of(folder)
     # The lines before the event: those the scope was left with by the last event that
     # touched it, while the folder remembers them; otherwise computed now for the event's few
@@ -773,12 +775,18 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
     olds = {} if before is not None else {
         scope: known.take(scope) or _present(facts, scope) for scope in scopes}
     folder.apply(event)
+    if isinstance(event, Submission.Event):
+        _Authors.saw(folder, event)
     statements: list[Statement] = []
     sums: list[Statement] = []
     for scope in scopes:
         old = olds.pop(scope) if before is None else (
             known.take(scope) or _present(before, scope))
-        new = _present(folder.facts, scope)
+        lines = _by_key(LedgerProjection._compute(folder.facts, scope))
+        if lines == old[0]:  # many events change no line (an approval, a decline): no rows
+            known.keep(scope, old)
+            continue
+        new = lines, _contributions(lines)
         known.keep(scope, new)
         # seq from 1 for the ledger rows: the event's own fact row came first
         statements.extend(_deltas(old[0], new[0], position, known_at,
@@ -828,6 +836,43 @@ class _ScopeLines:
         self._lines[scope] = present
         if len(self._lines) > self.SIZE:
             self._lines.popitem(last=False)
+
+
+class _Authors:
+    """The items each officer is or was an author of, in a folder's facts: an officer's event
+    (a transfer, a departure) changes the lines of those items, found without reading every
+    item of the log. Made from the folder's items when first asked, then told of every
+    submission event the folder applies after (``saw``); it may name items the officer no
+    longer authors (after a revision), which ``_scopes`` checks against the item."""
+
+    _folders: weakref.WeakKeyDictionary[FactFolder, _Authors] = weakref.WeakKeyDictionary()
+
+    def __init__(self, facts: Facts) -> None:
+        self._items: dict[str, set[str]] = {}
+        for item in facts.items.values():
+            self._add(item.item_id, item.authors)
+
+    @classmethod
+    def of(cls, folder: FactFolder) -> _Authors:
+        authors = cls._folders.get(folder)
+        if authors is None:
+            authors = cls._folders[folder] = cls(folder.facts)
+        return authors
+
+    @classmethod
+    def saw(cls, folder: FactFolder, event: Submission.Event) -> None:
+        """After ``folder`` applied a submission event: its item's authors, if made."""
+        authors = cls._folders.get(folder)
+        item = folder.facts.items.get(str(event.originator_id))
+        if authors is not None and item is not None:
+            authors._add(item.item_id, item.authors)
+
+    def items(self, officer: str) -> set[str]:
+        return self._items.get(officer, set())
+
+    def _add(self, item_id: str, authors: Iterable[tuple[str, Any]]) -> None:
+        for officer, _ in authors:
+            self._items.setdefault(officer, set()).add(item_id)
 
 
 def _all_scopes(facts: Facts) -> set[Scope]:

@@ -11,10 +11,12 @@ import pytest
 from api.demo import generate_demo
 from domain.application import Tally
 from projections.collector import THRESHOLDS, infrequent_collections
-from projections.ledger import _ScopeLines
+from projections.ledger import _Authors, _ScopeLines
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild
 from store.settings import DatabaseSettings
+from tests.bulletin_office import METHOD
+from tests.report_history import ADMIN, office_history
 
 
 def snapshot(view: Any) -> dict[str, list[tuple[str, ...]]]:
@@ -72,3 +74,28 @@ def test_infrequent_collections_restore_the_collector_thresholds_even_after_an_e
         assert gc.get_threshold() == THRESHOLDS != before
         raise RuntimeError("a page failed")
     assert gc.get_threshold() == before
+
+
+def test_the_ledger_finding_an_officers_items_by_author_writes_the_rows_of_reading_every_item(
+    app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transfer dated back changes the unit of the officer's lines since: the ledger finds
+    the officer's items through ``_Authors`` (told of each item drafted after it was made),
+    and must write the rows of reading every item for each officer's event."""
+    office_history(app)  # o2's transfer makes the index; item C (o1) is drafted after it
+    app.publish_method(METHOD, meta=ADMIN)
+    app.transfer_officer("o1", "u2", "2025-02-01", "补录调动", meta=ADMIN)
+    ledger = open_projections(database)["ledger"]
+    catch_up(app, ledger)
+    found = snapshot(ledger.view)
+    moved = ledger.view.query("SELECT DISTINCT item_id FROM ledger WHERE position = ?",
+                              [app.recorder.max_notification_id()])
+    assert len(moved) == 2  # items A and C: their lines now count for 城关镇
+    monkeypatch.setattr(_Authors, "of", classmethod(lambda cls, folder: cls(folder.facts)))
+    rebuild(app, ledger)  # every item read again for each officer's event
+    assert snapshot(ledger.view) == found
+    monkeypatch.setattr(_Authors, "saw", classmethod(lambda cls, folder, event: None))
+    monkeypatch.setattr(_Authors, "of", classmethod(  # an index never told of item C
+        lambda cls, folder: cls._folders.setdefault(folder, cls(folder.facts))))
+    rebuild(app, ledger)
+    assert snapshot(ledger.view) != found
