@@ -143,7 +143,7 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             "(originator_id, originator_version, topic, state, recorded_at) "
             "SELECT originator_id, originator_version, topic, state, "
             "greatest(clock_timestamp(), (SELECT max(recorded_at) FROM {schema}.{table})) "
-            "FROM unnest(%s::{originator_id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "FROM unnest(%b::{originator_id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
             "AS e(originator_id, originator_version, topic, state) "
             "RETURNING notification_id, originator_id, originator_version, recorded_at) "
             "SELECT i.*, h.notification_id AS head_id, h.chain_hash AS head_hash "
@@ -152,7 +152,7 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         ).format(**names)
         self._insert_links_statement = SQL(
             "INSERT INTO {schema}.{chain} (notification_id, previous_id, chain_hash) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
+            "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bytea[])"
         ).format(**names)
         self._insert_checkpoint_statement = SQL(
             "INSERT INTO {schema}.{checkpoints} (notification_id, chain_hash) VALUES (%s, %s) "
@@ -183,8 +183,8 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         self._restore_events_statement = SQL(
             "INSERT INTO {schema}.{table} "
             "(notification_id, originator_id, originator_version, topic, state, recorded_at) "
-            "SELECT * FROM unnest(%s::bigint[], %s::{originator_id_type}[], %s::bigint[], "
-            "%s::text[], %s::bytea[], %s::timestamptz[])"
+            "SELECT * FROM unnest(%b::bigint[], %b::{originator_id_type}[], %b::bigint[], "
+            "%b::text[], %b::bytea[], %b::timestamptz[])"
         ).format(**names)
         self._restore_checkpoints_statement = SQL(
             "INSERT INTO {schema}.{checkpoints} (notification_id, chain_hash, taken_at) "
@@ -217,7 +217,10 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                               **_: Any) -> None:
         """The library's insert, with the events as four arrays sent in binary: dumping a
-        composite-type array as text took half of a bulk import's write phase."""
+        composite-type array as text took half of a bulk import's write phase. The
+        placeholders say so (``%b``); ``binary=True`` asks only for the rows back in binary,
+        and with ``%s`` psycopg sent the ids and topics as text arrays, escaping every
+        element with a regular expression (2 of the 4 s of the write at 100k events)."""
         self._lock_table(curs)
         self._notify_channel(curs)
         curs.execute(self.insert_events_statement, (
