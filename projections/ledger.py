@@ -782,7 +782,7 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
     for scope in scopes:
         old = olds.pop(scope) if before is None else (
             known.take(scope) or _present(before, scope))
-        lines = _by_key(LedgerProjection._compute(folder.facts, scope))
+        lines = _lines(folder.facts, scope)
         if lines == old[0]:  # many events change no line (an approval, a decline): no rows
             known.keep(scope, old)
             continue
@@ -802,8 +802,12 @@ def _event_rows(folder: FactFolder, event: Any, position: int, known_at: str,
 Present = tuple[dict[str, ScoreLine], dict[ledger_sums.Key, list[int]]]
 
 
+def _lines(facts: Facts, scope: Scope) -> dict[str, ScoreLine]:
+    return _by_key(LedgerProjection._compute(facts, scope))
+
+
 def _present(facts: Facts, scope: Scope) -> Present:
-    lines = _by_key(LedgerProjection._compute(facts, scope))
+    lines = _lines(facts, scope)
     return lines, _contributions(lines)
 
 
