@@ -62,7 +62,6 @@ def project(
                     typer.Option("--only", help="Just this projection (repeatable).")] = None,
 ) -> None:
     """Bring the projections up to date with the log (and keep them so with --follow)."""
-    from projections.collector import infrequent_collections
     from projections.registry import open_projections
     from projections.runner import catch_up, follow_together
 
@@ -81,8 +80,7 @@ def project(
         return
     # One loop reads and decodes each page once for all of them; each commits its rows with
     # its own position.
-    with infrequent_collections():
-        follow_together(tally, list(chosen.values()))
+    follow_together(tally, list(chosen.values()))
 
 
 @app.command()

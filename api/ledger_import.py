@@ -61,6 +61,7 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}"
 
 
+@infrequent_collections()
 def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
                    method: Path | None = None, progress: Progress | None = None,
                    run_id: str | None = None) -> ImportReport:
@@ -74,12 +75,6 @@ def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
                                   run_id=run_id)
         finally:
             tally.close()
-    with infrequent_collections():
-        return _import_ledgers(target, source, method, progress, run_id)
-
-
-def _import_ledgers(target: Tally, source: Path, method: Path | None,
-                    progress: Progress | None, run_id: str | None) -> ImportReport:
     started = time.perf_counter()
     now = target.clock()
     report = ImportReport(run_id or new_run_id(now.astimezone(target.zone)))

@@ -443,8 +443,9 @@ def fold_facts(view: LedgerView, folder: FactFolder, as_of: datetime | None,
 @dataclass
 class _Current:
     """The projection's working state: the folded facts. A scope's present lines are computed
-    from them when the scope changes (before and after the event), not kept: keeping every
-    scope's lines grew with the log (213 MB at 180k events)."""
+    from them when the scope changes; only those of the scopes touched last are remembered
+    (``_ScopeLines``, bounded): keeping every scope's lines grew with the log (213 MB at 180k
+    events)."""
 
     folder: FactFolder
     position: int  # the last notification applied

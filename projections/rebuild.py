@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from projections.collector import infrequent_collections
 from projections.registry import open_projection
 from projections.runner import rebuild_together
 from store.bootstrap import open_tally
@@ -92,8 +91,7 @@ def _rebuild_group(settings: DatabaseSettings, names: list[str],
     app = open_tally(settings)
     projections = [open_projection(settings, name) for name in names]
     try:
-        with infrequent_collections():
-            return rebuild_together(app, projections, progress=page_done)
+        return rebuild_together(app, projections, progress=page_done)
     finally:
         for projection in projections:
             projection.view.datastore.close()  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from eventsourcing.persistence import OperationalError as LibraryOperationalErro
 from eventsourcing.projection import Projection
 
 from domain.application import Tally
+from projections.collector import infrequent_collections
 from projections.view import PostgresView, SQLiteView, SQLView
 from store.postgres import RETRYABLE
 from store.settings import DatabaseSettings
@@ -202,6 +203,7 @@ def follow(app: Tally, projection: Projection[Any], *, poll_seconds: float = 0.2
     follow_together(app, [projection], poll_seconds=poll_seconds, stop=stop, gather=gather)
 
 
+@infrequent_collections()
 def follow_together(app: Tally, projections: Sequence[Projection[Any]], *,
                     poll_seconds: float = 0.2, stop: Callable[[], bool] = lambda: False,
                     gather: float = GATHER) -> None:
@@ -297,6 +299,7 @@ def rebuild(app: Tally, projection: Projection[Any],
     return rebuild_together(app, [projection], progress, page)
 
 
+@infrequent_collections()
 def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
                      progress: Callable[[int], None] | None = None,
                      page: int | None = None) -> int:
