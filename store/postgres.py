@@ -20,7 +20,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from store.chain import (
@@ -40,7 +40,7 @@ from store.guard import (
     postgres_guard_statements,
     postgres_lock_function_statements,
 )
-from store.recorded import RecordedNotification, RecordTimeRecorder, as_utc
+from store.recorded import Excerpt, RecordedNotification, RecordTimeRecorder, as_utc
 
 #: Failures a fresh connection may cure: a connection broken by a server restart, a pool with
 #: no connection to give within its timeout.
@@ -203,6 +203,13 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         ).format(**names)
         self._recorded_at_statement = SQL(
             "SELECT recorded_at FROM {schema}.{table} WHERE notification_id = %s"
+        ).format(**names)
+        self._excerpts_statement = SQL(
+            "SELECT notification_id, recorded_at, CASE WHEN position(%(marker)s IN state) > 0 "
+            "THEN substring(state FROM position(%(marker)s IN state) + %(skip)s "
+            "FOR %(length)s) END FROM {schema}.{table} "
+            "WHERE notification_id > %(after)s AND topic = ANY(%(topics)s) "
+            "ORDER BY notification_id LIMIT %(limit)s"
         ).format(**names)
 
     @property
@@ -395,6 +402,16 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             curs.execute(self._recorded_at_statement, (notification_id,), prepare=True)
             row = curs.fetchone()
             return row["recorded_at"] if row else None
+
+    def select_excerpts(self, after: int, limit: int, topics: Sequence[str], marker: bytes,
+                        length: int) -> list[Excerpt]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self._excerpts_statement,
+                         {"marker": marker, "skip": len(marker), "length": length,
+                          "after": after, "topics": list(topics), "limit": limit},
+                         prepare=True, binary=True)
+            return [Excerpt(position, recorded_at, None if part is None else bytes(part))
+                    for position, recorded_at, part in curs.fetchall()]
 
     def has_table(self) -> bool:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

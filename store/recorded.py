@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from eventsourcing.persistence import Notification
 
@@ -14,6 +16,14 @@ class RecordedNotification(Notification):
     """A notification with the database's record time of its event."""
 
     recorded_at: datetime
+
+
+class Excerpt(NamedTuple):
+    """Part of a stored event's state (``RecordTimeRecorder.select_excerpts``)."""
+
+    position: int
+    recorded_at: datetime
+    excerpt: bytes | None
 
 
 class RecordTimeRecorder(ABC):
@@ -26,6 +36,14 @@ class RecordTimeRecorder(ABC):
     @abstractmethod
     def recorded_at(self, notification_id: int) -> datetime | None:
         """The record time of one notification."""
+
+    @abstractmethod
+    def select_excerpts(self, after: int, limit: int, topics: Sequence[str], marker: bytes,
+                        length: int) -> list[Excerpt]:
+        """The events of ``topics`` after position ``after`` (``limit`` at most), each with its
+        record time and the ``length`` bytes of its state that follow the first ``marker`` in
+        it (None where there is none): a look at one field of many events without reading or
+        decoding their whole states."""
 
     @abstractmethod
     def has_table(self) -> bool:

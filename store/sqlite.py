@@ -3,6 +3,7 @@ chained by hash (store/chain.py) in the transaction of the append."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
@@ -32,7 +33,7 @@ from store.chain import (
     crosses_checkpoint,
 )
 from store.guard import sqlite_guard_statements
-from store.recorded import RecordedNotification, RecordTimeRecorder, as_utc
+from store.recorded import Excerpt, RecordedNotification, RecordTimeRecorder, as_utc
 
 # ISO 8601 in UTC with milliseconds: text order is time order.
 _NOW = "strftime('%Y-%m-%dT%H:%M:%f', 'now')"
@@ -82,6 +83,13 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
             "ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
         )
         self._recorded_at_statement = f"SELECT recorded_at FROM {table} WHERE rowid = ?"  # noqa: S608
+        self._excerpts_statement = (
+            "SELECT rowid, recorded_at, CASE WHEN instr(state, :marker) > 0 "  # noqa: S608
+            "THEN substr(state, instr(state, :marker) + :skip, :length) END "
+            f"FROM {table} WHERE rowid > :after "
+            "AND topic IN (SELECT value FROM json_each(:topics)) "
+            "ORDER BY rowid LIMIT :limit"
+        )
         self.chain_table_name = f"{table}_chain"
         self.checkpoints_table_name = f"{table}_checkpoints"
         chain, checkpoints = self.chain_table_name, self.checkpoints_table_name
@@ -279,6 +287,14 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
             c.execute(self._recorded_at_statement, (notification_id,))
             row = c.fetchone()
             return _parse(row[0]) if row else None
+
+    def select_excerpts(self, after: int, limit: int, topics: Sequence[str], marker: bytes,
+                        length: int) -> list[Excerpt]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._excerpts_statement,
+                      {"marker": marker, "skip": len(marker), "length": length, "after": after,
+                       "topics": json.dumps(list(topics)), "limit": limit})
+            return [Excerpt(row[0], _parse(row[1]), row[2]) for row in c.fetchall()]
 
     def has_table(self) -> bool:
         with self.datastore.transaction(commit=False) as c:
