@@ -23,6 +23,11 @@ chunk at a time inside it, so that a rewind of a whole log is never in memory at
 (``ledger_rewinds`` records it;
 the spans' running totals from that time on are summed again in the database, and their marks
 from that time on are dropped).
+A rebuild looks first for such history in the log (``projections.known_order``, a few bytes of
+each stored fact): from the earliest known time it brings, the facts go to the fact log only as
+the log is read, and are scored once, in known order, when it has all been read
+(``ledger_deferred`` says so meanwhile), rather than scored in the log's order and again at the
+rewind the history would make.
 Each row keeps its fact's position. A report pinned to position P reads the rows of the facts
 recorded by P when those facts come first in known order (always in a store that learned in log
 order); when later-recorded history is known before some of them, it reads a ledger replayed from
@@ -50,6 +55,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.projection import Projection
 
+from domain.application import Tally
 from domain.commission import Commission
 from domain.facts import Facts
 from domain.finding import Finding
@@ -62,7 +68,7 @@ from domain.standings import HolderTotals
 from domain.submission import Submission
 from domain.transcodings import tally_mapper
 from domain.values import Channel, Level
-from projections import ledger_sums
+from projections import known_order, ledger_sums
 from projections.runner import RecordedTracking, tracking_name
 from projections.view import THEN, PostgresView, SQLiteView, SQLView, Statement, TransactionRun
 from store.recorded import as_utc
@@ -89,7 +95,7 @@ def line_key(line: ScoreLine) -> str:
 
 class LedgerView(SQLView):
     tables = ("fact_log", "ledger", "holder_deltas", "holder_spans", "span_marks",
-              "span_mark_heads", "ledger_rewinds")
+              "span_mark_heads", "ledger_rewinds", "ledger_deferred")
     derived = True  # projected from the log alone
     #: Told when a batch starts, is about to commit, and ends (the ledger's projection).
     batch_listener: Any = None
@@ -182,6 +188,12 @@ class LedgerView(SQLView):
                 (known, known, position, *bounds, page)):
             yield from rows
             known, position = rows[-1]["known_at"], rows[-1]["position"]
+
+    def deferred(self) -> str | None:
+        """The known time from which the facts in the fact log have no rows yet (a rebuild
+        scores them once it has read the whole log), or None."""
+        row = self.query("SELECT MIN(known_at) AS known_at FROM ledger_deferred")[0]
+        return row["known_at"]
 
     def rewinds_after(self, upto: int) -> str | None:
         """The earliest known time the ledger rewound to for facts recorded after ``upto``."""
@@ -295,6 +307,9 @@ _LEDGER_COLUMNS = (
 #: ``known_at`` were computed again; ``last_late`` is the batch's last fact that came out of order.
 _REWINDS = ("CREATE TABLE IF NOT EXISTS ledger_rewinds (position {int} PRIMARY KEY, "
             "last_late {int} NOT NULL, known_at TEXT NOT NULL)")
+#: At most one row, while a rebuild has written the facts known at or after ``known_at`` into the
+#: fact log and not yet their rows (``LedgerProjection.rebuild_starting``).
+_DEFERRED = "CREATE TABLE IF NOT EXISTS ledger_deferred (known_at TEXT PRIMARY KEY)"
 _INDEXES = (
     # The facts in the order the office learned them (a rewind reads them so).
     "CREATE INDEX IF NOT EXISTS fact_log_known_order ON fact_log (known_at, position)",
@@ -320,7 +335,7 @@ class LedgerSQLiteView(LedgerView, SQLiteView):
         f"({ledger_sums.MARK_COLUMNS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
         "CREATE TABLE IF NOT EXISTS span_mark_heads "
         f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['sqlite'])})",
-        _REWINDS.format(int="INTEGER"),
+        _REWINDS.format(int="INTEGER"), _DEFERRED,
         *_INDEXES, ledger_sums.INDEX, ledger_sums.SPAN_INDEX,
     )
 
@@ -338,7 +353,7 @@ class LedgerPostgresView(LedgerView, PostgresView):
         f"({ledger_sums.MARK_COLUMNS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
         "CREATE TABLE IF NOT EXISTS span_mark_heads "
         f"({ledger_sums.MARK_HEADS.format(**ledger_sums.SPAN_TYPES['postgres'])})",
-        _REWINDS.format(int="BIGINT"),
+        _REWINDS.format(int="BIGINT"), _DEFERRED,
         *_INDEXES, ledger_sums.POSTGRES_INDEX, ledger_sums.SPAN_INDEX,
     )
 
@@ -452,6 +467,9 @@ class _Current:
     latest: str  # the latest known time applied ("" before any)
     #: every holder span's totals (``ledger_sums``); None: read them again when needed
     running: ledger_sums.Running | None = None
+    #: the known time from which facts are written to the fact log only, to be scored when
+    #: the log has been read (``LedgerProjection.caught_up``); the folder holds none of them
+    deferred: str | None = None
 
 
 #: A fact of the batch being written: (known time, position, event).
@@ -516,6 +534,7 @@ class LedgerProjection(Projection[LedgerView]):
             statements = [self._fact_row(domain_event, tracking, known_at)]
             batch = self._batch
             late = known_at < current.latest
+            deferred = current.deferred is not None and known_at >= current.deferred
             if batch is not None and (late or batch.rewind_from is not None):
                 # Out of known order: the batch's facts from here are written by the rewind
                 # when the batch ends (``batch_ending``), once for the whole batch.
@@ -524,15 +543,18 @@ class LedgerProjection(Projection[LedgerView]):
                     batch.rewind_from = min(batch.rewind_from or known_at, known_at)
                     batch.last_late = position
                     batch.late_since_asked = True
+            elif late and deferred:  # scored with the deferred facts, in known order
+                statements.append(_rewind_row(position, position, known_at))
             elif late:  # written event by event: rewind for this one
                 rows, current.folder = self._rewind(known_at, [(known_at, position,
                                                                 domain_event)])
                 statements.extend(rows)
                 statements.append(_rewind_row(position, position, known_at))
-                current.running = None
+                current.running = current.deferred = None
             else:
-                statements.extend(_event_rows(current.folder, domain_event, position, known_at,
-                                              self._running(current)))
+                if not deferred:
+                    statements.extend(_event_rows(current.folder, domain_event, position,
+                                                  known_at, self._running(current)))
                 if batch is not None:
                     batch.facts.append((known_at, position, domain_event))
             self.view.write(tracking, statements)
@@ -574,10 +596,15 @@ class LedgerProjection(Projection[LedgerView]):
         if batch is None or batch.rewind_from is None or current is None:
             return
         try:
+            if current.deferred is not None and batch.rewind_from >= current.deferred:
+                # no rows to write again: the facts known from then on are not scored yet
+                self.view.write(None, [_rewind_row(current.position, batch.last_late,
+                                                   batch.rewind_from)])
+                return
             rows, current.folder = self._rewind(batch.rewind_from, batch.facts)
             rows.append(_rewind_row(current.position, batch.last_late, batch.rewind_from))
             self.view.write(None, rows)
-            current.running = None  # read again once the batch is committed
+            current.running = current.deferred = None  # read again once the batch is committed
         except BaseException:
             self._current = None
             raise
@@ -616,11 +643,12 @@ class LedgerProjection(Projection[LedgerView]):
         for _, _, event in heapq.merge(self._stored(before=since), earlier, key=_order):
             apply(event)
         # Then the spans' running totals from ``since`` on, summed again in the database from
-        # the delta rows: the working state has no totals as of ``since``.
-        return [(THEN, (partial(_rewrite, folder, since, self.mapper, self._rewrote),)),
+        # the delta rows: the working state has no totals as of ``since``. Facts deferred by
+        # a rebuild are known after ``since`` (a rewind to later is left to them): scored now.
+        return [(THEN, (partial(_rewrite, folder, since, self.mapper, self._rewrote, None),)),
                 *ledger_sums.rewound_spans(
-                    since, "postgres" if isinstance(self.view, PostgresView) else "sqlite")
-                ], folder
+                    since, "postgres" if isinstance(self.view, PostgresView) else "sqlite"),
+                ("DELETE FROM ledger_deferred", ())], folder
 
     def _stored(self, since: str | None = None, before: str | None = None,
                 upto: int | None = None) -> Iterator[Known]:
@@ -632,6 +660,42 @@ class LedgerProjection(Projection[LedgerView]):
     def forget(self) -> None:
         """Drop the working state; it is read again from the committed tables when needed."""
         self._current = None
+
+    def rebuild_starting(self, app: Tally) -> None:
+        """Told by a rebuild once the view is empty, before the log is read: where history
+        was recorded after facts it precedes (``projections.known_order``), the facts known
+        from the earliest such history on are written to the fact log only as the log is read,
+        and scored once, in known order, when it has all been read (``caught_up``); scoring
+        them in the log's order would have them all scored again when the history came.
+        Committed before the first page, so that a rebuild stopped half-way goes on so."""
+        since = known_order.earliest_late(app.recorder)
+        if since is not None:
+            self.view.commit(None, [("INSERT INTO ledger_deferred (known_at) VALUES (?)",
+                                     (time_key(since),))])
+        self.forget()
+
+    def caught_up(self) -> None:
+        """Told by the runner when it has read to the end of the log: the facts deferred by a
+        rebuild are scored now, in known order, in one transaction (``_rewrite``)."""
+        current = self._current
+        if current is None:
+            if self.view.deferred() is None:
+                return
+            current = self._warm()
+        if current.deferred is None:
+            return
+        outcome: list[int] = []
+        try:
+            self.view.write(None, [(THEN, (partial(
+                _rewrite, current.folder, current.deferred, self.mapper, outcome.append,
+                self._running(current)),))])
+        except BaseException:
+            self._current = None
+            raise
+        if outcome[0] < 0:  # another process scored them first: read its rows' state again
+            self._current = None
+        else:
+            current.deferred = None
 
     def _running(self, current: _Current) -> ledger_sums.Running:
         """The spans' totals, read from the committed delta rows at the first fact after a
@@ -651,12 +715,14 @@ class LedgerProjection(Projection[LedgerView]):
         state is for exactly that position and the runner's next ``resume`` keeps it."""
         if self._current is None:
             committed = self.view.max_tracking_id(tracking_name(self)) or 0
+            deferred = self.view.deferred()
             folder, latest = FactFolder(), ""
             apply = folder.apply  # bound once (see load_facts)
             for known_at, _, event in self._stored(upto=committed):
-                apply(event)
+                if deferred is None or known_at < deferred:  # the rest wait for caught_up
+                    apply(event)
                 latest = known_at  # known order: the last is the latest
-            self._current = _Current(folder, committed, latest)
+            self._current = _Current(folder, committed, latest, deferred=deferred)
         return self._current
 
     def _fact_row(self, event: Any, tracking: RecordedTracking, known_at: str) -> Statement:
@@ -715,16 +781,33 @@ _TIDY_AFTER_FACTS = 20_000
 _WARM_PAGE = 20_000
 
 
+_DEFERRED_NOW = "SELECT known_at FROM ledger_deferred"
+#: Two processes that caught up at once: the second waits for the first's commit, then finds
+#: no deferral left.
+_DEFERRED_FOR_UPDATE = _DEFERRED_NOW + " FOR UPDATE"
+
+
 def _order(fact: Known) -> tuple[str, int]:
     return fact[0], fact[1]
 
 
 def _rewrite(folder: FactFolder, since: str, mapper: Any, rewrote: Callable[[int], None],
-             run: TransactionRun) -> None:
+             running: ledger_sums.Running | None, run: TransactionRun) -> None:
     """A rewind's rows, inside its transaction: the facts known at or after ``since`` (the
     transaction's own among them) read in known order, applied to ``folder`` and scored; each
     chunk's old rows deleted by position, then its new rows written. ``rewrote`` is told how
-    many facts were."""
+    many facts were.
+
+    With the spans' ``running`` totals as of ``since``, the facts a rebuild deferred from
+    ``since`` (``ledger_deferred``), which have no rows yet: written with their spans' rows as
+    if they had come in known order, and the deferral ended; ``rewrote`` is told -1 if another
+    process ended it first (then nothing is written)."""
+    if running is not None:
+        select = _DEFERRED_FOR_UPDATE if run.postgres else _DEFERRED_NOW  # SQLite: one writer
+        if [row[0] for row in run.rows(select)] != [since]:
+            rewrote(-1)
+            return
+        run.write([("DELETE FROM ledger_deferred", ())])
     positions: list[int] = []
     rows: list[Statement] = []
     facts = 0
@@ -734,16 +817,17 @@ def _rewrite(folder: FactFolder, since: str, mapper: Any, rewrote: Callable[[int
         row = dict(zip(_FACT_FIELDS, values, strict=True))
         positions.append(row["position"])
         rows.extend(_event_rows(folder, mapper.to_domain_event(_stored_event(row)),
-                                row["position"], row["known_at"], None))
+                                row["position"], row["known_at"], running))
         facts += 1
         if len(positions) == _REWIND_CHUNK:
-            _replace_rows(run, positions, rows)
+            _replace_rows(run, positions if running is None else [], rows)
             positions, rows = [], []
-    _replace_rows(run, positions, rows)
+    _replace_rows(run, positions if running is None else [], rows)
     rewrote(facts)
 
 
 def _replace_rows(run: TransactionRun, positions: list[int], rows: list[Statement]) -> None:
+    """Delete the rows of the facts at ``positions``, then write ``rows``."""
     deletes: list[Statement] = []
     for table in ("ledger", "holder_deltas"):
         for chunk in range(0, len(positions), _DELETE_CHUNK):

@@ -111,6 +111,7 @@ def catch_up(app: Tally, projection: Projection[Any],
     while True:
         page = _read_page(app, position, BATCH)
         if page is None:
+            _caught_up(projection)
             return position
         position = _process_page(projection, *page, position,
                                  more=lambda after: _read_page(app, after, BATCH),
@@ -118,6 +119,14 @@ def catch_up(app: Tally, projection: Projection[Any],
 
 
 Page = tuple[Sequence[Notification], Sequence[Any]]
+
+
+def _caught_up(projection: Projection[Any]) -> None:
+    """Tell a projection that wants to know (``caught_up()``) that it has read the whole log:
+    the ledger scores then what a rebuild deferred."""
+    caught_up = getattr(projection, "caught_up", None)
+    if caught_up is not None:
+        caught_up()
 
 
 def _read_page(app: Tally, position: int, limit: int) -> Page | None:
@@ -238,6 +247,11 @@ def follow_together(app: Tally, projections: Sequence[Projection[Any]], *,
             time.sleep(poll_seconds)
             continue
         if page is None:
+            try:
+                _catch_up_all(following)
+            except UNAVAILABLE as error:
+                _not_answering(following, error)
+                positions = None
             time.sleep(wait)
             wait = min(2 * wait, poll_seconds)
             continue
@@ -251,6 +265,22 @@ def follow_together(app: Tally, projections: Sequence[Projection[Any]], *,
             continue
         if len(page[0]) < BATCH:
             time.sleep(gather)
+
+
+def _catch_up_all(following: list[Projection[Any]]) -> None:
+    """``_caught_up`` for each projection followed; one that fails (not the database: a
+    defect) is logged and left, as in ``_follow_page``."""
+    for projection in list(following):
+        try:
+            _caught_up(projection)
+        except UNAVAILABLE:
+            raise
+        except Exception:
+            following.remove(projection)
+            if not following:
+                raise
+            log.exception("%s stopped when it had read the whole log; the other projections "
+                          "go on", tracking_name(projection))
 
 
 def _committed(projection: Projection[Any]) -> int:
@@ -306,7 +336,8 @@ def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
     """Empty every view and project the whole log again, reading and decoding it once: each
     page (of ``REBUILD_BATCH`` events) goes to every projection, and each commits it with its
     own position. The views' secondary indexes are dropped while they fill, and built once at
-    the end."""
+    the end. A projection with ``rebuild_starting(app)`` is told when its view is empty, before
+    the first page, and one with ``caught_up()`` after the last."""
     page = page or REBUILD_BATCH
     with ExitStack() as indexes:
         for projection in projections:
@@ -315,11 +346,16 @@ def rebuild_together(app: Tally, projections: Sequence[Projection[Any]],
             forget = getattr(projection, "forget", None)
             if forget is not None:
                 forget()
+            starting = getattr(projection, "rebuild_starting", None)
+            if starting is not None:
+                starting(app)
         position = 0
         alone = projections[0] if len(projections) == 1 else None
         while True:
             read = _read_page(app, position, page)
             if read is None:
+                for projection in projections:
+                    _caught_up(projection)
                 return position
             if alone is not None:  # its own pages: it may take several in one batch
                 position = _process_page(alone, *read, position,

@@ -1,0 +1,186 @@
+"""A rebuild of a log that holds history recorded after the live facts it precedes scores every
+fact once, in the order the office learned them: the facts known from the earliest such history
+on wait in the fact log until the log has been read (``LedgerProjection.rebuild_starting``),
+instead of being scored in the log's order and again when the history comes. The rows are those
+of a ledger that learned the facts as they were recorded, on both backends; a rebuild stopped
+half-way goes on from where it stopped."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from domain.application import Tally
+from domain.period import Period
+from domain.standings import standings
+from domain.values import HolderKind
+from projections import known_order, runner
+from projections import ledger as ledger_module
+from projections.registry import open_projection
+from projections.scores import ScoreReports
+from store.settings import DatabaseSettings
+from tests.test_ledger_properties import START, ZONE, set_up, totals
+from tests.test_ranking_sums import (
+    VERSIONS,
+    described,
+    marks_written_and_from_rows,
+    record_operations,
+)
+
+#: The rows that say what the ledger holds (the spans' rows are checked by what they answer).
+TABLES = {"fact_log": "position", "ledger": "position, seq", "holder_deltas": "position, seq",
+          "ledger_rewinds": "position", "ledger_deferred": "known_at"}
+
+
+def live_then_history(app: Tally) -> int:
+    """Live facts known from July, then the first half's history recorded after them, then
+    live facts again; return the last position before the history."""
+    rng = random.Random(11)
+    set_up(app, VERSIONS[2])
+    record_operations(app, rng, START + timedelta(days=180), 30)
+    live = app.recorder.max_notification_id()
+    record_operations(app, rng, START, 30)
+    record_operations(app, rng, START + timedelta(days=300), 10)
+    return live
+
+
+def rows(view: Any) -> dict[str, list[tuple]]:
+    return {table: view.tuples(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608
+            for table, order in TABLES.items()}
+
+
+def count_scoring(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times a fact event is scored (``_event_rows``), from now on."""
+    scored = [0]
+    score = ledger_module._event_rows
+
+    def counted(*args: Any) -> Any:
+        scored[0] += 1
+        return score(*args)
+
+    monkeypatch.setattr(ledger_module, "_event_rows", counted)
+    return scored
+
+
+def assert_answers_agree(view: Any) -> None:
+    """The rankings from the spans' sums equal those from the lines, which equal scoring the
+    facts known at the moment; every mark is where the marking rule puts it."""
+    reports = ScoreReports(view, zone=ZONE)
+    for moment in (None, START + timedelta(days=3), START + timedelta(days=200)):
+        facts = reports.facts(moment)
+        for period in ("2025", "2025-H1", "2025-Q3"):
+            for kind in HolderKind:
+                lines = reports.standings(period, kind.value, moment)
+                assert totals(lines) == totals(standings(facts, Period.parse(period), kind))
+                assert [described(s) for s in reports.standings(
+                    period, kind.value, moment, detail=False)] == [described(s) for s in lines]
+    written, from_rows = marks_written_and_from_rows(view)
+    assert written == from_rows
+
+
+def test_the_earliest_late_known_time_is_read_from_the_stored_events(app: Tally) -> None:
+    rng = random.Random(12)
+    set_up(app, VERSIONS[0])
+    record_operations(app, rng, START + timedelta(days=180), 10)
+    assert known_order.earliest_late(app.recorder) is None  # recorded in known order
+    live = app.recorder.max_notification_id()
+    record_operations(app, rng, START, 10)  # history known before the live facts
+    history = [app.mapper.to_domain_event(n).cause.known_at  # each known before July
+               for n in app.recorder.select_notifications(
+                   start=live, limit=10_000, topics=known_order.FACT_TOPICS,
+                   inclusive_of_start=False)]
+    assert len(history) > 5 and known_order.earliest_late(app.recorder) == min(history)
+    assert known_order.earliest_late(app.recorder, upto=live) is None
+
+
+def test_a_rebuild_scores_each_fact_once_in_known_order(
+        database: DatabaseSettings, app: Tally, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "BATCH", 5)  # the history comes over many pages
+    live = live_then_history(app)
+    ledger = open_projection(database, "ledger")
+    runner.catch_up(app, ledger)  # learned as recorded: the history rewound the live facts
+    learned = rows(ledger.view)
+    assert learned["ledger_rewinds"] and not learned["ledger_deferred"]
+    facts = len(learned["fact_log"])
+    since = learned["ledger_rewinds"][0][2]  # the history's earliest known time
+    overtaken = sum(1 for position, known_at, *_ in learned["fact_log"]
+                    if position <= live and known_at >= since)  # the live facts after it
+
+    scored = count_scoring(monkeypatch)
+    runner.rebuild(app, ledger, page=5)
+    assert scored[0] == facts  # each fact once
+    assert rows(ledger.view) == learned
+    assert_answers_agree(ledger.view)
+
+    # what the rebuild did before: every live fact known after the history scored twice
+    monkeypatch.setattr(known_order, "earliest_late", lambda recorder, upto=None: None)
+    scored[0] = 0
+    runner.rebuild(app, ledger, page=5)
+    assert overtaken > 20 and scored[0] == facts + overtaken
+    assert rows(ledger.view) == learned
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_rebuild_whose_order_cannot_be_told_scores_in_the_log_order(
+        database: DatabaseSettings, app: Tally, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored events whose known time is not where the look expects it (another transcoder, a
+    compressed state): the order cannot be told, so nothing is deferred; same rows."""
+    live_then_history(app)
+    ledger = open_projection(database, "ledger")
+    runner.catch_up(app, ledger)
+    learned = rows(ledger.view)
+    monkeypatch.setattr(known_order, "MARKER", b'"no_such_field":')
+    assert known_order.earliest_late(app.recorder) is None
+    scored = count_scoring(monkeypatch)
+    runner.rebuild(app, ledger)
+    assert scored[0] > len(learned["fact_log"])
+    assert rows(ledger.view) == learned
+    ledger.view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_rebuild_stopped_half_way_goes_on_and_is_scored_by_one_process(
+        database: DatabaseSettings, app: Tally, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild stops after some pages: their facts are in the fact log, the deferral with
+    them. Two processes then catch up: the first scores the deferred facts, the second finds
+    them scored (it waits for the first's commit on PostgreSQL) and writes nothing."""
+    live_then_history(app)
+    ledger = open_projection(database, "ledger")
+    runner.catch_up(app, ledger)
+    learned = rows(ledger.view)
+
+    read = runner._read_page
+    pages = [0]
+
+    def stops_after_four_pages(*args: Any) -> Any:
+        pages[0] += 1
+        if pages[0] > 4:
+            raise RuntimeError("the machine went down")
+        return read(*args)
+
+    monkeypatch.setattr(runner, "_read_page", stops_after_four_pages)
+    with pytest.raises(RuntimeError):
+        runner.rebuild(app, ledger, page=9)
+    monkeypatch.undo()
+    stopped = rows(ledger.view)
+    assert ledger.view.max_tracking_id(runner.tracking_name(ledger)) == 36  # 4 pages of 9
+    assert stopped["fact_log"] == [row for row in learned["fact_log"] if row[0] <= 36]
+    assert stopped["ledger_deferred"] and len(stopped["ledger"]) < len(learned["ledger"])
+
+    first, second = (open_projection(database, "ledger") for _ in range(2))
+    monkeypatch.setattr(runner, "_caught_up", lambda projection: None)
+    runner.catch_up(app, first)  # goes on from the fourth page, to the end of the log
+    monkeypatch.undo()
+    assert len(rows(ledger.view)["ledger"]) < len(learned["ledger"])  # not scored yet
+    second.warm()  # both at the end of the log, with the deferral
+    assert second._current.deferred == stopped["ledger_deferred"][0][0]  # type: ignore[attr-defined]
+    first.caught_up()  # type: ignore[attr-defined]
+    second.caught_up()  # type: ignore[attr-defined]  # finds it done, writes nothing
+    assert second._current is None  # type: ignore[attr-defined]  # read again when needed
+    runner.catch_up(app, second)
+    assert rows(ledger.view) == learned
+    assert_answers_agree(ledger.view)
+    for projection in (ledger, first, second):
+        projection.view.datastore.close()  # type: ignore[attr-defined]
