@@ -17,7 +17,8 @@ FIGURES = (
     "raw batched append", "raw append, one event per transaction", "raw read + decode", "import",
     "rebuild, all projections",
     "as-of ranking (ledger)", "as-of ranking by replay", "HTTP commands",
-    "projection lag under load", "history into the live store", "peak RSS",
+    "projection lag under load", "history into the live store",
+    "rebuild after the history", "peak RSS",
 )
 
 
@@ -65,6 +66,10 @@ def _check(output: str, results: dict) -> None:
     assert rewind["as_of"]["holders"] == queries["holders"]
     assert rewind["as_of_before"]["queries"] == 5
     assert rewind["as_of_before"]["holders"] == queries["holders"]
+    # then every projection rebuilt over the log with the history recorded after it
+    again = results["rebuild_after_history"]
+    assert again["events"] > results["rebuild"]["events"] and again["seconds"] > 0
+    assert 0 < again["rss_mb"] < 2000
     http = results["http"]
     assert http["measured"] or http["reason"]
     if http["measured"]:
