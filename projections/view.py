@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import ProgrammingError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from psycopg import ClientCursor
+from psycopg import ClientCursor, errors
 from psycopg.rows import tuple_row
 
 from store.postgres import within_timeout
@@ -543,9 +543,19 @@ class PostgresView(PostgresTrackingRecorder, SQLView):
             yield from _PostgresRun(curs).rows(sql, params)
 
     def reset(self, tracking_name: str) -> None:
+        """``TRUNCATE``: a delete of every row (the ledger's 7 million at 1M events) took
+        seconds and left as many dead rows for the rebuild's vacuum. It holds the tables' lock
+        until the commit, which follows at once. A role without the privilege (the
+        application role as ``tally db grant-app-role`` made it before it granted that) deletes
+        the rows."""
+        tables = ", ".join(self.tables)  # the view's own constant names
         with self._cursor(commit=True) as curs:
-            for table in self.tables:
-                curs.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant table name)
+            try:
+                with curs.connection.transaction():  # a savepoint
+                    curs.execute(f"TRUNCATE {tables}")  # noqa: S608
+            except errors.InsufficientPrivilege:
+                for table in self.tables:
+                    curs.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant table name)
             curs.execute(
                 f'DELETE FROM "{self.tracking_table_name}" WHERE application_name = %s',  # noqa: S608
                 (tracking_name,),

@@ -96,6 +96,8 @@ def grant_app_role_statements(schema: str, events_table: str, guarded: Sequence[
     ]
     if other_tables:
         others = sql.SQL(", ").join(sql.Identifier(schema, table) for table in other_tables)
-        statements.append(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {others} TO {who}")
+        # TRUNCATE: a rebuild empties the read models so (``SQLView.reset``)
+        statements.append(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {others} "
+                                  "TO {who}")
                           .format(others=others, who=who))
     return statements

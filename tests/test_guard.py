@@ -127,6 +127,29 @@ def test_the_application_role_appends_and_projects_but_cannot_rewrite_the_log(
 
 
 @pytest.mark.postgres
+def test_an_application_role_made_before_it_could_truncate_still_rebuilds(
+    app_role: tuple[str, DatabaseSettings],
+) -> None:
+    """A rebuild empties the read models with TRUNCATE; a role granted by an earlier release
+    may only delete their rows, and does."""
+    role, as_role = app_role
+    app = open_tally(as_role)
+    record_units(app, 3)
+    schema = as_role.eventsourcing_env()["POSTGRES_SCHEMA"]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'REVOKE TRUNCATE ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"')
+    for projection in open_projections(as_role).values():
+        assert catch_up(app, projection) == 3
+        rows = {table: projection.view.query(f"SELECT * FROM {table}")  # noqa: S608
+                for table in projection.view.tables}
+        assert rebuild(app, projection) == 3
+        assert {table: projection.view.query(f"SELECT * FROM {table}")  # noqa: S608
+                for table in projection.view.tables} == rows  # emptied, then filled once
+        projection.view.datastore.close()  # type: ignore[attr-defined]
+    app.close()
+
+
+@pytest.mark.postgres
 def test_grant_app_role_command_gives_no_rewrite_privilege(
     postgres_database: DatabaseSettings,
 ) -> None:
@@ -145,7 +168,8 @@ def test_grant_app_role_command_gives_no_rewrite_privilege(
                 assert may(table, "SELECT") and may(table, "INSERT")
                 assert not any(may(table, p) for p in ("UPDATE", "DELETE", "TRUNCATE"))
             for table in ("notification_tracking", "ledger"):
-                assert all(may(table, p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE"))
+                assert all(may(table, p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE",
+                                                   "TRUNCATE"))
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{role}"')
