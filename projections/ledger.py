@@ -52,7 +52,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    Notification,
+    Tracking,
+)
 from eventsourcing.projection import Projection
 
 from domain.application import Tally
@@ -486,6 +491,8 @@ class _Batch:
     last_late: int = 0
     #: whether a fact came out of known order since the runner last asked (``wants_more``)
     late_since_asked: bool = False
+    #: whether a fact was left to the deferred scoring (``_Current.deferred``)
+    deferred: bool = False
 
 
 def _topic_selection(as_of: datetime | None, topics: Sequence[str],
@@ -535,6 +542,10 @@ class LedgerProjection(Projection[LedgerView]):
             batch = self._batch
             late = known_at < current.latest
             deferred = current.deferred is not None and known_at >= current.deferred
+            if deferred and batch is not None:
+                batch.deferred = True
+            elif deferred:
+                statements.append(_still_deferred(current.deferred))
             if batch is not None and (late or batch.rewind_from is not None):
                 # Out of known order: the batch's facts from here are written by the rewind
                 # when the batch ends (``batch_ending``), once for the whole batch.
@@ -593,7 +604,11 @@ class LedgerProjection(Projection[LedgerView]):
         """Before the batch commits: if a fact came out of known order, rewind once to the
         earliest known time met out of order and replay from there, in the same commit."""
         batch, current = self._batch, self._current
-        if batch is None or batch.rewind_from is None or current is None:
+        if batch is None or current is None:
+            return
+        if batch.deferred and current.deferred is not None:
+            self.view.write(None, [_still_deferred(current.deferred)])
+        if batch.rewind_from is None:
             return
         try:
             if current.deferred is not None and batch.rewind_from >= current.deferred:
@@ -785,6 +800,22 @@ _DEFERRED_NOW = "SELECT known_at FROM ledger_deferred"
 #: Two processes that caught up at once: the second waits for the first's commit, then finds
 #: no deferral left.
 _DEFERRED_FOR_UPDATE = _DEFERRED_NOW + " FOR UPDATE"
+#: A process that defers facts while another scores the deferred ones: it waits for that
+#: commit, then finds the deferral gone.
+_DEFERRED_FOR_SHARE = _DEFERRED_NOW + " FOR SHARE"
+
+
+def _still_deferred(since: str) -> Statement:
+    """A statement that refuses the transaction unless the facts known from ``since`` are
+    still deferred: a fact left to the deferred scoring after another process has done it
+    (a follower that caught up while a rebuild was still reading) would have no rows ever."""
+    return (THEN, (partial(_check_deferred, since),))
+
+
+def _check_deferred(since: str, run: TransactionRun) -> None:
+    if [row[0] for row in run.rows(_DEFERRED_FOR_SHARE if run.postgres
+                                   else _DEFERRED_NOW)] != [since]:
+        raise IntegrityError("the deferred facts were scored by another process meanwhile")
 
 
 def _order(fact: Known) -> tuple[str, int]:

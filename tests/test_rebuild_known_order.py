@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domain.application import Tally
 from domain.period import Period
@@ -145,7 +146,8 @@ def test_a_rebuild_stopped_half_way_goes_on_and_is_scored_by_one_process(
         database: DatabaseSettings, app: Tally, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild stops after some pages: their facts are in the fact log, the deferral with
     them. Two processes then catch up: the first scores the deferred facts, the second finds
-    them scored (it waits for the first's commit on PostgreSQL) and writes nothing."""
+    them scored (it waits for the first's commit on PostgreSQL) and writes nothing; and the
+    second, still holding the deferral when new facts come, may not leave them to it."""
     live_then_history(app)
     ledger = open_projection(database, "ledger")
     runner.catch_up(app, ledger)
@@ -179,8 +181,19 @@ def test_a_rebuild_stopped_half_way_goes_on_and_is_scored_by_one_process(
     first.caught_up()  # type: ignore[attr-defined]
     second.caught_up()  # type: ignore[attr-defined]  # finds it done, writes nothing
     assert second._current is None  # type: ignore[attr-defined]  # read again when needed
-    runner.catch_up(app, second)
     assert rows(ledger.view) == learned
+    assert_answers_agree(ledger.view)
+
+    second.warm()
+    second._current.deferred = stopped["ledger_deferred"][0][0]  # type: ignore[attr-defined]
+    end = app.recorder.max_notification_id()
+    record_operations(app, random.Random(13), START + timedelta(days=320), 6)  # new live facts
+    with pytest.raises(IntegrityError):
+        runner.catch_up(app, second)  # as if it still held the deferral: refused
+    assert second._current is None  # type: ignore[attr-defined]
+    assert rows(ledger.view) == learned  # nothing written
+    runner.catch_up(app, second)  # read again: scored as they come
+    assert rows(ledger.view)["fact_log"][-1][0] > end
     assert_answers_agree(ledger.view)
     for projection in (ledger, first, second):
         projection.view.datastore.close()  # type: ignore[attr-defined]
