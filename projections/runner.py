@@ -7,8 +7,8 @@ import hashlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -251,7 +251,8 @@ def follow_together(app: Tally, projections: Sequence[Projection[Any]], *,
                 _catch_up_all(following)
             except UNAVAILABLE as error:
                 _not_answering(following, error)
-                positions = None
+            if positions is not None and len(positions) != len(following):
+                positions = None  # one was left behind: the others' are read again
             time.sleep(wait)
             wait = min(2 * wait, poll_seconds)
             continue
@@ -268,19 +269,27 @@ def follow_together(app: Tally, projections: Sequence[Projection[Any]], *,
 
 
 def _catch_up_all(following: list[Projection[Any]]) -> None:
-    """``_caught_up`` for each projection followed; one that fails (not the database: a
-    defect) is logged and left, as in ``_follow_page``."""
+    """``_caught_up`` for each projection followed."""
     for projection in list(following):
-        try:
+        with _left_behind_on_defect(following, projection, "when it had read the whole log"):
             _caught_up(projection)
-        except UNAVAILABLE:
+
+
+@contextmanager
+def _left_behind_on_defect(following: list[Projection[Any]], projection: Projection[Any],
+                           where: str) -> Iterator[None]:
+    """A projection that fails (not the database: a defect) is logged and removed from
+    ``following`` while the others go on; when none is left, the failure is raised."""
+    try:
+        yield
+    except UNAVAILABLE:
+        raise
+    except Exception:
+        following.remove(projection)
+        if not following:
             raise
-        except Exception:
-            following.remove(projection)
-            if not following:
-                raise
-            log.exception("%s stopped when it had read the whole log; the other projections "
-                          "go on", tracking_name(projection))
+        log.exception("%s stopped %s; the other projections go on",
+                      tracking_name(projection), where)
 
 
 def _committed(projection: Projection[Any]) -> int:
@@ -304,20 +313,14 @@ def _follow_page(app: Tally, following: list[Projection[Any]], positions: list[i
     for projection, position in zip(list(following), positions, strict=True):
         start = bisect.bisect_right(ids, position)
         if start < len(ids):
-            try:
-                position = _process_page(projection, notifications[start:], events[start:],
-                                         position,
-                                         more=lambda after: _read_page(app, after, BATCH))
-            except IntegrityError:
-                position = _committed(projection)  # another worker committed them first
-            except UNAVAILABLE:
-                raise
-            except Exception:
-                following.remove(projection)
-                if not following:
-                    raise
-                log.exception("%s stopped at position %d; the other projections go on",
-                              tracking_name(projection), position)
+            with _left_behind_on_defect(following, projection, f"at position {position}"):
+                try:
+                    position = _process_page(projection, notifications[start:],
+                                             events[start:], position,
+                                             more=lambda after: _read_page(app, after, BATCH))
+                except IntegrityError:
+                    position = _committed(projection)  # another worker committed them first
+            if projection not in following:
                 continue
         moved.append(position)
     return moved

@@ -207,6 +207,43 @@ def test_a_projection_that_fails_is_left_behind_and_the_others_go_on(
         projection.view.datastore.close()  # type: ignore[attr-defined]
 
 
+def test_a_projection_that_fails_once_caught_up_is_left_behind_and_the_others_go_on(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A defect in what a projection does once it has read the whole log (the ledger scores
+    then what a rebuild deferred) leaves that one behind as a defect on an event does; the
+    others follow the facts recorded after."""
+    from projections import runner
+
+    office(app)
+    projections = open_projections(database)
+    broken = projections["ledger"]
+    before = app.recorder.max_notification_id()
+
+    def defect() -> None:
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setattr(broken, "caught_up", defect)
+    rounds: list[int] = []
+
+    def meanwhile() -> bool:
+        rounds.append(1)
+        if len(rounds) == 4:  # the ledger has been left behind: new facts
+            item(app, 1, "o1")
+        return len(rounds) > 10
+
+    runner.follow_together(app, list(projections.values()), poll_seconds=0.01, gather=0,
+                           stop=meanwhile)
+    last = app.recorder.max_notification_id()
+    assert last > before
+    for name, projection in projections.items():
+        expected = before if projection is broken else last
+        assert projection.view.max_tracking_id(runner.tracking_name(projection)) == expected, name
+    assert "Tally/ledger stopped when it had read the whole log" in caplog.text
+    for projection in projections.values():
+        projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
 def test_a_follower_whose_views_another_process_moved_on_ends_where_a_rebuild_ends(
         app: Tally, database: DatabaseSettings) -> None:
     """The follower keeps each projection's position between rounds instead of reading it
