@@ -20,19 +20,19 @@ from datetime import datetime
 from eventsourcing.utils import get_topic
 
 from domain.fold import FACT_EVENTS
-from store.recorded import RecordTimeRecorder
+from store.recorded import RecordTimeRecorder, as_utc
 
 FACT_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS)
 
 #: Events read at a time.
 PAGE = 20_000
 
-#: What follows the cause's known time in a stored event's JSON, as the transcoder writes it:
-#: null, or a datetime in ISO form. A quotation mark inside a string is escaped there, so the
-#: marker cannot be part of a title or any other value, and no event has another field of
-#: that name.
+#: What follows the cause's known time in a stored event's JSON, as the transcoder writes it
+#: (``CauseAsDict``): null, a datetime in ISO form, or the ISO text its decoder also takes. A
+#: quotation mark inside a string is escaped there, so the marker cannot be part of a title or
+#: any other value, and no event has another field of that name.
 MARKER = b'"known_at":'
-_KNOWN_AT = re.compile(rb'null|\{"_type_":"datetime_iso","_data_":"([^"\\]+)"\}')
+_KNOWN_AT = re.compile(rb'null|\{"_type_":"datetime_iso","_data_":"([^"\\]+)"\}|"([^"\\]+)"')
 _EXCERPT = 80  # bytes: the longest form above, with microseconds and an offset, is 70
 
 
@@ -68,5 +68,10 @@ def known_times(recorder: RecordTimeRecorder, upto: int | None = None) -> Iterat
             match = _KNOWN_AT.match(excerpt) if excerpt is not None else None
             if match is None:
                 raise UnknownOrderError(f"the known time of event {position} is not readable")
-            yield datetime.fromisoformat(match[1].decode()) if match[1] else recorded_at
+            text = match[1] or match[2]
+            try:  # naive: UTC, as the ledger takes it (``time_key``)
+                known = as_utc(datetime.fromisoformat(text.decode())) if text else recorded_at
+            except ValueError as error:
+                raise UnknownOrderError(f"event {position}: {error}") from error
+            yield known
         after = excerpts[-1].position

@@ -8,7 +8,7 @@ half-way goes on from where it stopped."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from projections import known_order, runner
 from projections import ledger as ledger_module
 from projections.registry import open_projection
 from projections.scores import ScoreReports
+from store.recorded import Excerpt
 from store.settings import DatabaseSettings
 from tests.test_ledger_properties import START, ZONE, set_up, totals
 from tests.test_ranking_sums import (
@@ -197,3 +198,29 @@ def test_a_rebuild_stopped_half_way_goes_on_and_is_scored_by_one_process(
     assert_answers_agree(ledger.view)
     for projection in (ledger, first, second):
         projection.view.datastore.close()  # type: ignore[attr-defined]
+
+
+class Excerpts:
+    """A recorder's excerpts, as given: the forms a stored known time may take."""
+
+    def __init__(self, *excerpts: bytes | None) -> None:
+        moment = datetime(2025, 7, 1, tzinfo=UTC)
+        self.excerpts = [Excerpt(position, moment, excerpt)
+                         for position, excerpt in enumerate(excerpts, start=1)]
+
+    def select_excerpts(self, after: int, limit: int, *_: Any) -> list[Excerpt]:
+        return [e for e in self.excerpts if e.position > after][:limit]
+
+
+def test_the_known_time_is_read_in_every_form_the_decoder_takes_or_not_at_all() -> None:
+    iso = b'{"_type_":"datetime_iso","_data_":"2025-03-01T08:00:00+08:00"},"x":1}'
+    recorder: Any = Excerpts(iso, b'null}}', b'"2025-02-01T00:00:00"}}')  # null: recorded
+    assert list(known_order.known_times(recorder)) == [
+        datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC),
+        datetime(2025, 2, 1, tzinfo=UTC)]  # a naive text is UTC, as the ledger takes it
+    assert known_order.earliest_late(recorder) == datetime(2025, 2, 1, tzinfo=UTC)
+    for unreadable in (None, b'{"_type_":"timestamp","_data_":1}', b'"not a time"}'):
+        recorder = Excerpts(iso, unreadable)
+        with pytest.raises(known_order.UnknownOrderError):
+            list(known_order.known_times(recorder))
+        assert known_order.earliest_late(recorder) is None  # cannot tell: nothing deferred
