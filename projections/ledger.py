@@ -663,7 +663,7 @@ class LedgerProjection(Projection[LedgerView]):
         return [(THEN, (partial(_rewrite, folder, since, self.mapper, self._rewrote, None),)),
                 *ledger_sums.rewound_spans(
                     since, "postgres" if isinstance(self.view, PostgresView) else "sqlite"),
-                ("DELETE FROM ledger_deferred", ())], folder
+                _END_DEFERRAL], folder
 
     def _stored(self, since: str | None = None, before: str | None = None,
                 upto: int | None = None) -> Iterator[Known]:
@@ -797,6 +797,8 @@ _WARM_PAGE = 20_000
 
 
 _DEFERRED_NOW = "SELECT known_at FROM ledger_deferred"
+#: The deferred facts scored (or written again by a rewind from before them).
+_END_DEFERRAL: Statement = ("DELETE FROM ledger_deferred", ())
 #: Two processes that caught up at once: the second waits for the first's commit, then finds
 #: no deferral left.
 _DEFERRED_FOR_UPDATE = _DEFERRED_NOW + " FOR UPDATE"
@@ -813,9 +815,16 @@ def _still_deferred(since: str) -> Statement:
 
 
 def _check_deferred(since: str, run: TransactionRun) -> None:
-    if [row[0] for row in run.rows(_DEFERRED_FOR_SHARE if run.postgres
-                                   else _DEFERRED_NOW)] != [since]:
+    if not _deferral_held(run, since, _DEFERRED_FOR_SHARE):
         raise IntegrityError("the deferred facts were scored by another process meanwhile")
+
+
+def _deferral_held(run: TransactionRun, since: str, postgres_select: str) -> bool:
+    """Whether the facts known from ``since`` are still deferred, as the transaction sees
+    it; on PostgreSQL read with ``postgres_select``, which locks the row (SQLite has one
+    writer at a time)."""
+    return [row[0] for row in run.rows(postgres_select if run.postgres
+                                       else _DEFERRED_NOW)] == [since]
 
 
 def _order(fact: Known) -> tuple[str, int]:
@@ -834,11 +843,10 @@ def _rewrite(folder: FactFolder, since: str, mapper: Any, rewrote: Callable[[int
     if they had come in known order, and the deferral ended; ``rewrote`` is told -1 if another
     process ended it first (then nothing is written)."""
     if running is not None:
-        select = _DEFERRED_FOR_UPDATE if run.postgres else _DEFERRED_NOW  # SQLite: one writer
-        if [row[0] for row in run.rows(select)] != [since]:
+        if not _deferral_held(run, since, _DEFERRED_FOR_UPDATE):
             rewrote(-1)
             return
-        run.write([("DELETE FROM ledger_deferred", ())])
+        run.write([_END_DEFERRAL])
     positions: list[int] = []
     rows: list[Statement] = []
     facts = 0
