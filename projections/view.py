@@ -382,6 +382,14 @@ class SQLView(TrackingRecorder):
         """Empty the view's tables and forget its position, in one transaction."""
 
 
+#: The first statement of a SQLite view's commit: it takes the write lock, waiting (up to
+#: ``SQLITE_LOCK_TIMEOUT``) while another process holds it. The library begins a deferred
+#: transaction; where two commits' steps read first (``THEN``: the ledger's deferred scoring),
+#: the one that read before the other wrote could not write after it: it was refused
+#: "database is locked" at once instead of waiting for the other's commit.
+_TAKE_WRITE_LOCK = "UPDATE tracking SET notification_id = notification_id WHERE 0"
+
+
 class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.schema]
@@ -389,6 +397,7 @@ class SQLiteView(SQLiteTrackingRecorder, SQLView):
     def commit(self, tracking: Tracking | None, statements: Sequence[Statement],
                changes: Sequence[Statement] = ()) -> None:
         with self.datastore.transaction(commit=True) as c:
+            c.execute(_TAKE_WRITE_LOCK)
             run = _SQLiteRun(c)
             for sql, rows in runs([*statements, *changes]):
                 if sql == THEN:

@@ -224,3 +224,52 @@ def test_the_known_time_is_read_in_every_form_the_decoder_takes_or_not_at_all() 
         with pytest.raises(known_order.UnknownOrderError):
             list(known_order.known_times(recorder))
         assert known_order.earliest_late(recorder) is None  # cannot tell: nothing deferred
+
+
+def test_two_sqlite_processes_scoring_the_deferral_at_once_wait_for_each_other(
+        tmp_path: Any, request: pytest.FixtureRequest) -> None:
+    """On SQLite, a commit whose steps read before they write (the deferred scoring reads the
+    deferral first) takes the write lock at its start: the second waits for the first's commit
+    and then sees its rows, instead of being refused "database is locked"."""
+    import threading
+
+    from projections.view import THEN
+    from tests.conftest import fresh_store
+
+    with fresh_store("sqlite", request, tmp_path) as settings:
+        first, second = (open_projection(settings, "ledger") for _ in range(2))
+        inside, release = threading.Event(), threading.Event()
+        seen: dict[str, list[tuple[Any, ...]]] = {}
+        failures: list[BaseException] = []
+
+        def step(name: str, pause: bool) -> Any:
+            def run_step(run: Any) -> None:
+                seen[name] = list(run.rows("SELECT known_at FROM ledger_deferred"))
+                if pause:
+                    inside.set()
+                    release.wait(10)
+                run.write([("INSERT INTO ledger_deferred (known_at) VALUES (?)", (name,))])
+            return run_step
+
+        def commit(projection: Any, name: str, pause: bool) -> None:
+            try:
+                projection.view.commit(None, [(THEN, (step(name, pause),))])
+            except BaseException as error:  # noqa: BLE001 (reported below)
+                failures.append(error)
+
+        a = threading.Thread(target=commit, args=(first, "a", True))
+        a.start()
+        assert inside.wait(10)
+        b = threading.Thread(target=commit, args=(second, "b", False))
+        b.start()
+        b.join(0.5)
+        assert b.is_alive()  # waiting for the first's commit
+        release.set()
+        a.join(10)
+        b.join(10)
+        assert failures == []
+        assert seen == {"a": [], "b": [("a",)]}
+        assert first.view.tuples("SELECT known_at FROM ledger_deferred ORDER BY known_at") == [
+            ("a",), ("b",)]
+        for projection in (first, second):
+            projection.view.datastore.close()  # type: ignore[attr-defined]
