@@ -241,3 +241,28 @@ def what_if(
     """The period scored under another method, beside the methods in force."""
     show(assemble.what_if(reports(), period, method.read_text(encoding="utf-8"), method.name,
                           by, as_of), output, path)
+
+
+BOTH_OPTION = typer.Option(None, "--by", help="officer or unit; default both.")
+
+
+@report_app.command("targets")
+def targets(
+    year: int = typer.Option(..., "--year", help="The year, such as 2025."),
+    as_of: str | None = AS_OF_OPTION, by: str | None = BOTH_OPTION,
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """A year's targets of officers and units, as set and last adjusted."""
+    show(assemble.targets(reports(), year, by, as_of), output, path)
+
+
+@report_app.command("findings")
+def findings(
+    period: str = PERIOD_OPTION, as_of: str | None = AS_OF_OPTION,
+    by: str | None = BOTH_OPTION,
+    holder: str | None = typer.Option(None, "--holder",
+                                      help="One officer's or unit's code (with --by)."),
+    output: OutputFormat = FORMAT_OPTION, path: Path | None = OUTPUT_OPTION,
+) -> None:
+    """A period's findings in force (通报扣分), with the points each deducts."""
+    show(assemble.findings(reports(), period, by, holder, as_of), output, path)

@@ -195,6 +195,29 @@ def quota_sheets(progress: dict[str, Any]) -> list[Sheet]:
     ]
 
 
+# Targets and findings ----------------------------------------------------------------------
+
+HOLDER_COLUMNS = [text("holder_kind_name", "类别", wrap=False), text("holder", "编号", wrap=False),
+                  text("name", "名称", wrap=False), text("unit", "所在单位", wrap=False)]
+
+
+def _named_kinds(rows: list[Row]) -> list[Row]:
+    return [{**row, "holder_kind_name": holder_name(row["holder_kind"])} for row in rows]
+
+
+def targets_sheet(rows: list[Row], title: str) -> Sheet:
+    return Sheet(title, _named_kinds(rows), [
+        *HOLDER_COLUMNS, count("year", "年度"), count("items", "目标篇数"),
+        decimal("points", "目标分数"), text("monthly_items", "各月篇数")])
+
+
+def findings_sheet(rows: list[Row], title: str) -> Sheet:
+    return Sheet(title, _named_kinds(rows), [
+        text("found_on", "发现日期", wrap=False), text("kind_name", "问题", wrap=False),
+        *HOLDER_COLUMNS, text("reason", "原因"), decimal("points", "扣分"),
+        text("id", "编号", wrap=False)])
+
+
 # Ledger, difference, what-if ---------------------------------------------------------------
 
 def ledger_rows(standings: list[Standing], officer_names: dict[str, str]) -> list[Row]:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from api import report_sheets as sheets
 from api.report_output import Sheet
 from domain import inputs
+from domain.errors import InvalidInputError, NotFoundError
+from domain.facts import Facts
+from domain.period import Period
+from domain.scoring import CENT, finding_lines
 from domain.values import HolderKind
 from projections.bulletins import bulletin as bulletin_content
 from projections.bulletins import tie_rule
-from projections.labels import CHANNELS, LEVELS, label
+from projections.labels import CHANNELS, FINDINGS, LEVELS, label
 from projections.quota import StandingsAt, quota_progress
 from projections.scores import ScoreReports
 
@@ -96,6 +102,79 @@ def what_if(score: ScoreReports, period: str, method_source: str, method_name: s
     rows = score.what_if(period, method_source, by, as_of)
     title = f"{period} {sheets.holder_name(by)}：按 {method_name} 计分{as_of_text(as_of)}"
     return Report("what-if", title, rows, [sheets.what_if_sheet(rows, by, title)])
+
+
+def _holders(facts: Facts, by: str | None, holder: str | None
+             ) -> tuple[HolderKind | None, str | None]:
+    """The kind of holder asked for (None: both), and the id of the one named by its code."""
+    kind = None if by is None else inputs.choice("by", HolderKind, by)
+    if holder is None:
+        return kind, None
+    if kind is None:
+        raise InvalidInputError("name the kind of holder (officer or unit) with the code",
+                                field="by")
+    named = facts.officers if kind is HolderKind.OFFICER else facts.units
+    found = next((key for key, info in named.items() if info.code == holder), None)
+    if found is None:
+        raise NotFoundError(f"no {kind.value} {holder}", field="holder")
+    return kind, found
+
+
+def _holder_cells(facts: Facts, kind: HolderKind, holder_id: str, day: date) -> dict[str, Any]:
+    """kind, code and name of an officer or unit, and an officer's unit on ``day``."""
+    if kind is HolderKind.OFFICER:
+        officer = facts.officers[holder_id]
+        unit = facts.units.get(officer.unit_on(day))
+        return {"holder_kind": kind.value, "holder": officer.code, "name": officer.name,
+                "unit": unit.code if unit else None}
+    return {"holder_kind": kind.value, "holder": facts.units[holder_id].code,
+            "name": facts.units[holder_id].name, "unit": None}
+
+
+def targets(score: ScoreReports, year: int | str, by: str | None = None,
+            as_of: str | None = None) -> Report:
+    """The officers' and units' targets for a year as set and last adjusted, as known at a
+    moment: units first, then officers, each by code."""
+    wanted = inputs.whole("year", year, minimum=2000, maximum=2100)
+    facts = score.settings(as_of)
+    kind, _ = _holders(facts, by, None)
+    rows = [{**_holder_cells(facts, target.holder_kind, target.holder_id,
+                             date(wanted, 12, 31)),
+             "year": target.year, "items": target.items,
+             "points": None if target.points is None else str(target.points),
+             "monthly_items": (None if target.monthly_items is None
+                               else list(target.monthly_items))}
+            for target in facts.targets.values()
+            if target.year == wanted and (kind is None or target.holder_kind is kind)]
+    rows.sort(key=lambda row: (row["holder_kind"] != "unit", row["holder"]))
+    title = f"{wanted} 年度目标任务{as_of_text(as_of)}"
+    return Report("targets", title, rows, [sheets.targets_sheet(rows, title)])
+
+
+def findings(score: ScoreReports, period: str, by: str | None = None, holder: str | None = None,
+             as_of: str | None = None) -> Report:
+    """The findings (通报扣分) in force of a period, as known at a moment (a withdrawn one is
+    no longer there), each with the points its method deducts: by the day found, then code."""
+    span = Period.parse(period)
+    facts = score.settings(as_of)
+    kind, holder_id = _holders(facts, by, holder)
+    rows = []
+    for finding in facts.findings.values():
+        if (finding.found_on not in span or (kind is not None and finding.holder_kind is not kind)
+                or (holder_id is not None and finding.holder_id != holder_id)):
+            continue
+        lines = finding_lines(finding, facts)
+        rows.append({
+            "id": finding.finding_id, "kind": finding.kind.value,
+            "kind_name": label(FINDINGS, finding.kind.value),
+            **_holder_cells(facts, finding.holder_kind, finding.holder_id, finding.found_on),
+            "found_on": finding.found_on.isoformat(), "reason": finding.reason,
+            "points": (str(sum((line.points for line in lines), Decimal(0)).quantize(CENT))
+                       if lines else None),
+        })
+    rows.sort(key=lambda row: (row["found_on"], row["holder_kind"], row["holder"], row["id"]))
+    title = f"{span.label} 通报扣分{as_of_text(as_of)}"
+    return Report("findings", title, rows, [sheets.findings_sheet(rows, title)])
 
 
 #: The reports that take (period, by, as_of), by name, for routes that serve any of them.

@@ -60,6 +60,11 @@ class ScoreReports:
         """All facts known at ``as_of``, folded from the fact log (for replays and checks)."""
         return load_facts(self.ledger, self.moment(as_of), upto=self.upto)
 
+    def settings(self, as_of: datetime | date | str | None = None) -> Facts:
+        """The units, officers, methods, targets and findings known at ``as_of`` (no items):
+        shared with the reports' cache, so read-only."""
+        return self._settings(self.moment(as_of))
+
     def standings(self, period: str, by: str = "officer",
                   as_of: datetime | date | str | None = None, *, channel: str | None = None,
                   level: str | None = None, order: str = "points",

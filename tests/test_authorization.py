@@ -144,6 +144,9 @@ API_CASES: list[Case] = [
     api("POST", "/methods/{code}/withdraw", ADMINISTRATOR, lambda o: Call(
         f"{V1}/methods/{o.method()}/withdraw", json={"reason": "停止试行"})),
     api("GET", "/methods", EVERYONE, lambda o: Call(f"{V1}/methods")),
+    api("GET", "/targets", READERS, lambda o: Call(f"{V1}/targets", params={"year": 2025})),
+    api("GET", "/findings", READERS, lambda o: Call(f"{V1}/findings",
+                                                   params={"period": "2025"})),
     api("POST", "/findings", ADMINISTRATOR, lambda o: Call(f"{V1}/findings", json={
         "kind": "missed", "holder_kind": "unit", "holder": "u2", "found_on": "2025-06-10",
         "reason": "漏报突发事件"})),

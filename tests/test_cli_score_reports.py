@@ -1,4 +1,4 @@
-"""``tally report ranking|bulletin|quota|ledger|diff|what-if``, run as real processes in every
+"""``tally report ranking|bulletin|quota|ledger|diff|what-if|targets|findings``, run as real processes in every
 format, over the small office of ``tests.bulletin_office``."""
 
 from __future__ import annotations
@@ -143,6 +143,20 @@ def test_the_ledger_the_difference_and_what_if(office_url: str, tmp_path: Path) 
     rows = {r["编号"]: r for r in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))}
     assert (rows["o1"]["现行得分"], rows["o1"]["假设得分"], rows["o1"]["变化"]) == (
         "50.00", "70.00", "20.00")
+
+
+def test_targets_and_findings_lists(office_url: str) -> None:
+    targets = json.loads(ok(tally("report", "targets", "--year", "2025", "--format", "json",
+                                  url=office_url)))
+    assert [(t["holder_kind"], t["holder"], t["items"]) for t in targets] == [
+        ("unit", "u1", 24), ("officer", "o1", 12), ("officer", "o3", 12)]
+    table = ok(tally("report", "targets", "--year", "2025", "--by", "unit", url=office_url))
+    assert "目标篇数" in table and "县委办公室" in table and "张伟" not in table
+    assert json.loads(ok(tally("report", "findings", "--period", "2025", "--format", "json",
+                               url=office_url))) == []
+    refused = tally("report", "findings", "--period", "2025", "--by", "unit", "--holder", "u9",
+                    url=office_url)
+    assert refused.returncode == 1 and "[holder]" in refused.stderr.decode()
 
 
 def test_bad_options_name_their_field(office_url: str) -> None:

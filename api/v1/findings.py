@@ -1,16 +1,30 @@
-"""Findings (通报扣分): problems the office found and deducts for; withdraw one with a reason."""
+"""Findings (通报扣分): problems the office found and deducts for; withdraw one with a reason;
+list a period's as known at any moment."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api import reports as assemble
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import Code, CommandResult, HolderKind, Reason
+from api.v1.common import (
+    AsOfQuery,
+    Code,
+    CommandResult,
+    FormatQuery,
+    HolderKind,
+    PeriodQuery,
+    Reason,
+    download,
+    permit,
+    score_reports,
+)
 
 router = APIRouter(prefix="/findings", tags=["findings"])
 
@@ -47,3 +61,19 @@ def withdraw_finding(finding_id: str, body: FindingWithdrawal, principal: ApiPri
     allow(principal, "withdraw_finding")
     return CommandResult(id=str(services.tally.withdraw_finding(finding_id, body.reason,
                                                                 meta=meta)))
+
+
+@router.get("", summary="A period's findings in force, as known at a moment, with their points")
+def list_findings(principal: ApiPrincipal, services: ServicesDep, period: PeriodQuery,
+                  by: Annotated[HolderKind | None, Query(description="officer or unit; "
+                                                         "default both")] = None,
+                  holder: Annotated[str | None, Query(max_length=64,
+                                                      description="one officer's or unit's "
+                                                      "code (with by)")] = None,
+                  as_of: AsOfQuery = None, output: FormatQuery = "json") -> Response:
+    """JSON: a list of {id, kind, kind_name, holder_kind, holder, name, unit, found_on, reason,
+    points} by the day found; ``points`` is what the method in force deducts (null: none). A
+    withdrawn finding is not there once its withdrawal was known."""
+    permit(principal, "read_reports", output)
+    report = assemble.findings(score_reports(services), period, by, holder, as_of)
+    return download(principal, report, output, f"findings-{period}")

@@ -1,16 +1,29 @@
-"""Annual targets (目标任务) of officers and units: set one, adjust it with a reason."""
+"""Annual targets (目标任务) of officers and units: set one, adjust it with a reason, list a
+year's as known at any moment."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api import reports as assemble
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import Code, CommandResult, HolderKind, Reason
+from api.v1.common import (
+    AsOfQuery,
+    Code,
+    CommandResult,
+    FormatQuery,
+    HolderKind,
+    Reason,
+    download,
+    permit,
+    score_reports,
+)
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 
@@ -63,3 +76,16 @@ def adjust_target(holder_kind: HolderKind, holder: str, year: int, body: TargetA
         None if body.points is None else str(body.points), body.reason, body.monthly_items,
         amounts(body.monthly_points), meta=meta)
     return CommandResult(id=str(target_id))
+
+
+@router.get("", summary="A year's targets as set and adjusted, as known at a moment")
+def list_targets(principal: ApiPrincipal, services: ServicesDep,
+                 year: Annotated[int, Query(ge=2000, le=2100)],
+                 by: Annotated[HolderKind | None, Query(description="officer or unit; "
+                                                        "default both")] = None,
+                 as_of: AsOfQuery = None, output: FormatQuery = "json") -> Response:
+    """JSON: a list of {holder_kind, holder, name, unit, year, items, points, monthly_items},
+    units first; ``unit`` is an officer's unit at the year's end."""
+    permit(principal, "read_reports", output)
+    report = assemble.targets(score_reports(services), year, by, as_of)
+    return download(principal, report, output, f"targets-{year}")

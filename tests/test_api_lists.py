@@ -1,0 +1,111 @@
+"""The lists the JSON API gives beside its commands: a year's targets and a period's findings as
+the office knew them at any moment (with the points a finding deducts), as JSON, CSV or Excel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.api_office import BACKENDS, SETUP, Office, module_office
+from tests.bulletin_office import METHOD
+from tests.test_api_reports import V1, csv_rows, get, headings, workbook
+
+#: A method in force from 2026 that deducts for findings.
+DEDUCTING = (METHOD.replace('code = "office-2025"', 'code = "office-2026"')
+             .replace("effective_from = 2025-01-01", "effective_from = 2026-01-01")
+             + "\n[deductions]\nmissed = 5\nconcealed = 10\n")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def office(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    yield from module_office(request, tmp_path_factory.mktemp("api_lists"), "api_lists")
+
+
+def post(office: Office, path: str, body: dict[str, Any]) -> str:
+    response = office.client.post(f"{V1}{path}", json=body, headers=office.auth("administrator"))
+    assert response.status_code in (200, 201), response.text
+    return str(response.json()["id"])
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def test_a_years_targets_as_set_and_adjusted_as_known_at_any_moment(office: Office) -> None:
+    before = now()
+    post(office, "/targets", {"holder_kind": "unit", "holder": "u1", "year": 2031,
+                              "items": 24, "points": "100.5"})
+    post(office, "/targets", {"holder_kind": "officer", "holder": "o2", "year": 2031,
+                              "items": 12, "monthly_items": [1] * 12})
+    post(office, "/targets", {"holder_kind": "officer", "holder": "o1", "year": 2032,
+                              "items": 3})
+    set_ = now()
+    post(office, "/targets/officer/o2/2031/adjust", {"items": 6, "reason": "岗位调整"})
+
+    rows = get(office, "/targets", year=2031).json()
+    assert rows == [
+        {"holder_kind": "unit", "holder": "u1", "name": "县委办公室", "unit": None,
+         "year": 2031, "items": 24, "points": "100.5", "monthly_items": [2] * 12},
+        {"holder_kind": "officer", "holder": "o2", "name": "刘洋", "unit": "u2",  # moved in June
+         "year": 2031, "items": 6, "points": None, "monthly_items": [1] * 6 + [0] * 6},
+    ]
+    assert get(office, "/targets", year=2031, as_of=set_).json()[1]["items"] == 12
+    assert get(office, "/targets", year=2031, as_of=before).json() == []
+    assert [row["holder"] for row in get(office, "/targets", year=2031, by="officer").json()
+            ] == ["o2"]
+
+    table = csv_rows(get(office, "/targets", year=2031, format="csv"))
+    assert table[0] == ["类别", "编号", "名称", "所在单位", "年度", "目标篇数", "目标分数",
+                        "各月篇数"]
+    assert table[1][:7] == ["单位", "u1", "县委办公室", "", "2031", "24", "100.5"]
+    sheet = workbook(get(office, "/targets", year=2031, format="xlsx")).active
+    assert headings(sheet)[:3] == ["类别", "编号", "名称"]
+
+
+def test_a_periods_findings_in_force_with_the_points_they_deduct(office: Office) -> None:
+    office.tally.publish_method(DEDUCTING, meta=SETUP)
+    missed = post(office, "/findings", {"kind": "missed", "holder_kind": "officer",
+                                        "holder": "o1", "found_on": "2026-05-10",
+                                        "reason": "重要情况未报送"})
+    post(office, "/findings", {"kind": "concealed", "holder_kind": "unit", "holder": "u2",
+                               "found_on": "2026-08-01", "reason": "瞒报突发事件"})
+    recorded = now()
+    post(office, f"/findings/{missed}/withdraw", {"reason": "经核实已报送"})
+
+    then = get(office, "/findings", period="2026", as_of=recorded).json()
+    assert [(row["kind"], row["kind_name"], row["holder"], row["unit"], row["found_on"],
+             row["points"]) for row in then] == [
+        ("missed", "漏报", "o1", "u1", "2026-05-10", "-5.00"),
+        ("concealed", "瞒报", "u2", None, "2026-08-01", "-10.00")]
+    assert then[0]["id"] == missed and then[0]["name"] == "张伟"
+    assert [row["holder"] for row in get(office, "/findings", period="2026-Q2",
+                                         as_of=recorded).json()] == ["o1"]
+    assert [row["holder"] for row in get(office, "/findings", period="2026", by="unit",
+                                         holder="u2", as_of=recorded).json()] == ["u2"]
+    assert [row["holder"] for row in get(office, "/findings", period="2026").json()] == ["u2"]
+
+    table = csv_rows(get(office, "/findings", period="2026", format="csv"))
+    assert table[0][:3] == ["发现日期", "问题", "类别"] and table[1][:2] == ["2026-08-01", "瞒报"]
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"period": "2026", "holder": "u2"}, "by"),
+    ({"period": "2026", "by": "unit", "holder": "u9"}, "holder"),
+    ({"period": "2026-13"}, "period"),
+])
+def test_a_findings_list_that_cannot_be_answered_names_the_field(
+        office: Office, params: dict[str, str], field: str) -> None:
+    response = office.client.get(f"{V1}/findings", params=params,
+                                 headers=office.auth("leader"))
+    assert response.status_code in (400, 404, 422), response.text
+    assert field in response.text
+
+
+def test_only_readers_list_targets_and_findings(office: Office) -> None:
+    for path, params in (("/targets", {"year": 2031}), ("/findings", {"period": "2026"})):
+        refused = office.client.get(f"{V1}{path}", params=params, headers=office.auth("officer"))
+        assert refused.status_code == 403, refused.text
