@@ -57,6 +57,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "open_account": _roles(ADMINISTRATOR),
     "grant_role": _roles(ADMINISTRATOR),
     "revoke_role": _roles(ADMINISTRATOR),
+    "close_account": _roles(ADMINISTRATOR),
     "set_password": _roles(ADMINISTRATOR),
     "publish_method": _roles(ADMINISTRATOR),
     "reschedule_method": _roles(ADMINISTRATOR),

@@ -164,6 +164,19 @@ class DirectoryCommands:
 
         return self._execute("revoke_role", meta, args, decide)
 
+    def close_account(self, username: str, reason: str, *, meta: CommandMeta) -> UUID:
+        """Close an account (one who left the office): it signs in no more and holds no role;
+        its history stays."""
+        args = {"username": inputs.code("username", username),
+                "reason": inputs.text("reason", reason)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            account = self._account("username", args["username"])
+            account.close(args["reason"], cause)
+            return account.id, [account]
+
+        return self._execute("close_account", meta, args, decide)
+
     def register_outlet(self, code: str, name: str, channel: str, level: str,
                         *, meta: CommandMeta) -> UUID:
         code = inputs.code("code", code)

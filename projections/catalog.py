@@ -1,4 +1,4 @@
-"""The catalogue: units, officers, outlets and submissions as they stand now; the rewards
+"""The catalogue: units, officers, outlets, accounts and submissions as they stand now; the rewards
 granted and the honours awarded when periods closed, with their revocations."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from domain.account import Account
 from domain.honour import Honour
 from domain.officer import Officer
 from domain.outlet import Outlet
@@ -16,6 +17,7 @@ from domain.period import Period
 from domain.reward import Reward
 from domain.submission import Submission
 from domain.unit import Unit
+from domain.values import Role
 from projections.view import PostgresView, SQLiteView, SQLView
 
 
@@ -43,9 +45,15 @@ class CatalogView(SQLView):
         "id TEXT PRIMARY KEY, year INTEGER NOT NULL, category TEXT NOT NULL, "
         "holder TEXT NOT NULL, name TEXT NOT NULL, rank INTEGER NOT NULL, "
         "points TEXT NOT NULL, rule TEXT NOT NULL, revoked_reason TEXT)",
+        "CREATE TABLE IF NOT EXISTS catalog_accounts ("
+        "id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, "
+        "officer_id TEXT, unit_id TEXT, closed_reason TEXT)",
+        "CREATE TABLE IF NOT EXISTS catalog_account_roles ("
+        "account_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (account_id, role))",
     )
     tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions",
-              "catalog_rewards", "catalog_honours")
+              "catalog_rewards", "catalog_honours", "catalog_accounts",
+              "catalog_account_roles")
     derived = True  # projected from the log alone
 
     def units(self) -> list[dict[str, Any]]:
@@ -62,6 +70,25 @@ class CatalogView(SQLView):
             "o.left_on FROM catalog_officers o JOIN catalog_units u ON u.id = o.unit_id "
             "ORDER BY o.code"
         )
+
+    def accounts(self, *, closed: bool = False) -> list[dict[str, Any]]:
+        """The accounts by username, each with its roles (sorted), its officer, and its unit
+        (an approver's own, else its officer's now); closed ones too if asked, with why."""
+        accounts = self.query(
+            "SELECT a.id, a.username, a.display_name, o.code AS officer, "
+            "o.name AS officer_name, u.code AS unit, u.name AS unit_name, a.closed_reason "
+            "FROM catalog_accounts a LEFT JOIN catalog_officers o ON o.id = a.officer_id "
+            "LEFT JOIN catalog_units u ON u.id = COALESCE(a.unit_id, o.unit_id) "
+            "WHERE (? OR a.closed_reason IS NULL) ORDER BY a.username", (closed,))
+        roles: dict[str, list[str]] = {}
+        for account_id, role in self.tuples(
+                "SELECT account_id, role FROM catalog_account_roles ORDER BY account_id, role"):
+            roles.setdefault(account_id, []).append(role)
+        return [{"username": a["username"], "display_name": a["display_name"],
+                 "roles": roles.get(a["id"], []), "officer": a["officer"],
+                 "officer_name": a["officer_name"], "unit": a["unit"],
+                 "unit_name": a["unit_name"], "closed": a["closed_reason"] is not None,
+                 "closed_reason": a["closed_reason"]} for a in accounts]
 
     def submissions(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         return self.query(
@@ -121,6 +148,10 @@ VIEWS: dict[str, type[SQLView]] = {"sqlite": CatalogSQLiteView, "postgres": Cata
 SUBMISSIONS = "catalog_submissions"
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 class CatalogProjection(Projection[CatalogView]):
     name = "catalog"
     batchable = True  # its handlers only write
@@ -170,6 +201,34 @@ class CatalogProjection(Projection[CatalogView]):
             "UPDATE catalog_officers SET left_on = ? WHERE id = ?",
             (e.left_on.isoformat(), str(e.originator_id)),
         )])
+
+    @process_event.register
+    def _(self, e: Account.Opened, tracking: Tracking) -> None:
+        account = str(e.originator_id)
+        self.view.write(tracking, [
+            ("INSERT INTO catalog_accounts (id, username, display_name, officer_id, unit_id) "
+             "VALUES (?, ?, ?, ?, ?)",
+             (account, e.username, e.display_name, _text(e.officer_id), _text(e.unit_id))),
+            *(("INSERT INTO catalog_account_roles (account_id, role) VALUES (?, ?)",
+               (account, Role(role).value)) for role in e.roles)])
+
+    @process_event.register
+    def _(self, e: Account.RoleGranted, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_account_roles (account_id, role) VALUES (?, ?)",
+            (str(e.originator_id), Role(e.role).value))])
+
+    @process_event.register
+    def _(self, e: Account.RoleRevoked, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "DELETE FROM catalog_account_roles WHERE account_id = ? AND role = ?",
+            (str(e.originator_id), Role(e.role).value))])
+
+    @process_event.register
+    def _(self, e: Account.Closed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE catalog_accounts SET closed_reason = ? WHERE id = ?",
+            (e.reason, str(e.originator_id)))])
 
     @process_event.register
     def _(self, e: Outlet.Registered, tracking: Tracking) -> None:

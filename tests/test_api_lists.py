@@ -12,6 +12,7 @@ import pytest
 from tests.api_office import BACKENDS, SETUP, Office, module_office
 from tests.bulletin_office import METHOD
 from tests.test_api_reports import V1, csv_rows, get, headings, workbook
+from tests.web import PASSWORD, set_password
 
 #: A method in force from 2026 that deducts for findings.
 DEDUCTING = (METHOD.replace('code = "office-2025"', 'code = "office-2026"')
@@ -109,3 +110,50 @@ def test_only_readers_list_targets_and_findings(office: Office) -> None:
     for path, params in (("/targets", {"year": 2031}), ("/findings", {"period": "2026"})):
         refused = office.client.get(f"{V1}{path}", params=params, headers=office.auth("officer"))
         assert refused.status_code == 403, refused.text
+
+
+def accounts(office: Office, **params: Any) -> dict[str, dict[str, Any]]:
+    return {account["username"]: account
+            for account in get(office, "/accounts", "auditor", **params).json()}
+
+
+def test_the_accounts_with_their_roles_officer_and_unit_as_they_stand(office: Office) -> None:
+    listed = accounts(office)
+    assert listed["zhangwei"] == {
+        "username": "zhangwei", "display_name": "张伟", "roles": ["officer"], "officer": "o1",
+        "officer_name": "张伟", "unit": "u1", "unit_name": "县委办公室", "closed": False,
+        "closed_reason": None}
+    assert (listed["approver2"]["roles"], listed["approver2"]["unit"]) == (["approver"], "u2")
+    assert (listed["leader"]["officer"], listed["leader"]["unit"]) == (None, None)
+    assert list(listed) == sorted(listed)
+
+    post(office, "/accounts", {"username": "liuyang", "display_name": "刘洋",
+                               "roles": ["officer", "leader"], "officer": "o2"})
+    post(office, "/accounts/liuyang/roles", {"role": "auditor"})
+    post(office, "/accounts/liuyang/roles/leader/revoke", {"reason": "岗位调整"})
+    liuyang = accounts(office)["liuyang"]
+    assert (liuyang["roles"], liuyang["unit"]) == (["auditor", "officer"], "u2")  # moved
+
+    set_password(office.client, "liuyang")
+    issued = office.client.post(f"{V1}/tokens", json={"username": "liuyang",
+                                                      "password": PASSWORD})
+    assert issued.status_code == 201
+    token = {"Authorization": f"Bearer {issued.json()['token']}"}
+    assert office.client.get(f"{V1}/me", headers=token).status_code == 200
+    post(office, "/accounts/liuyang/close", {"reason": "调离本市"})
+    assert office.client.get(f"{V1}/me", headers=token).status_code == 401  # signed out
+    assert office.client.post(f"{V1}/tokens", json={"username": "liuyang",
+                                                    "password": PASSWORD}).status_code == 401
+    assert "liuyang" not in accounts(office)
+    closed = accounts(office, closed="true")["liuyang"]
+    assert (closed["closed"], closed["closed_reason"]) == (True, "调离本市")
+    gone = office.client.get(f"{V1}/accounts/liuyang", headers=office.auth("auditor"))
+    assert gone.status_code == 404 and "username" in gone.text
+    again = office.client.post(f"{V1}/accounts/liuyang/close", json={"reason": "再次"},
+                               headers=office.auth("administrator"))
+    assert again.status_code == 409 and "username" in again.text, again.text
+    events = office.events()
+    refused = office.client.post(f"{V1}/accounts/liuyang/close", json={"reason": ""},
+                                 headers=office.auth("administrator"))
+    assert refused.status_code == 422 and "reason" in refused.text
+    assert office.events() == events  # nothing written

@@ -83,6 +83,9 @@ API_CASES: list[Case] = [
         f"{V1}/accounts/{o.account()}/password", json={"password": "a new long secret"})),
     api("GET", "/accounts/{username}", ACCOUNT_READERS, lambda o: Call(
         f"{V1}/accounts/editor")),
+    api("GET", "/accounts", ACCOUNT_READERS, lambda o: Call(f"{V1}/accounts")),
+    api("POST", "/accounts/{username}/close", ADMINISTRATOR, lambda o: Call(
+        f"{V1}/accounts/{o.account()}/close", json={"reason": "调离"})),
     # items
     api("POST", "/submissions", OFFICER, lambda o: Call(f"{V1}/submissions", json={
         "title": f"{o.fresh('稿件')}：春耕生产情况", "channel": "info",

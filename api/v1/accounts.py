@@ -1,10 +1,11 @@
-"""Accounts: open, grant and revoke roles, set a password (by an administrator), look one up."""
+"""Accounts: open, grant and revoke roles, close, set a password (by an administrator), list
+them, look one up."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import MAX_PASSWORD, MIN_PASSWORD
@@ -61,6 +62,19 @@ def revoke_role(username: str, role: Role, body: RoleRevoke, principal: ApiPrinc
                                                            meta=meta)))
 
 
+class AccountClose(BaseModel):
+    reason: Reason
+
+
+@router.post("/{username}/close", response_model=CommandResult,
+             summary="Close an account, with the reason: it signs in no more")
+def close_account(username: str, body: AccountClose, principal: ApiPrincipal, meta: ApiMeta,
+                  services: ServicesDep) -> CommandResult:
+    allow(principal, "close_account")
+    return CommandResult(id=str(services.tally.close_account(username, body.reason,
+                                                             meta=meta)))
+
+
 @router.put("/{username}/password", response_model=CommandResult,
             summary="Set an account's password (its API tokens are revoked)")
 def set_password(username: str, body: PasswordSet, principal: ApiPrincipal,
@@ -70,6 +84,17 @@ def set_password(username: str, body: PasswordSet, principal: ApiPrincipal,
     allow(principal, "set_password")
     services.auth.set_password(username, body.password)
     return CommandResult(id=username)
+
+
+@router.get("", summary="Every open account (and closed ones if asked): roles, officer, unit")
+def list_accounts(principal: ApiPrincipal, services: ServicesDep,
+                  closed: Annotated[bool, Query(description="closed accounts too, with why")]
+                  = False) -> list[dict[str, Any]]:
+    """A list of {username, display_name, roles, officer, officer_name, unit, unit_name,
+    closed, closed_reason} by username; ``unit`` is an approver's own unit, else the unit its
+    officer serves in now."""
+    allow(principal, "read_accounts")
+    return services.view("catalog").accounts(closed=closed)  # type: ignore[no-any-return]
 
 
 @router.get("/{username}", summary="An account: roles, officer and unit")
