@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api_office import BACKENDS, SETUP, Office, module_office
 from tests.bulletin_office import METHOD
 from tests.test_api_reports import V1, csv_rows, get, headings, workbook
-from tests.web import PASSWORD, set_password
+from tests.web import PASSWORD, bearer, log_in
 
 #: A method in force from 2026 that deducts for findings.
 DEDUCTING = (METHOD.replace('code = "office-2025"', 'code = "office-2026"')
@@ -134,14 +135,16 @@ def test_the_accounts_with_their_roles_officer_and_unit_as_they_stand(office: Of
     liuyang = accounts(office)["liuyang"]
     assert (liuyang["roles"], liuyang["unit"]) == (["auditor", "officer"], "u2")  # moved
 
-    set_password(office.client, "liuyang")
-    issued = office.client.post(f"{V1}/tokens", json={"username": "liuyang",
-                                                      "password": PASSWORD})
-    assert issued.status_code == 201
-    token = {"Authorization": f"Bearer {issued.json()['token']}"}
+    token = bearer(office.client, "liuyang")
     assert office.client.get(f"{V1}/me", headers=token).status_code == 200
+    page = TestClient(office.client.app)
+    log_in(page, "liuyang")
+    assert page.get("/submissions", follow_redirects=False).status_code == 200
     post(office, "/accounts/liuyang/close", {"reason": "调离本市"})
     assert office.client.get(f"{V1}/me", headers=token).status_code == 401  # signed out
+    assert page.get("/submissions", follow_redirects=False).headers["location"].startswith(
+        "/login")
+    page.close()
     assert office.client.post(f"{V1}/tokens", json={"username": "liuyang",
                                                     "password": PASSWORD}).status_code == 401
     assert "liuyang" not in accounts(office)
@@ -157,3 +160,15 @@ def test_the_accounts_with_their_roles_officer_and_unit_as_they_stand(office: Of
                                  headers=office.auth("administrator"))
     assert refused.status_code == 422 and "reason" in refused.text
     assert office.events() == events  # nothing written
+
+
+def test_the_directory_page_lists_the_accounts_to_those_who_may_read_them(
+        office: Office) -> None:
+    page = office.page_client("auditor").get("/directory")
+    assert page.status_code == 200
+    table = page.text.split('<table id="accounts">')[1].split("</table>")[0]
+    assert "<th>用户名</th>" in table and "<th>角色</th>" in table
+    assert ("<tr><td>zhangwei</td><td>张伟</td><td>信息员</td><td>张伟</td><td>县委办公室</td>"
+            "</tr>") in table
+    for role in ("leader", "officer"):
+        assert 'id="accounts"' not in office.page_client(role).get("/directory").text

@@ -85,10 +85,11 @@ def monthly_figures(score: ScoreReports, year: int, through: int,
 
 @router.get("/directory", response_class=HTMLResponse)
 def directory(request: Request, principal: PagePrincipal, services: ServicesDep) -> Response:
-    """The units and officers, and the latest items."""
+    """The units and officers, and the accounts for those who may read them."""
     allow(principal, "read_directory")
     catalog = services.view("catalog")
     return render(request, "directory.html", {
         "user": principal, "counts": catalog.counts(), "units": catalog.units(),
         "officers": catalog.officers(),
+        "accounts": catalog.accounts() if can(principal, "read_accounts") else None,
     })
