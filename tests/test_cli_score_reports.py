@@ -1,5 +1,5 @@
-"""``tally report ranking|bulletin|quota|ledger|diff|what-if|targets|findings``, run as real processes in every
-format, over the small office of ``tests.bulletin_office``."""
+"""``tally report ranking|bulletin|quota|ledger|diff|what-if|targets|findings``, run as real
+processes in every format, over the small office of ``tests.bulletin_office``."""
 
 from __future__ import annotations
 
