@@ -165,6 +165,70 @@ def rebuild_all(url: str) -> dict[str, Any]:
             "rss_mb": max(peak_rss_mb(), children)}
 
 
+def server_connection(settings: DatabaseSettings) -> Any:
+    """A psycopg connection (autocommit) to the store's PostgreSQL database."""
+    import psycopg
+
+    env = settings.eventsourcing_env()
+    return psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                           port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                           password=env["POSTGRES_PASSWORD"], autocommit=True)
+
+
+def write_floor(url: str) -> dict[str, Any]:
+    """What writing the read models costs the server alone, whatever computes their rows:
+    every row the projections' tables hold now (after a rebuild) is written again, in the
+    server, into empty copies of the tables (``INSERT ... SELECT``: no client, no Python, no
+    network), in one transaction, then their keys and indexes are built, as a rebuild into
+    emptied tables does at best. A rebuild cannot be faster than this plus reading and
+    decoding the log; PostgreSQL only."""
+    settings = DatabaseSettings(url)
+    if settings.backend != "postgres":
+        return {"measured": False, "reason": "PostgreSQL only"}
+    from psycopg import sql
+
+    schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+    scratch = f"{schema}_floor"[:63]
+    projections = open_projections(settings)
+    tables = sorted({table for projection in projections.values()
+                     for table in projection.view.tables})
+    for projection in projections.values():
+        projection.view.datastore.close()  # type: ignore[attr-defined]
+    app = open_tally(settings)
+    events = app.recorder.max_notification_id() or 0
+    app.close()
+    with server_connection(settings) as conn:
+        indexes = [row[0] for row in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s)",
+            (schema, tables))]
+        rows = sum(conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(table))).fetchone()[0] for table in tables)
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}").format(
+            sql.Identifier(scratch)))
+        try:
+            for table in tables:
+                conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING DEFAULTS)").format(
+                    sql.Identifier(scratch), sql.Identifier(table), sql.Identifier(schema),
+                    sql.Identifier(table)))
+            started = time.perf_counter()
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO off")
+                for table in tables:
+                    conn.execute(sql.SQL("INSERT INTO {}.{} SELECT * FROM {}.{}").format(
+                        sql.Identifier(scratch), sql.Identifier(table), sql.Identifier(schema),
+                        sql.Identifier(table)))
+                load = time.perf_counter() - started
+                for index in indexes:  # pg_indexes names the table as schema.table
+                    conn.execute(index.replace(f" ON {schema}.", f" ON {scratch}.", 1)
+                                 .replace(f' ON "{schema}".', f' ON "{scratch}".', 1))
+            seconds = time.perf_counter() - started
+        finally:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(scratch)))
+    return {"measured": True, "events": events, "tables": len(tables), "rows": rows,
+            "indexes": len(indexes), "load_seconds": load, "seconds": seconds}
+
+
 PERIOD_KINDS = ("year", "half", "quarter", "month")
 
 

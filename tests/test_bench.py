@@ -18,7 +18,7 @@ FIGURES = (
     "rebuild, all projections",
     "as-of ranking (ledger)", "as-of ranking by replay", "HTTP commands",
     "projection lag under load", "history into the live store",
-    "rebuild after the history", "peak RSS",
+    "rebuild after the history", "write floor of a rebuild", "peak RSS",
 )
 
 
@@ -70,6 +70,13 @@ def _check(output: str, results: dict) -> None:
     again = results["rebuild_after_history"]
     assert again["events"] > results["rebuild"]["events"] and again["seconds"] > 0
     assert 0 < again["rss_mb"] < 2000
+    floor = results["write_floor"]
+    if floor["measured"]:  # every row the views hold after that rebuild, written again
+        assert floor["events"] == again["events"] and floor["tables"] >= 20
+        assert floor["rows"] > floor["events"] and floor["indexes"] >= floor["tables"]
+        assert 0 < floor["load_seconds"] < floor["seconds"]
+    else:
+        assert floor["reason"] == "PostgreSQL only"
     http = results["http"]
     assert http["measured"] or http["reason"]
     if http["measured"]:
@@ -97,6 +104,7 @@ def test_the_benchmark_prints_every_figure_on_postgres(
     output, results = _run(url, tmp_path / "results.json")
     _check(output, results)
     assert results["server"].startswith("PostgreSQL")
+    assert results["write_floor"]["measured"]
 
 
 def test_the_benchmark_refuses_a_store_that_holds_events(tmp_path: Path) -> None:
