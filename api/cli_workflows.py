@@ -19,6 +19,7 @@ from projections.runner import refresh
 from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
+from workflows.honours import fill_vacancies
 from workflows.publication import close_period, reissue
 from workflows.reminders import LogFileDelivery, record_lapses, reminders
 from workflows.runner import run_workflows
@@ -52,6 +53,25 @@ def close(period: str = typer.Option(..., "--period", help="2025, 2025-H1, 2025-
     published = tally.published_bulletin(period)
     console.print(f"{bulletin_id} {published['period']} position={published['position']} "
                   f"sha256={published['digest']}")
+
+
+@workflows_app.command("fill-honours")
+def fill_honours(year: str = typer.Option(..., "--year", help="A closed year, such as 2025."),
+                 reason: str = typer.Option(..., "--reason", help="The office's decision."),
+                 actor: str = typer.Option(..., "--actor", help="Who records the decision."),
+                 known_at: str | None = typer.Option(
+                     None, "--known-at", help="Rank as known then (default now).")) -> None:
+    """Fill the places of a year's revoked honours (递补): each by the best ranked holder
+    within the same rules who holds no honour of that category that year."""
+    settings = DatabaseSettings.from_environment()
+    tally = open_tally(settings)
+    filled = fill_vacancies(tally, open_projection(settings, "ledger"),
+                            open_projection(settings, "catalog"), year, reason,
+                            CommandMeta(actor=actor, known_at=known_at))
+    for honour_id in filled:
+        honour = tally.repository.get(honour_id)
+        console.print(f"{honour_id} {honour.category} {honour.rank} {honour.name}", markup=False)
+    console.print(f"{len(filled)} honours awarded in revoked ones' places")
 
 
 @workflows_app.command("reissue")

@@ -47,6 +47,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "decide_appeal": _roles(EDITOR),  # an upheld appeal records the correcting fact
     "close_period": _roles(EDITOR),
     "reissue_bulletin": _roles(EDITOR),
+    "fill_honours": _roles(EDITOR),
     # the administrators: directory, accounts, methods, targets, findings
     "register_unit": _roles(ADMINISTRATOR),
     "rename_unit": _roles(ADMINISTRATOR),

@@ -144,6 +144,14 @@ REWARD_COLUMNS: list[Column] = [
     ("revoked_reason", "收回", revoked),
 ]
 
+
+def filled(row: dict[str, Any]) -> str:
+    """Whose honour filled a revoked one's place, and why; or whose place an honour fills."""
+    if row.get("filled_by"):
+        return f"由{row['filled_by']}递补：{row['filled_reason']}"
+    return f"递补{row['fills']}" if row.get("fills") else ""
+
+
 HONOUR_COLUMNS: list[Column] = [
     ("category", "类别", lambda r: label(HONOURS, r["category"])),
     ("rank", "名次", lambda r: str(r["rank"])),
@@ -151,4 +159,6 @@ HONOUR_COLUMNS: list[Column] = [
     ("points", "得分", lambda r: r["points"]),
     ("rule", "评先规则", lambda r: r["rule"]),
     ("revoked_reason", "撤销", revoked),
+    ("filled_by", "递补", filled),
 ]
+

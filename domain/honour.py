@@ -1,6 +1,7 @@
 """Year-end honours (评先): advanced units (先进集体), advanced officers (先进个人) and excellent
 items (优秀信息), awarded by the method's [honours] rules when the year closes; revoked with a
-reason when a retraction leaves the holder no longer within those rules."""
+reason when a retraction leaves the holder no longer within those rules; a revoked honour's place
+filled (递补) when the office so decides, by another holder's honour."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class Honour(Aggregate):
         self.points = points
         self.rule = rule
         self.revoked_reason: str | None = None
+        self.filled_by: UUID | None = None  # the honour awarded in this one's place
+        self.filled_reason: str | None = None
 
     def revoke(self, reason: str, cause: Cause) -> None:
         if self.revoked_reason is not None:
@@ -40,3 +43,21 @@ class Honour(Aggregate):
     @event("Revoked")
     def _revoked(self, reason: str, cause: Cause) -> None:
         self.revoked_reason = reason
+
+    def fill(self, by_honour_id: UUID, by_holder: str, by_name: str, reason: str,
+             cause: Cause) -> None:
+        """Record that the honour ``by_honour_id`` (of ``by_holder``) was awarded in this
+        revoked honour's place, with the office's reason."""
+        if self.revoked_reason is None:
+            raise WrongStateError("only a revoked honour's place can be filled",
+                                  field="honour_id")
+        if getattr(self, "filled_by", None) is not None:
+            raise WrongStateError("this honour's place was filled before", field="honour_id")
+        self._filled(by_honour_id=by_honour_id, by_holder=by_holder, by_name=by_name,
+                     reason=reason, cause=cause)
+
+    @event("Filled")
+    def _filled(self, by_honour_id: UUID, by_holder: str, by_name: str, reason: str,
+                cause: Cause) -> None:
+        self.filled_by = by_honour_id
+        self.filled_reason = reason

@@ -122,15 +122,7 @@ class PublicationCommands:
                                     field="category")
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
             raise InvalidInputError("must be a year such as 2025", field="year")
-        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-            raise InvalidInputError("must be a rank of 1 or more", field="rank")
-        try:
-            score = Decimal(str(points))
-        except InvalidOperation:
-            raise InvalidInputError("must be a number", field="points") from None
-        args = {"year": year, "category": category, "holder": inputs.text("holder", holder),
-                "name": inputs.text("name", name), "rank": rank, "points": score,
-                "rule": inputs.text("rule", rule)}
+        args = {"year": year, "category": category, **_honoured(holder, name, rank, points, rule)}
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             honour_id = Honour.create_id(args["year"], args["category"], args["holder"])
@@ -139,6 +131,28 @@ class PublicationCommands:
             return honour.id, [honour]
 
         return self._execute("award_honour", meta, args, decide)
+
+    def fill_honour(self: Tally, honour_id: UUID | str, holder: str, name: str, rank: int,
+                    points: Decimal | str, rule: str, reason: str, *,
+                    meta: CommandMeta) -> UUID:
+        """Fill a revoked honour's place (递补): the holder is awarded the same year's honour
+        of the same category, and the revoked one records it, with the office's reason."""
+        args = {"honour_id": inputs.uuid("honour_id", honour_id),
+                **_honoured(holder, name, rank, points, rule),
+                "reason": inputs.text("reason", reason)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            vacated = self._load(Honour, args["honour_id"], "honour_id")
+            honour_id = Honour.create_id(vacated.year, vacated.category, args["holder"])
+            self._check_new(honour_id, "holder",
+                            f"this {vacated.category} honour of {vacated.year}")
+            honour = Honour(year=vacated.year, category=vacated.category,
+                            holder=args["holder"], name=args["name"], rank=args["rank"],
+                            points=args["points"], rule=args["rule"], cause=cause)
+            vacated.fill(honour.id, args["holder"], args["name"], args["reason"], cause)
+            return honour.id, [honour, vacated]
+
+        return self._execute("fill_honour", meta, args, decide)
 
     def revoke_honour(self: Tally, honour_id: UUID | str, reason: str, *,
                       meta: CommandMeta) -> UUID:
@@ -185,10 +199,12 @@ class PublicationCommands:
         except AggregateNotFoundError:
             return None
         assert isinstance(honour, Honour)
+        filled_by = getattr(honour, "filled_by", None)
         return {"id": str(honour.id), "year": honour.year, "category": honour.category,
                 "holder": honour.holder, "name": honour.name, "rank": honour.rank,
                 "points": str(honour.points), "rule": honour.rule,
-                "revoked_reason": honour.revoked_reason}
+                "revoked_reason": honour.revoked_reason,
+                "filled_by": None if filled_by is None else str(filled_by)}
 
     def _bulletin(self: Tally, period: str) -> Bulletin:
         span = Period.parse(period)
@@ -200,3 +216,17 @@ class PublicationCommands:
                                 field="period") from None
         assert isinstance(bulletin, Bulletin)
         return bulletin
+
+
+def _honoured(holder: str, name: str, rank: int, points: Decimal | str,
+              rule: str) -> dict[str, Any]:
+    """The arguments of an honour awarded: who, at which rank, for how many points, by which
+    rule."""
+    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+        raise InvalidInputError("must be a rank of 1 or more", field="rank")
+    try:
+        score = Decimal(str(points))
+    except InvalidOperation:
+        raise InvalidInputError("must be a number", field="points") from None
+    return {"holder": inputs.text("holder", holder), "name": inputs.text("name", name),
+            "rank": rank, "points": score, "rule": inputs.text("rule", rule)}

@@ -509,6 +509,13 @@ class Describer:
         return Entry(row["code"] if row else str(e.originator_id),
                      f"撤销{row['name'] if row else '评先'}", as_created=True)
 
+    @describe.register
+    def _(self, e: Honour.Filled) -> Entry:
+        row = self.names.name(str(e.originator_id))
+        return Entry(row["code"] if row else str(e.originator_id),
+                     f"{e.by_name}递补{row['name'] if row else '评先'}：{e.reason}",
+                     as_created=True)
+
     # Scoring methods and idempotency -----------------------------------------------
 
     @describe.register

@@ -44,7 +44,8 @@ class CatalogView(SQLView):
         "CREATE TABLE IF NOT EXISTS catalog_honours ("
         "id TEXT PRIMARY KEY, year INTEGER NOT NULL, category TEXT NOT NULL, "
         "holder TEXT NOT NULL, name TEXT NOT NULL, rank INTEGER NOT NULL, "
-        "points TEXT NOT NULL, rule TEXT NOT NULL, revoked_reason TEXT)",
+        "points TEXT NOT NULL, rule TEXT NOT NULL, revoked_reason TEXT, filled_by TEXT, "
+        "filled_reason TEXT, fills TEXT)",
         "CREATE TABLE IF NOT EXISTS catalog_accounts ("
         "id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, "
         "officer_id TEXT, unit_id TEXT, closed_reason TEXT)",
@@ -118,10 +119,15 @@ class CatalogView(SQLView):
             (period.start.isoformat(), period.end.isoformat()))
 
     def honours(self, year: int) -> list[dict[str, Any]]:
-        """The honours of a year by category and rank; revoked ones with their reason."""
+        """The honours of a year by category and rank; revoked ones with their reason, and
+        whose honour filled their place (递补) and why; one awarded in another's place names
+        whose (``fills``)."""
         return self.query(
-            "SELECT id, category, holder, name, rank, points, rule, revoked_reason "
-            "FROM catalog_honours WHERE year = ? ORDER BY category, rank, name, holder", (year,))
+            "SELECT h.id, h.category, h.holder, h.name, h.rank, h.points, h.rule, "
+            "h.revoked_reason, f.name AS filled_by, h.filled_reason, v.name AS fills "
+            "FROM catalog_honours h LEFT JOIN catalog_honours f ON f.id = h.filled_by "
+            "LEFT JOIN catalog_honours v ON v.id = h.fills "
+            "WHERE h.year = ? ORDER BY h.category, h.rank, h.name, h.holder", (year,))
 
     def counts(self) -> dict[str, int]:
         row = self.query(
@@ -303,12 +309,21 @@ class CatalogProjection(Projection[CatalogView]):
         self.view.write(tracking, [self.view.insert("catalog_honours", str(e.originator_id), {
             "id": str(e.originator_id), "year": e.year, "category": e.category,
             "holder": e.holder, "name": e.name, "rank": e.rank, "points": str(e.points),
-            "rule": e.rule, "revoked_reason": None})])
+            "rule": e.rule, "revoked_reason": None, "filled_by": None, "filled_reason": None,
+            "fills": None})])
 
     @process_event.register
     def _(self, e: Honour.Revoked, tracking: Tracking) -> None:
         self.view.write(tracking, self.view.change("catalog_honours", "id", str(e.originator_id),
                                                    {"revoked_reason": e.reason}))
+
+    @process_event.register
+    def _(self, e: Honour.Filled, tracking: Tracking) -> None:
+        vacated, honour = str(e.originator_id), str(e.by_honour_id)
+        self.view.write(tracking, [
+            *self.view.change("catalog_honours", "id", vacated,
+                              {"filled_by": honour, "filled_reason": e.reason}),
+            *self.view.change("catalog_honours", "id", honour, {"fills": vacated})])
 
     def _change(self, e: Any, tracking: Tracking, **columns: str | None) -> None:
         self.view.write(tracking, self.view.change(SUBMISSIONS, "id", str(e.originator_id),

@@ -188,6 +188,12 @@ class Office:
         self.tally.set_target("unit", unit, 2025, items=12, meta=SETUP)
         return unit
 
+    def closed_year(self) -> str:
+        """A year closed with nothing in it (its bulletin published, no honours): 2024."""
+        if not self.tally.is_published("2024"):
+            close_period(self.tally, self.services.current()["ledger"], "2024", meta=SETUP)
+        return "2024"
+
     def method_source(self) -> tuple[str, str]:
         """A method file of a fresh code, in force from a fresh day long after the history."""
         number = next(self.numbers)

@@ -166,6 +166,8 @@ API_CASES: list[Case] = [
         f"{V1}/periods/2025-02/rewards")),
     api("GET", "/periods/{year}/honours", EVERYONE, lambda o: Call(
         f"{V1}/periods/2025/honours")),
+    api("POST", "/periods/{year}/honours/fill", EDITOR, lambda o: Call(
+        f"{V1}/periods/{o.closed_year()}/honours/fill", json={"reason": "经研究决定递补"})),
     # reports
     api("GET", "/reports/ranking", READERS, lambda o: Call(f"{V1}/reports/ranking",
                                                            params=REPORT)),

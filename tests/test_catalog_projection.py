@@ -11,6 +11,7 @@ from domain.period import Period
 from projections.registry import open_projections
 from projections.runner import catch_up, rebuild, tracking_name
 from store.settings import DatabaseSettings
+from tests.test_projection_crash import snapshot
 
 META = CommandMeta(actor="admin")
 
@@ -33,11 +34,6 @@ def some_history(app: Tally) -> str:
     app.transfer_officer("o2", "u2", "2025-06-01", "工作调动", meta=META)
     app.rename_unit("u2", "城关街道", "2025-07-01", "撤镇设街道", meta=META)
     return str(item)
-
-
-def snapshot(view) -> dict[str, list[dict]]:
-    return {table: view.query(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
-            for table in view.tables}
 
 
 def test_the_catalogue_shows_the_present_state(app: Tally, database: DatabaseSettings) -> None:
@@ -112,6 +108,8 @@ def test_rewards_and_honours_with_their_revocations_in_one_batch_or_later(
     projection = open_projections(database)["catalog"]
     catch_up(app, projection)
     app.revoke_honour(officer, "采用单位更正", meta=META)  # in a later catch-up
+    # the place filled in the same batch as the honour that fills it is awarded
+    app.fill_honour(officer, "o2", "刘洋", 1, "6", "rule", "经研究决定递补", meta=META)
     catch_up(app, projection)
     view = projection.view
 
@@ -122,10 +120,11 @@ def test_rewards_and_honours_with_their_revocations_in_one_batch_or_later(
                                  "市委办公室来函更正")]
     assert march[0]["id"] == str(kept)
     assert [r["amount"] for r in view.rewards(Period.parse("2025-H1"))] == ["500", "200", "100"]
-    assert [(h["category"], h["name"], h["rank"], h["points"], h["revoked_reason"])
-            for h in view.honours(2025)] == [
-        ("items", "关于春耕生产的情况", 1, "10", None),
-        ("officers", "张伟", 1, "10", "采用单位更正")]
+    assert [(h["category"], h["name"], h["rank"], h["points"], h["revoked_reason"],
+             h["filled_by"], h["filled_reason"], h["fills"]) for h in view.honours(2025)] == [
+        ("items", "关于春耕生产的情况", 1, "10", None, None, None, None),
+        ("officers", "刘洋", 1, "6", None, None, None, "张伟"),
+        ("officers", "张伟", 1, "10", "采用单位更正", "刘洋", "经研究决定递补", None)]
     assert view.honours(2024) == []
 
     incremental = snapshot(view)

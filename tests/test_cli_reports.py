@@ -136,6 +136,11 @@ def test_report_rewards_and_honours_of_a_closed_year_with_what_was_revoked(
         ledger = open_projection(settings, "ledger")
         close_period(app, ledger, "2025", meta=SETUP)
         app.retract_adoption(history.item_a, "prov", "省委办公厅来函更正", meta=SETUP)
+        late = app.draft_submission("城关镇春耕备耕情况续报", "info", "other", "o3",
+                                    "2025-04-01", meta=SETUP)  # learned after the close
+        app.submit(late, "2025-04-02", meta=SETUP)
+        app.approve(late, "approver2", "2025-04-02T09:00", meta=SETUP)
+        app.record_adoption(late, "prov", "full", "2025-04-05", meta=SETUP)
         ledger.view.datastore.close()
     finally:
         app.close()
@@ -161,3 +166,24 @@ def test_report_rewards_and_honours_of_a_closed_year_with_what_was_revoked(
     refused = tally("report", "honours", "--year", "2025-Q1", url=url)
     assert refused.returncode == 1
     assert "InvalidInputError [year]" in refused.stderr.decode()
+
+    # the office decides to fill the two places: the next two officers within the rules now
+    no_reason = tally("workflows", "fill-honours", "--year", "2025", "--reason", " ",
+                      "--actor", "编辑", url=url)
+    assert no_reason.returncode == 1 and "[reason]" in no_reason.stderr.decode()
+    filled = tally("workflows", "fill-honours", "--year", "2025", "--reason", "经研究决定递补",
+                   "--actor", "编辑", url=url)
+    assert filled.returncode == 0, filled.stderr.decode()
+    assert "1 honours awarded" in filled.stdout.decode()
+    rows = json.loads(tally("report", "honours", "--year", "2025", "--format", "json",
+                            url=url).stdout)
+    assert sorted((h["name"], h["revoked_reason"] is None, h["filled_by"], h["filled_reason"],
+                   h["fills"]) for h in rows) == [
+        ("刘洋", False, None, None, None),  # nobody else within the rules: the place stays
+        ("张伟", False, "王芳", "经研究决定递补", None),
+        ("王芳", True, None, None, "张伟")]
+    table = tally("report", "honours", "--year", "2025", "--format", "csv", url=url).stdout
+    assert "由王芳递补：经研究决定递补" in table.decode("utf-8-sig")
+    again = tally("workflows", "fill-honours", "--year", "2025", "--reason", "再议",
+                  "--actor", "编辑", url=url)
+    assert again.returncode == 0 and "0 honours awarded" in again.stdout.decode()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.application import CommandMeta, Tally
-from domain.errors import InvalidInputError, WrongStateError
+from domain.errors import AlreadyExistsError, InvalidInputError, WrongStateError
 from domain.method import HonourRule, MethodError, parse_method
 from tests.conftest import event_count
 from tests.test_method_file import VALID
@@ -87,3 +87,38 @@ def test_an_honour_is_revoked_once_with_its_reason_and_blank_reasons_are_refused
     assert again.value.field == "honour_id"
     assert event_count(app) == before + 1
     assert app.honour(2025, "items", "item-2") is None
+
+
+def test_a_revoked_honours_place_is_filled_once_by_a_holder_without_one(
+    app: Tally, meta: CommandMeta
+) -> None:
+    first = app.award_honour(2025, "officers", "o1", "张伟", 1, "10", "honours.officers",
+                             meta=meta)
+    app.award_honour(2025, "officers", "o2", "刘洋", 2, "8", "honours.officers", meta=meta)
+    before = event_count(app)
+    with pytest.raises(WrongStateError) as standing:  # only a revoked honour's place
+        app.fill_honour(first, "o3", "王芳", 2, "6", "honours.officers", "递补", meta=meta)
+    assert standing.value.field == "honour_id"
+    app.revoke_honour(first, "采用单位更正", meta=meta)
+    for changes, field in (({"reason": " "}, "reason"), ({"rank": 0}, "rank"),
+                           ({"points": "many"}, "points"), ({"holder": ""}, "holder"),
+                           ({"honour_id": "not-an-id"}, "honour_id")):
+        args = {"honour_id": first, "holder": "o3", "name": "王芳", "rank": 2, "points": "6",
+                "rule": "honours.officers", "reason": "递补", **changes}
+        with pytest.raises(InvalidInputError) as refused:
+            app.fill_honour(**args, meta=meta)  # type: ignore[arg-type]
+        assert refused.value.field == field
+    with pytest.raises(AlreadyExistsError) as honoured:  # 刘洋 holds one already
+        app.fill_honour(first, "o2", "刘洋", 1, "8", "honours.officers", "递补", meta=meta)
+    assert honoured.value.field == "holder"
+    assert event_count(app) == before + 1  # the revocation only
+
+    filler = app.fill_honour(first, "o3", "王芳", 2, "6", "honours.officers", "经研究决定递补",
+                             meta=meta)
+    assert app.honour(2025, "officers", "o1")["filled_by"] == str(filler)
+    assert app.honour(2025, "officers", "o3") == {
+        **app.honour(2025, "officers", "o3"), "name": "王芳", "rank": 2, "points": "6",
+        "revoked_reason": None, "filled_by": None}
+    with pytest.raises(WrongStateError):  # filled before
+        app.fill_honour(first, "o4", "李娜", 3, "5", "honours.officers", "再议", meta=meta)
+    assert app.honour(2025, "officers", "o4") is None

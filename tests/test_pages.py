@@ -25,6 +25,7 @@ from tests.bulletin_office import METHOD
 from tests.conftest import event_count
 from tests.report_history import History, office_history
 from tests.web import csrf_of, log_in
+from workflows.honours import fill_vacancies
 from workflows.publication import close_period
 from workflows.runner import run_workflows
 
@@ -358,6 +359,22 @@ def test_the_published_year_shows_its_honours_and_rewards_and_what_was_revoked(
     close_period(app, services.current()["ledger"], "2025-06", meta=SETUP)
     month = client.get("/bulletins/2025-06/published").text
     assert 'id="honours-' not in month and "本期间稿件发放奖励0笔" in month
+
+    # 王芳's item, adopted late, and the office decides to fill the places: hers fills 张伟's
+    late = app.draft_submission("城关镇春耕备耕情况续报", "info", "other", "o3", "2025-04-01",
+                                meta=SETUP)
+    app.submit(late, "2025-04-02", meta=SETUP)
+    app.approve(late, "approver2", "2025-04-02T09:00", meta=SETUP)
+    app.record_adoption(late, "prov", "full", "2025-04-05", meta=SETUP)
+    current = services.current()
+    assert len(fill_vacancies(app, current["ledger"], current["catalog"], "2025",
+                              "经研究决定递补", SETUP)) == 2  # 张伟's place and the item's
+    page = client.get("/bulletins/2025/published").text
+    officers = {row[1]: row[3] for row in table_rows(page, "honours-officers")}
+    assert officers["张伟"].endswith("；由王芳递补：经研究决定递补")
+    assert officers["王芳"] == "递补张伟" and "递补" not in officers["刘洋"]
+    assert [row[1] for row in table_rows(page, "honours-items")] == [
+        "关于春耕生产的情况", "城关镇春耕备耕情况续报"]
 
 
 def table_rows(html: str, table_id: str) -> list[list[str]]:

@@ -7,8 +7,11 @@ replay awards the same honours; each has a deterministic id and is awarded once.
 A retraction recorded after the year closed (``revise_honours``, run by the errata workflow)
 revokes, with the retraction's reason, every honour of the year whose holder it left with fewer
 points than the honour was awarded for and outside the rules: computed again from the log up to
-the retraction, as known then. Nobody is honoured in a revoked honour's place: choosing again
-is the office's decision, not the ledger's."""
+the retraction, as known then. Nobody is honoured in a revoked honour's place by the ledger:
+choosing again is the office's decision. When the office so decides (``fill_vacancies``), each
+revoked honour's place not filled yet is filled (递补) by the next holder within the same rules
+as the log stands then, who holds no honour of that year's category: one per place, in rank
+order (ties as the ranking orders them); a place nobody is within the rules for stays empty."""
 
 from __future__ import annotations
 
@@ -20,11 +23,18 @@ from uuid import UUID
 
 from eventsourcing.projection import Projection
 
+from domain import inputs
 from domain.application import CommandMeta, Tally
-from domain.errors import AlreadyExistsError, WrongStateError
+from domain.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    NotFoundError,
+    WrongStateError,
+)
 from domain.honour import Honour
 from domain.method import HonourRule, in_force
 from domain.period import Period
+from projections.runner import refresh
 from projections.scores import ScoreReports
 
 Candidate = tuple[str, str, Decimal]  # holder (code or item id), name, points
@@ -124,3 +134,40 @@ def revise_honours(app: Tally, ledger: Projection[Any], year: str, position: int
             except WrongStateError:
                 continue  # another follower revoked it first
     return revoked
+
+
+def fill_vacancies(app: Tally, ledger: Projection[Any], catalog: Projection[Any], year: str,
+                   reason: str, meta: CommandMeta) -> list[UUID]:
+    """Fill the places of the year's revoked honours (递补), as the office decided with
+    ``reason``: candidates ranked by the same rules from the log as it stands now, as known
+    at ``meta.known_at`` (default now); each place goes to the best ranked holder within the
+    rules who holds no honour of the category that year. Answers the honours awarded;
+    deciding again fills only the places still empty."""
+    span = Period.parse(year, field="year")
+    if not span.is_year:
+        raise InvalidInputError("honours are awarded for a year, such as 2025", field="year")
+    reason = inputs.text("reason", reason)
+    if not app.is_published(span.label):  # the year's honours are awarded when it closes
+        raise NotFoundError(f"{span.label} is not closed: it has no honours yet", field="year")
+    refresh(app, catalog)
+    honours = catalog.view.honours(span.year)
+    vacancies = [h for h in honours if h["revoked_reason"] is not None and not h["filled_by"]]
+    if not vacancies:
+        return []
+    position = refresh(app, ledger)
+    as_of = app._cause(meta).known_at or app.clock()
+    held = {(h["category"], h["holder"]) for h in honours}
+    filled = []
+    for category, (text, rule, candidates) in honour_candidates(
+            app, ledger, span.label, position, as_of).items():
+        places = sorted((h for h in vacancies if h["category"] == category),
+                        key=lambda h: (h["rank"], h["holder"]))
+        eligible = [(rank, candidate) for rank, candidate in ranked(candidates, rule)
+                    if (category, candidate[0]) not in held]
+        for place, (rank, (holder, name, points)) in zip(places, eligible, strict=False):
+            try:
+                filled.append(app.fill_honour(place["id"], holder, name, rank, points, text,
+                                              reason, meta=meta))
+            except (AlreadyExistsError, WrongStateError):
+                continue  # another clerk filled it first
+    return filled

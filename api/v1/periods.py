@@ -1,6 +1,6 @@
 """Periods: close one (its bulletin published, pinned to the log, rewards granted), re-issue a
 published bulletin byte for byte, read the published record, the rewards of a period's lines
-and the honours of a year."""
+and the honours of a year; fill the places of a year's revoked honours (递补)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from pydantic import BaseModel
 
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import CommandResult, json_response
+from api.v1.common import CommandResult, Reason, json_response
 from domain.errors import InvalidInputError
 from domain.method import HONOUR_CATEGORIES
 from domain.period import Period
+from workflows.honours import fill_vacancies
 from workflows.publication import close_period, reissue
 
 router = APIRouter(prefix="/periods", tags=["periods"])
@@ -85,3 +86,23 @@ def honours(year: str, principal: ApiPrincipal, services: ServicesDep) -> dict[s
     return {"year": span.year,
             "honours": {category: [row for row in rows if row["category"] == category]
                         for category in HONOUR_CATEGORIES}}
+
+
+class HonoursFill(BaseModel):
+    reason: Reason  # the office's decision
+    known_at: datetime | None = None  # rank as known then; default now
+
+
+@router.post("/{year}/honours/fill", status_code=201,
+             summary="Fill the places of a year's revoked honours (递补), as the office decided")
+def fill_honours(year: str, body: HonoursFill, principal: ApiPrincipal, meta: ApiMeta,
+                 services: ServicesDep) -> dict[str, Any]:
+    """Each revoked honour's place not filled yet goes to the best ranked holder within the
+    same rules, as the log stands, who holds no honour of that category that year; a place
+    nobody is within the rules for stays empty. Answers the honours awarded (none when
+    deciding again)."""
+    allow(principal, "fill_honours")
+    with services.exclusive() as projections:
+        filled = fill_vacancies(services.tally, projections["ledger"], projections["catalog"],
+                                year, body.reason, replace(meta, known_at=body.known_at))
+    return {"filled": [str(honour_id) for honour_id in filled]}

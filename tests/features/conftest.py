@@ -53,6 +53,7 @@ VALUES = {
     "日期": DAY, "事发日期": DAY, "截止日期": DAY,
     "标题": QUOTED, "事由": QUOTED, "约稿": QUOTED, "办法": QUOTED,
     "作者": r"[^\"]+?", "名称": NAME, "采用单位": NAME, "单位": NAME, "领导": NAME,
+    "替补": NAME,
     "种类": "|".join(sorted(KINDS, key=len, reverse=True)),
     "采用形式": "|".join(FORMS), "报送方式": "|".join(ROUTES), "级别": "|".join(LEVELS),
     "问题": "|".join(FINDINGS), "时点": "|".join(AS_OF),

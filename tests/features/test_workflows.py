@@ -25,7 +25,7 @@ from store.settings import DatabaseSettings
 from tests.features import office
 from tests.features.conftest import FORMS, period_code, step
 from workflows.appeals import appeal_correlation, decide_appeal
-from workflows.honours import revise_honours
+from workflows.honours import fill_vacancies, revise_honours
 from workflows.publication import close_period, reissue
 from workflows.reminders import record_lapses, reminders
 from workflows.runner import open_errata
@@ -168,6 +168,37 @@ def retraction_revised_again(app: Tally, ledger: LedgerProjection) -> None:
     published = app.published_bulletin("2025")
     assert revise_honours(app, ledger, "2025", retraction.id, published["as_of"],
                           "采用单位更正", EDITOR) == []
+    assert app.recorder.max_notification_id() == before
+
+
+@when(step("办公室决定递补{年}年的荣誉空缺，理由为\"{事由}\""))
+def vacancies_filled(app: Tally, database: DatabaseSettings, ledger: LedgerProjection, 年: str,
+                     事由: str) -> None:
+    fill_vacancies(app, ledger, open_projection(database, "catalog"), 年, 事由, EDITOR)
+
+
+@then(step("{名称}的{年}年{荣誉}荣誉由{替补}递补，理由为\"{事由}\""))
+def honour_filled(app: Tally, 名称: str, 年: str, 荣誉: str, 替补: str, 事由: str) -> None:
+    category = [h for h in honours(app, 年) if h.category == HONOURS[荣誉]]
+    [vacated] = [h for h in category if h.name == 名称]
+    [filler] = [h for h in category if h.name == 替补]
+    assert vacated.revoked_reason is not None and filler.revoked_reason is None
+    assert (vacated.filled_by, vacated.filled_reason) == (filler.id, 事由)
+
+
+@then(step("{名称}的{年}年{荣誉}荣誉无人递补"))
+def honour_not_filled(app: Tally, 名称: str, 年: str, 荣誉: str) -> None:
+    [vacated] = [h for h in honours(app, 年)
+                 if h.category == HONOURS[荣誉] and h.name == 名称]
+    assert vacated.revoked_reason is not None and vacated.filled_by is None
+
+
+@then(step("再次决定递补{年}年的荣誉空缺，不再记录任何事实"))
+def vacancies_filled_again(app: Tally, database: DatabaseSettings, ledger: LedgerProjection,
+                           年: str) -> None:
+    before = app.recorder.max_notification_id()
+    assert fill_vacancies(app, ledger, open_projection(database, "catalog"), 年, "再次决定",
+                          EDITOR) == []
     assert app.recorder.max_notification_id() == before
 
 
