@@ -51,7 +51,7 @@ class Honour(Aggregate):
         if self.revoked_reason is None:
             raise WrongStateError("only a revoked honour's place can be filled",
                                   field="honour_id")
-        if getattr(self, "filled_by", None) is not None:
+        if self.filled_by is not None:
             raise WrongStateError("this honour's place was filled before", field="honour_id")
         self._filled(by_honour_id=by_honour_id, by_holder=by_holder, by_name=by_name,
                      reason=reason, cause=cause)

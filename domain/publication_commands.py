@@ -199,12 +199,11 @@ class PublicationCommands:
         except AggregateNotFoundError:
             return None
         assert isinstance(honour, Honour)
-        filled_by = getattr(honour, "filled_by", None)
         return {"id": str(honour.id), "year": honour.year, "category": honour.category,
                 "holder": honour.holder, "name": honour.name, "rank": honour.rank,
                 "points": str(honour.points), "rule": honour.rule,
                 "revoked_reason": honour.revoked_reason,
-                "filled_by": None if filled_by is None else str(filled_by)}
+                "filled_by": None if honour.filled_by is None else str(honour.filled_by)}
 
     def _bulletin(self: Tally, period: str) -> Bulletin:
         span = Period.parse(period)
