@@ -147,9 +147,9 @@ REWARD_COLUMNS: list[Column] = [
 
 def filled(row: dict[str, Any]) -> str:
     """Whose honour filled a revoked one's place, and why; or whose place an honour fills."""
-    if row.get("filled_by"):
+    if row["filled_by"]:
         return f"由{row['filled_by']}递补：{row['filled_reason']}"
-    return f"递补{row['fills']}" if row.get("fills") else ""
+    return f"递补{row['fills']}" if row["fills"] else ""
 
 
 HONOUR_COLUMNS: list[Column] = [

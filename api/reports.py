@@ -16,8 +16,10 @@ from api.report_output import Sheet
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.facts import Facts
+from domain.officer import Officer
 from domain.period import Period
 from domain.scoring import CENT, finding_lines
+from domain.unit import Unit
 from domain.values import HolderKind
 from projections.bulletins import bulletin as bulletin_content
 from projections.bulletins import tie_rule
@@ -113,9 +115,9 @@ def _holders(facts: Facts, by: str | None, holder: str | None
     if kind is None:
         raise InvalidInputError("name the kind of holder (officer or unit) with the code",
                                 field="by")
-    named = facts.officers if kind is HolderKind.OFFICER else facts.units
-    found = next((key for key, info in named.items() if info.code == holder), None)
-    if found is None:
+    officer = kind is HolderKind.OFFICER
+    found = str((Officer if officer else Unit).create_id(holder))  # ids derive from codes
+    if found not in (facts.officers if officer else facts.units):
         raise NotFoundError(f"no {kind.value} {holder}", field="holder")
     return kind, found
 

@@ -28,7 +28,7 @@ from domain.standings import standings
 from domain.values import HolderKind
 from projections import runner
 from projections.rebuild import groups, rebuild_projections
-from projections.registry import open_projection, open_projections
+from projections.registry import PROJECTIONS, open_projection, open_projections
 from projections.scores import ScoreReports
 from store.bootstrap import init_database, open_tally
 from store.settings import DatabaseSettings
@@ -189,11 +189,7 @@ def write_floor(url: str) -> dict[str, Any]:
 
     schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
     scratch = f"{schema}_floor"[:63]
-    projections = open_projections(settings)
-    tables = sorted({table for projection in projections.values()
-                     for table in projection.view.tables})
-    for projection in projections.values():
-        projection.view.datastore.close()  # type: ignore[attr-defined]
+    tables = sorted({table for _, views in PROJECTIONS for table in views["postgres"].tables})
     app = open_tally(settings)
     events = app.recorder.max_notification_id() or 0
     app.close()
