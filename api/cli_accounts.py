@@ -69,7 +69,7 @@ def list_accounts(
     tally = open_tally(settings)
     catalog = open_projection(settings, "catalog")
     refresh(tally, catalog)
-    accounts = catalog.view.accounts(closed=closed)
+    accounts = catalog.view.accounts(tally.today(), closed=closed)
     rows = [{**account, "role_names": "、".join(label(ROLES, role) for role in account["roles"])}
             for account in accounts]
     emit(rows if output is not OutputFormat.JSON else accounts, ACCOUNT_COLUMNS, output,

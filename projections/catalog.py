@@ -3,6 +3,9 @@ granted and the honours awarded when periods closed, with their revocations."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import Counter
+from datetime import date
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -21,13 +24,63 @@ from domain.values import Role
 from projections.view import PostgresView, SQLiteView, SQLView
 
 
+class Dated:
+    """Units' names and officers' postings by the day each took effect: a rename or a
+    transfer recorded ahead of its day shows from that day, not from when it was recorded."""
+
+    def __init__(self, names: list[tuple[Any, ...]], postings: list[tuple[Any, ...]]) -> None:
+        self.names = _by_day(names)
+        self.postings = _by_day(postings)
+
+    def name_on(self, unit_id: str, day: date | str) -> str | None:
+        """The unit's name on ``day`` (its first before it was registered)."""
+        return _on(self.names.get(unit_id, []), day)
+
+    def unit_on(self, officer_id: str, day: date | str) -> str | None:
+        """The unit the officer was posted to on ``day`` (the first before their enrolment)."""
+        return _on(self.postings.get(officer_id, []), day)
+
+    def next_posting(self, officer_id: str, day: date) -> tuple[str, str] | None:
+        """The first posting that takes effect after ``day``: (its day, its unit)."""
+        postings = self.postings.get(officer_id, [])
+        found = bisect_right(postings, (day.isoformat(), "\uffff"))
+        return postings[found] if found < len(postings) else None
+
+
+def _by_day(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, str]]]:
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for key, since, value in rows:
+        grouped.setdefault(key, []).append((since, value))
+    for dated in grouped.values():
+        dated.sort()
+    return grouped
+
+
+def _on(dated: list[tuple[str, str]], day: date | str) -> str | None:
+    day = day if isinstance(day, str) else day.isoformat()
+    found = bisect_right(dated, (day, "\uffff"))
+    return dated[max(found, 1) - 1][1] if dated else None
+
+
+def _serving(officer: dict[str, Any], day: date) -> bool:
+    on = day.isoformat()
+    return bool(officer["enrolled_on"] <= on and (officer["left_on"] is None
+                                                   or on < officer["left_on"]))
+
+
 class CatalogView(SQLView):
     schema = (
         "CREATE TABLE IF NOT EXISTS catalog_units ("
         "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, unit_class TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS catalog_unit_names ("
+        "unit_id TEXT NOT NULL, since TEXT NOT NULL, name TEXT NOT NULL, "
+        "PRIMARY KEY (unit_id, since))",
         "CREATE TABLE IF NOT EXISTS catalog_officers ("
         "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, unit_id TEXT NOT NULL, "
         "enrolled_on TEXT NOT NULL, left_on TEXT)",
+        "CREATE TABLE IF NOT EXISTS catalog_postings ("
+        "officer_id TEXT NOT NULL, since TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "PRIMARY KEY (officer_id, since))",
         "CREATE TABLE IF NOT EXISTS catalog_outlets ("
         "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, channel TEXT NOT NULL, "
         "level TEXT NOT NULL)",
@@ -52,44 +105,77 @@ class CatalogView(SQLView):
         "CREATE TABLE IF NOT EXISTS catalog_account_roles ("
         "account_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (account_id, role))",
     )
-    tables = ("catalog_units", "catalog_officers", "catalog_outlets", "catalog_submissions",
-              "catalog_rewards", "catalog_honours", "catalog_accounts",
-              "catalog_account_roles")
+    tables = ("catalog_units", "catalog_unit_names", "catalog_officers", "catalog_postings",
+              "catalog_outlets", "catalog_submissions", "catalog_rewards", "catalog_honours",
+              "catalog_accounts", "catalog_account_roles")
     derived = True  # projected from the log alone
 
-    def units(self) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT u.code, u.name, u.unit_class, "
-            "(SELECT count(*) FROM catalog_officers o WHERE o.unit_id = u.id "
-            " AND o.left_on IS NULL) AS officers "
-            "FROM catalog_units u ORDER BY u.code"
-        )
+    def dated(self) -> Dated:
+        """Every unit's names and every officer's postings with the days they took effect."""
+        return Dated(self.tuples("SELECT unit_id, since, name FROM catalog_unit_names"),
+                     self.tuples("SELECT officer_id, since, unit_id FROM catalog_postings"))
 
-    def officers(self) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT o.code, o.name, u.code AS unit_code, u.name AS unit_name, o.enrolled_on, "
-            "o.left_on FROM catalog_officers o JOIN catalog_units u ON u.id = o.unit_id "
-            "ORDER BY o.code"
-        )
+    def units(self, on: date) -> list[dict[str, Any]]:
+        """The units by code, each with its name on ``on`` and the officers serving in it
+        that day (a transfer or a leaving recorded ahead counts from its day)."""
+        dated = self.dated()
+        serving = Counter(dated.unit_on(o["id"], on) for o in self._officers()
+                          if _serving(o, on))
+        return [{"code": u["code"], "name": dated.name_on(u["id"], on),
+                 "unit_class": u["unit_class"], "officers": serving[u["id"]]}
+                for u in self.query("SELECT id, code, name, unit_class FROM catalog_units "
+                                    "ORDER BY code")]
 
-    def accounts(self, *, closed: bool = False) -> list[dict[str, Any]]:
+    def officers(self, on: date) -> list[dict[str, Any]]:
+        """The officers by code, each with their unit on ``on`` and, where a transfer is
+        recorded to take effect after that day, the unit they move to and from when."""
+        dated = self.dated()
+        units = {u["id"]: u for u in self.query("SELECT id, code, name FROM catalog_units")}
+        listed = []
+        for o in self._officers():
+            unit = units[dated.unit_on(o["id"], on)]
+            move = dated.next_posting(o["id"], on)
+            to = units[move[1]] if move else None
+            listed.append({
+                "code": o["code"], "name": o["name"], "unit_code": unit["code"],
+                "unit_name": dated.name_on(unit["id"], on),
+                "enrolled_on": o["enrolled_on"], "left_on": o["left_on"],
+                "moves_to": to["code"] if to else None,
+                "moves_to_name": dated.name_on(to["id"], move[0]) if to else None,
+                "moves_on": move[0] if move else None,
+            })
+        return listed
+
+    def _officers(self) -> list[dict[str, Any]]:
+        return self.query("SELECT id, code, name, enrolled_on, left_on "
+                          "FROM catalog_officers ORDER BY code")
+
+    def accounts(self, on: date, *, closed: bool = False) -> list[dict[str, Any]]:
         """The accounts by username, each with its roles (sorted), its officer, and its unit
-        (an approver's own, else its officer's now); closed ones too if asked, with why."""
+        (an approver's own, else its officer's on ``on``); closed ones too if asked, with why."""
+        dated = self.dated()
+        units = {u["id"]: u for u in self.query("SELECT id, code, name FROM catalog_units")}
         accounts = self.query(
-            "SELECT a.id, a.username, a.display_name, o.code AS officer, "
-            "o.name AS officer_name, u.code AS unit, u.name AS unit_name, a.closed_reason "
-            "FROM catalog_accounts a LEFT JOIN catalog_officers o ON o.id = a.officer_id "
-            "LEFT JOIN catalog_units u ON u.id = COALESCE(a.unit_id, o.unit_id) "
+            "SELECT a.id, a.username, a.display_name, a.officer_id, a.unit_id, "
+            "o.code AS officer, o.name AS officer_name, "
+            "a.closed_reason FROM catalog_accounts a "
+            "LEFT JOIN catalog_officers o ON o.id = a.officer_id "
             "WHERE (? OR a.closed_reason IS NULL) ORDER BY a.username", (closed,))
         roles: dict[str, list[str]] = {}
         for account_id, role in self.tuples(
                 "SELECT account_id, role FROM catalog_account_roles ORDER BY account_id, role"):
             roles.setdefault(account_id, []).append(role)
-        return [{"username": a["username"], "display_name": a["display_name"],
-                 "roles": roles.get(a["id"], []), "officer": a["officer"],
-                 "officer_name": a["officer_name"], "unit": a["unit"],
-                 "unit_name": a["unit_name"], "closed": a["closed_reason"] is not None,
-                 "closed_reason": a["closed_reason"]} for a in accounts]
+        listed = []
+        for a in accounts:
+            unit_id = a["unit_id"] or (a["officer_id"] and dated.unit_on(a["officer_id"], on))
+            unit = units.get(unit_id) if unit_id else None
+            listed.append({
+                "username": a["username"], "display_name": a["display_name"],
+                "roles": roles.get(a["id"], []), "officer": a["officer"],
+                "officer_name": a["officer_name"], "unit": unit["code"] if unit else None,
+                "unit_name": dated.name_on(unit["id"], on) if unit else None,
+                "closed": a["closed_reason"] is not None, "closed_reason": a["closed_reason"]})
+        return listed
 
     def submissions(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         return self.query(
@@ -168,16 +254,21 @@ class CatalogProjection(Projection[CatalogView]):
 
     @process_event.register
     def _(self, e: Unit.Registered, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO catalog_units (id, code, name, unit_class) VALUES (?, ?, ?, ?)",
-            (str(e.originator_id), e.code, e.name, e.unit_class),
-        )])
+        self.view.write(tracking, [
+            ("INSERT INTO catalog_units (id, code, name, unit_class) VALUES (?, ?, ?, ?)",
+             (str(e.originator_id), e.code, e.name, e.unit_class)),
+            ("INSERT INTO catalog_unit_names (unit_id, since, name) VALUES (?, ?, ?)",
+             (str(e.originator_id), e.registered_on.isoformat(), e.name)),
+        ])
 
     @process_event.register
     def _(self, e: Unit.Renamed, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE catalog_units SET name = ? WHERE id = ?", (e.name, str(e.originator_id)),
-        )])
+        unit = str(e.originator_id)
+        self.view.write(tracking, [
+            ("UPDATE catalog_units SET name = ? WHERE id = ?", (e.name, unit)),
+            ("INSERT INTO catalog_unit_names (unit_id, since, name) VALUES (?, ?, ?)",
+             (unit, e.effective_on.isoformat(), e.name)),
+        ])
 
     @process_event.register
     def _(self, e: Unit.Reclassified, tracking: Tracking) -> None:
@@ -188,18 +279,22 @@ class CatalogProjection(Projection[CatalogView]):
 
     @process_event.register
     def _(self, e: Officer.Enrolled, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "INSERT INTO catalog_officers (id, code, name, unit_id, enrolled_on) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (str(e.originator_id), e.code, e.name, str(e.unit_id), e.enrolled_on.isoformat()),
-        )])
+        officer, since = str(e.originator_id), e.enrolled_on.isoformat()
+        self.view.write(tracking, [
+            ("INSERT INTO catalog_officers (id, code, name, unit_id, enrolled_on) "
+             "VALUES (?, ?, ?, ?, ?)", (officer, e.code, e.name, str(e.unit_id), since)),
+            ("INSERT INTO catalog_postings (officer_id, since, unit_id) VALUES (?, ?, ?)",
+             (officer, since, str(e.unit_id))),
+        ])
 
     @process_event.register
     def _(self, e: Officer.Transferred, tracking: Tracking) -> None:
-        self.view.write(tracking, [(
-            "UPDATE catalog_officers SET unit_id = ? WHERE id = ?",
-            (str(e.to_unit_id), str(e.originator_id)),
-        )])
+        officer, unit = str(e.originator_id), str(e.to_unit_id)
+        self.view.write(tracking, [
+            ("UPDATE catalog_officers SET unit_id = ? WHERE id = ?", (unit, officer)),
+            ("INSERT INTO catalog_postings (officer_id, since, unit_id) VALUES (?, ?, ?)",
+             (officer, e.effective_on.isoformat(), unit)),
+        ])
 
     @process_event.register
     def _(self, e: Officer.Left, tracking: Tracking) -> None:

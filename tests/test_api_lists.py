@@ -172,3 +172,50 @@ def test_the_directory_page_lists_the_accounts_to_those_who_may_read_them(
             "</tr>") in table
     for role in ("leader", "officer"):
         assert 'id="accounts"' not in office.page_client(role).get("/directory").text
+
+
+def test_the_directory_stands_on_a_day_with_changes_recorded_ahead_shown_from_theirs(
+        office: Office) -> None:
+    post(office, "/units", {"code": "u7", "name": "北关镇", "unit_class": "B类",
+                            "registered_on": "2025-01-01"})
+    post(office, "/officers", {"code": "o7", "name": "赵敏", "unit": "u1",
+                               "enrolled_on": "2025-01-01"})
+    post(office, "/officers", {"code": "o8", "name": "钱进", "unit": "u7",
+                               "enrolled_on": "2025-01-01"})
+    post(office, "/accounts", {"username": "zhaomin", "display_name": "赵敏",
+                               "roles": ["officer"], "officer": "o7"})
+    # recorded today, in effect from days long after it
+    post(office, "/officers/o7/transfer", {"to_unit": "u7", "effective_on": "2099-03-01",
+                                           "reason": "工作调动"})
+    post(office, "/units/u7/rename", {"name": "北关街道", "effective_on": "2099-06-01",
+                                      "reason": "撤镇设街道"})
+    post(office, "/officers/o8/leave", {"left_on": "2099-03-01", "reason": "退休"})
+
+    def officer(**params: Any) -> dict[str, Any]:
+        return next(o for o in get(office, "/officers", **params).json() if o["code"] == "o7")
+
+    def unit(**params: Any) -> tuple[str, int]:
+        found = next(u for u in get(office, "/units", **params).json() if u["code"] == "u7")
+        return found["name"], found["officers"]
+
+    assert officer() == {
+        "code": "o7", "name": "赵敏", "unit_code": "u1", "unit_name": "县委办公室",
+        "enrolled_on": "2025-01-01", "left_on": None, "moves_to": "u7",
+        "moves_to_name": "北关镇", "moves_on": "2099-03-01"}
+    assert officer(on="2099-02-28")["unit_code"] == "u1"
+    moved = officer(on="2099-03-01")
+    assert (moved["unit_code"], moved["unit_name"], moved["moves_to"]) == ("u7", "北关镇", None)
+    assert officer(on="2099-06-01")["unit_name"] == "北关街道"
+    assert unit() == ("北关镇", 1)  # o8 serves until the day they leave
+    assert unit(on="2099-03-01") == ("北关镇", 1)  # o7 came as o8 left
+    assert unit(on="2099-06-01") == ("北关街道", 1)
+    assert accounts(office)["zhaomin"]["unit"] == "u1"
+    assert (accounts(office, on="2099-06-01")["zhaomin"]["unit_name"]) == "北关街道"
+
+    page = office.page_client("leader").get("/directory").text
+    assert "<td>县委办公室 <span class=\"note\">（2099-03-01起调往北关镇）</span></td>" in page
+
+    for path in ("/officers", "/units", "/accounts"):
+        refused = office.client.get(f"{V1}{path}", params={"on": "2099-13-01"},
+                                    headers=office.auth("auditor"))
+        assert refused.status_code in (400, 422) and '"on"' in refused.text, refused.text

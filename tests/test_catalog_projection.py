@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -43,8 +45,16 @@ def test_the_catalogue_shows_the_present_state(app: Tally, database: DatabaseSet
     view = projection.view
     assert view.counts() == {"units": 2, "officers": 2, "outlets": 2, "submissions": 1,
                              "adoptions": 1}
-    officers = {o["code"]: o["unit_name"] for o in view.officers()}
+    officers = {o["code"]: o["unit_name"] for o in view.officers(date(2025, 7, 1))}
     assert officers == {"o1": "县委办公室", "o2": "城关街道"}
+    officers = {o["code"]: o["unit_name"] for o in view.officers(date(2025, 6, 30))}
+    assert officers == {"o1": "县委办公室", "o2": "城关镇"}  # renamed from 1 July
+    before = {o["code"]: (o["unit_code"], o["moves_to"], o["moves_on"])
+              for o in view.officers(date(2025, 5, 31))}
+    assert before == {"o1": ("u1", None, None), "o2": ("u1", "u2", "2025-06-01")}
+    serving = {u["code"]: (u["name"], u["officers"]) for u in view.units(date(2025, 5, 31))}
+    assert serving == {"u1": ("县委办公室", 2), "u2": ("城关镇", 0)}
+    assert [u["officers"] for u in view.units(date(2024, 12, 31))] == [0, 0]  # none enrolled
     [item] = view.submissions()
     assert (item["status"], item["adoptions"], item["lead_author"]) == ("approved", 1, "张伟")
 

@@ -101,11 +101,11 @@ def levels_by_outlet(year: GeneratedYear) -> dict[Any, str]:
 
 def test_the_demo_county_has_eight_units_and_twenty_five_officers(year: GeneratedYear) -> None:
     view = year.catalog.view
-    units = view.units()
+    units = view.units(year.tally.today())
     assert len(units) == 8
     assert {"县委办公室", "县教育局", "城关镇", "河口镇", "县公安局"} <= {u["name"] for u in units}
     assert {u["unit_class"] for u in units} == {"A类", "B类"}
-    assert len(view.officers()) == 25
+    assert len(view.officers(year.tally.today())) == 25
     assert view.counts()["outlets"] == 12
 
 

@@ -87,9 +87,9 @@ def monthly_figures(score: ScoreReports, year: int, through: int,
 def directory(request: Request, principal: PagePrincipal, services: ServicesDep) -> Response:
     """The units and officers, and the accounts for those who may read them."""
     allow(principal, "read_directory")
-    catalog = services.view("catalog")
+    catalog, today = services.view("catalog"), services.tally.today()
     return render(request, "directory.html", {
-        "user": principal, "counts": catalog.counts(), "units": catalog.units(),
-        "officers": catalog.officers(),
-        "accounts": catalog.accounts() if can(principal, "read_accounts") else None,
+        "user": principal, "counts": catalog.counts(), "units": catalog.units(today),
+        "officers": catalog.officers(today),
+        "accounts": catalog.accounts(today) if can(principal, "read_accounts") else None,
     })

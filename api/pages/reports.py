@@ -112,7 +112,7 @@ def explain(request: Request, principal: PagePrincipal, services: ServicesDep,
     allow(principal, "explain")
     day = as_of_day(as_of)
     span = period_label(period, latest_year(services, day))
-    officers = services.view("catalog").officers()
+    officers = services.view("catalog").officers(services.tally.today())
     code = officer or principal.officer_code
     standing = None
     if code:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.auth import MAX_PASSWORD, MIN_PASSWORD
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import Code, CommandResult, Reason, Role
+from api.v1.common import Code, CommandResult, OnQuery, Reason, Role, on_day
 from domain.errors import NotAuthenticatedError, NotFoundError
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -89,12 +89,13 @@ def set_password(username: str, body: PasswordSet, principal: ApiPrincipal,
 @router.get("", summary="Every open account (and closed ones if asked): roles, officer, unit")
 def list_accounts(principal: ApiPrincipal, services: ServicesDep,
                   closed: Annotated[bool, Query(description="closed accounts too, with why")]
-                  = False) -> list[dict[str, Any]]:
+                  = False, on: OnQuery = None) -> list[dict[str, Any]]:
     """A list of {username, display_name, roles, officer, officer_name, unit, unit_name,
     closed, closed_reason} by username; ``unit`` is an approver's own unit, else the unit its
-    officer serves in now."""
+    officer serves in on the day (today unless ``on`` is given)."""
     allow(principal, "read_accounts")
-    return services.view("catalog").accounts(closed=closed)  # type: ignore[no-any-return]
+    day = on_day(services, on)
+    return services.view("catalog").accounts(day, closed=closed)  # type: ignore[no-any-return]
 
 
 @router.get("/{username}", summary="An account: roles, officer and unit")

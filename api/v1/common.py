@@ -15,6 +15,7 @@ from api.policy import Principal, allow
 from api.report_output import ColumnSpec, Sheet, csv_bytes, xlsx_bytes
 from api.reports import Report
 from api.services import Services
+from domain import inputs
 from projections.scores import ScoreReports
 
 
@@ -46,6 +47,10 @@ PeriodQuery = Annotated[str, Query(min_length=4, max_length=10,
 AsOfQuery = Annotated[str | None, Query(max_length=40,
                                         description="As the office knew it then (a date: its "
                                                     "end); default now")]
+OnQuery = Annotated[str | None, Query(max_length=10,
+                                     description="The day the list stands on (YYYY-MM-DD): "
+                                                 "names and postings in effect then; "
+                                                 "default today")]
 ByQuery = Annotated[HolderKind, Query(description="officer or unit")]
 FormatQuery = Annotated[OutputFormat, Query(alias="format",
                                             description="json, csv or xlsx (a download)")]
@@ -60,6 +65,11 @@ def json_response(document: Any) -> Response:
     """JSON as the command line writes it: amounts stay the strings they are."""
     return Response(json.dumps(document, ensure_ascii=False, default=str),
                     media_type="application/json")
+
+
+def on_day(services: Services, on: str | None) -> date:
+    """The day a directory list stands on: the one asked for, else today."""
+    return inputs.day("on", on) if on else services.tally.today()
 
 
 def permit(principal: Principal, action: str, output: OutputFormat = "json") -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import Code, CommandResult, Note
+from api.v1.common import Code, CommandResult, Note, OnQuery, on_day
 
 router = APIRouter(prefix="/officers", tags=["officers"])
 
@@ -65,6 +65,11 @@ def record_leaving(code: str, body: OfficerLeaving, principal: ApiPrincipal, met
 
 
 @router.get("", summary="Every officer with their unit")
-def list_officers(principal: ApiPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
+def list_officers(principal: ApiPrincipal, services: ServicesDep,
+                  on: OnQuery = None) -> list[dict[str, Any]]:
+    """A list of {code, name, unit_code, unit_name, enrolled_on, left_on, moves_to,
+    moves_to_name, moves_on} by code: each officer's unit on the day (today unless ``on`` is
+    given) and, where a transfer is recorded to take effect later, where to and from when."""
     allow(principal, "read_directory")
-    return services.view("catalog").officers()  # type: ignore[no-any-return]
+    day = on_day(services, on)
+    return services.view("catalog").officers(day)  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
-from api.v1.common import Code, CommandResult, Name, Reason
+from api.v1.common import Code, CommandResult, Name, OnQuery, Reason, on_day
 
 router = APIRouter(prefix="/units", tags=["units"])
 
@@ -47,6 +47,10 @@ def rename_unit(code: str, body: UnitRename, principal: ApiPrincipal, meta: ApiM
 
 
 @router.get("", summary="Every unit with its number of serving officers")
-def list_units(principal: ApiPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
+def list_units(principal: ApiPrincipal, services: ServicesDep,
+               on: OnQuery = None) -> list[dict[str, Any]]:
+    """A list of {code, name, unit_class, officers} by code: each unit's name on the day
+    (today unless ``on`` is given) and the officers serving in it that day."""
     allow(principal, "read_directory")
-    return services.view("catalog").units()  # type: ignore[no-any-return]
+    day = on_day(services, on)
+    return services.view("catalog").units(day)  # type: ignore[no-any-return]
