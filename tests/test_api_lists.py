@@ -213,7 +213,7 @@ def test_the_directory_stands_on_a_day_with_changes_recorded_ahead_shown_from_th
     assert (accounts(office, on="2099-06-01")["zhaomin"]["unit_name"]) == "北关街道"
 
     page = office.page_client("leader").get("/directory").text
-    assert "<td>县委办公室 <span class=\"note\">（2099-03-01起调往北关镇）</span></td>" in page
+    assert "<td>县委办公室 <span class=\"muted\">（2099-03-01起调往北关镇）</span></td>" in page
 
     for path in ("/officers", "/units", "/accounts"):
         refused = office.client.get(f"{V1}{path}", params={"on": "2099-13-01"},
