@@ -54,6 +54,12 @@ def on_item(build: str, action: str,
     return call
 
 
+def unpublished_month(o: Office) -> str:
+    """The first month since 2000 whose bulletin is not published yet (publishing is a close)."""
+    return next(month for year in range(2000, 2025) for n in range(1, 13)
+                if not o.tally.is_published(month := f"{year}-{n:02d}"))
+
+
 PAGE_CASES: list[Case] = [
     page("GET", "/", EVERYONE, lambda o: Call("/")),
     page("GET", "/reminders", READERS, lambda o: Call("/reminders",
@@ -112,5 +118,7 @@ PAGE_CASES: list[Case] = [
         "/bulletins/2025-Q1", params={"as_of": "2025-04-30"})),
     page("GET", "/bulletins/{period}/published", EVERYONE,
          lambda o: Call("/bulletins/2025-02/published")),
+    page("POST", "/bulletins/{period}/publish", EDITOR, lambda o: Call(
+        f"/bulletins/{unpublished_month(o)}/publish", form={"confirm": "yes"})),
     page("GET", "/audit", AUDIT, lambda o: Call("/audit", params={"item": "A-2025-01"})),
 ]

@@ -3,23 +3,26 @@ published (pinned to their log position); both print cleanly and download as Exc
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import reports
-from api.deps import PagePrincipal, ServicesDep
-from api.pages.common import as_of_day, latest_year, period_label, score_reports
+from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
+from api.pages.common import as_of_day, latest_year, period_label, score_reports, today
 from api.pages.rendering import download, download_report, output_format, render
-from api.policy import allow
+from api.policy import allow, can
 from api.report_sheets import bulletin_sheets
 from domain import inputs
+from domain.errors import InvalidInputError, WrongStateError
 from domain.method import HONOUR_CATEGORIES
 from domain.period import Period
+from domain.publication_commands import period_kind
 from domain.values import HolderKind
-from workflows.publication import reissue
+from workflows.publication import close_period, reissue
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,8 +47,37 @@ def bulletin_list(request: Request, principal: PagePrincipal, services: Services
     shown = inputs.whole("year", year or latest_year(services), minimum=2000, maximum=2100)
     tally = services.tally
     published = [tally.published_bulletin(p) for p in periods_of(shown) if tally.is_published(p)]
+    awaiting = ([(p, period_kind(Period.parse(p))) for p in periods_of(shown)
+                 if has_ended(p, today(services)) and not tally.is_published(p)]
+                if can(principal, "close_period") else [])
     return render(request, "bulletins.html", {
-        "user": principal, "year": shown, "published": published})
+        "user": principal, "year": shown, "published": published, "awaiting": awaiting})
+
+
+def has_ended(period: str, day: date) -> bool:
+    """Whether the period's last day is behind ``day``: only then is its bulletin published."""
+    return Period.parse(period).end < day
+
+
+@router.post("/bulletins/{period}/publish", dependencies=[Depends(check_csrf)])
+def publish(period: str, principal: PagePrincipal, services: ServicesDep,
+            confirm: Annotated[str, Form()] = "",
+            idempotency_key: Annotated[str | None, Form()] = None) -> Response:
+    """Close an ended period: its bulletin published as the log stands now, pinned to its
+    position; its rewards granted, and a year's honours. Publishing again changes nothing."""
+    allow(principal, "close_period")
+    span = period_label(period, period)
+    ends = Period.parse(span).end
+    if not has_ended(span, today(services)):
+        raise WrongStateError(f"{span} ends on {ends.isoformat()}: its bulletin is published "
+                              f"after that", field="period")
+    if confirm != "yes":
+        raise InvalidInputError("confirm that the bulletin is to be published as it stands",
+                                field="confirm")
+    with services.exclusive() as projections:
+        close_period(services.tally, projections["ledger"], span,
+                     meta=command_meta(principal, idempotency_key or None))
+    return RedirectResponse(f"/bulletins/{span}/published", status_code=303)
 
 
 def by_table(by: str | None) -> str:
@@ -69,7 +101,8 @@ def bulletin_page(request: Request, period: str, principal: PagePrincipal,
     published = services.tally.is_published(span)
     return render(request, "bulletin.html", {
         "user": principal, "content": report.document, "as_of": day, "period": span,
-        "pinned": None, "published": published})
+        "pinned": None, "published": published,
+        "publishable": not published and has_ended(span, today(services))})
 
 
 @router.get("/bulletins/{period}/published", response_class=HTMLResponse)
