@@ -106,9 +106,9 @@ class BoardsView(SQLView):
             grouped.setdefault(row.pop("submission_id"), []).append(row)
         return grouped
 
-    def commissions(self, today: date) -> list[dict[str, Any]]:
-        """One row per commissioned unit: fulfilled by which item, lapsed, or open (days left
-        until the deadline, or days overdue past it)."""
+    def commissions(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
+        """One row per commissioned unit (of one unit's commissions only, if given): fulfilled
+        by which item, lapsed, or open (days left until the deadline, or days overdue)."""
         rows = self.query(
             "SELECT c.id AS commission_id, c.ref, c.topic, c.issued_on, c.deadline, "
             "u.code AS unit_code, u.name AS unit_name, x.state, x.closed_on, "
@@ -116,7 +116,8 @@ class BoardsView(SQLView):
             "FROM board_commissions c JOIN board_commission_units x ON x.commission_id = c.id "
             "JOIN board_units u ON u.id = x.unit_id "
             "LEFT JOIN board_items i ON i.id = x.submission_id "
-            "ORDER BY c.deadline DESC, c.issued_on DESC, c.id, u.code"
+            "WHERE (CAST(? AS TEXT) IS NULL OR x.unit_id = ?) "
+            "ORDER BY c.deadline DESC, c.issued_on DESC, c.id, u.code", (unit_id, unit_id)
         )
         for row in rows:
             remaining = (date.fromisoformat(row["deadline"]) - today).days

@@ -107,6 +107,11 @@ PAGE_CASES: list[Case] = [
     page("POST", "/submissions/{submission_id}/feedback", EDITOR, on_item(
         "instructed", "/feedback", {"instruction": "1", "fed_back_on": "2025-05-20",
                                     "text": "已组织学习落实"})),
+    page("GET", "/commissions", EVERYONE, lambda o: Call("/commissions")),
+    page("POST", "/commissions", EDITOR, lambda o: Call("/commissions", form={
+        "topic": f"{o.fresh('约稿')}：防汛工作进展", "units": "u1", "issued_on": "2025-06-01",
+        "deadline": "2025-06-30"})),
+    page("POST", "/commissions/lapses", EDITOR, lambda o: Call("/commissions/lapses")),
     page("GET", "/rankings", READERS, lambda o: Call("/rankings", params=REPORT)),
     page("GET", "/quota", READERS, lambda o: Call("/quota", params={**REPORT, "by": "unit"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),

@@ -9,6 +9,7 @@ from api.deps import session_principal
 from api.pages import (
     audit,
     bulletins,
+    commissions,
     dashboard,
     items,
     register,
@@ -19,7 +20,8 @@ from api.pages import (
 from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (session, dashboard, items, register, reports, bulletins, audit, reminders):
+for module in (session, dashboard, items, register, commissions, reports, bulletins, audit,
+               reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

@@ -90,9 +90,12 @@ def board(request: Request, principal: PagePrincipal, services: ServicesDep,
 def new_item(request: Request, principal: PagePrincipal, services: ServicesDep) -> Response:
     """The form an officer drafts an item with."""
     allow(principal, "draft_submission")
+    day = today(services)
+    asked = services.view("boards").commissions(day, unit_id=unit_scope(principal))
     return render(request, "item_form.html", {
         "user": principal, "item": None, "authors": principal.officer_code or "",
-        "today": today(services).isoformat()})
+        "today": day.isoformat(),
+        "commissions": [row for row in asked if row["state"] in ("open", "overdue")]})
 
 
 @router.post("/submissions", dependencies=CSRF)
