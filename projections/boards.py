@@ -40,6 +40,10 @@ class BoardsView(SQLView):
         "CREATE TABLE IF NOT EXISTS board_instructions (submission_id TEXT NOT NULL, "
         "number INTEGER NOT NULL, leader_level TEXT NOT NULL, leader TEXT NOT NULL, "
         "instructed_on TEXT NOT NULL, feedback_on TEXT, PRIMARY KEY (submission_id, number))",
+        "CREATE TABLE IF NOT EXISTS board_appeals (submission_id TEXT NOT NULL, "
+        "number INTEGER NOT NULL, officer_id TEXT NOT NULL, filed_on TEXT NOT NULL, "
+        "reason TEXT NOT NULL, upheld BOOLEAN, decided_on TEXT, decision_reason TEXT, "
+        "PRIMARY KEY (submission_id, number))",
         "CREATE TABLE IF NOT EXISTS board_commissions (id TEXT PRIMARY KEY, ref TEXT, "
         "topic TEXT NOT NULL, issued_on TEXT NOT NULL, deadline TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS board_commission_units (commission_id TEXT NOT NULL, "
@@ -48,7 +52,7 @@ class BoardsView(SQLView):
     )
     tables = ("board_units", "board_officers", "board_outlets", "board_accounts", "board_items",
               "board_item_authors", "board_item_outlets", "board_instructions",
-              "board_commissions", "board_commission_units")
+              "board_appeals", "board_commissions", "board_commission_units")
     derived = True  # projected from the log alone
 
     def unit_id(self, code: str) -> str | None:
@@ -105,6 +109,15 @@ class BoardsView(SQLView):
         for row in self.query(sql):
             grouped.setdefault(row.pop("submission_id"), []).append(row)
         return grouped
+
+    def appeals(self, submission_id: str) -> list[dict[str, Any]]:
+        """An item's appeals by number: who filed each, when and why, and how it was decided
+        (``upheld`` None while pending)."""
+        return self.query(
+            "SELECT a.number, o.code AS officer, o.name AS officer_name, a.filed_on, a.reason, "
+            "a.upheld, a.decided_on, a.decision_reason FROM board_appeals a "
+            "JOIN board_officers o ON o.id = a.officer_id "
+            "WHERE a.submission_id = ? ORDER BY a.number", (submission_id,))
 
     def commissions(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """One row per commissioned unit (of one unit's commissions only, if given): fulfilled
@@ -287,6 +300,21 @@ class BoardsProjection(Projection[BoardsView]):
         self.view.write(tracking, [(
             "UPDATE board_instructions SET feedback_on = ? WHERE submission_id = ? AND number = ?",
             (e.fed_back_on.isoformat(), str(e.originator_id), e.number))])
+
+    @process_event.register
+    def _(self, e: Submission.AppealFiled, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_appeals (submission_id, number, officer_id, filed_on, reason) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.number, str(e.officer_id), e.filed_on.isoformat(),
+             e.reason))])
+
+    @process_event.register
+    def _(self, e: Submission.AppealDecided, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "UPDATE board_appeals SET upheld = ?, decided_on = ?, decision_reason = ? "
+            "WHERE submission_id = ? AND number = ?",
+            (e.upheld, e.decided_on.isoformat(), e.reason, str(e.originator_id), e.number))])
 
     # Commissions -------------------------------------------------------------------
 

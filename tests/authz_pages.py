@@ -83,6 +83,11 @@ PAGE_CASES: list[Case] = [
          on_item("draft", "/submit", {"submitted_on": "2025-05-02"})),
     page("POST", "/submissions/{submission_id}/withdraw", OFFICER,
          on_item("draft", "/withdraw", {"reason": "内容重复"})),
+    page("POST", "/submissions/{submission_id}/appeal", OFFICER, on_item(
+        "adopted", "/appeal", {"reason": "省级采用漏记", "filed_on": "2025-05-10"})),
+    page("POST", "/submissions/{submission_id}/appeals/{number}/decision", EDITOR, on_item(
+        "appealed", "/appeals/1/decision", {"decision": "dismissed", "decided_on": "2025-05-12",
+                                            "reason": "经核实无误"})),
     page("GET", "/approvals", APPROVERS, lambda o: Call("/approvals")),
     page("POST", "/submissions/{submission_id}/approve", frozenset({"approver"}),
          on_item("submitted", "/approve")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.application import CommandMeta, Tally
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, TallyError
 from projections.audit import AuditTrail
 from projections.registry import open_projection
 from projections.runner import catch_up
@@ -55,4 +55,25 @@ def test_an_appeal_decision_without_the_right_correction_is_refused(
         decide_appeal(app, history.item_a, number, upheld, "2025-06-05", "复核",
                       actor="editor", correction=correction)
     assert refused.value.field == "correction"
+    assert event_count(app) == before
+
+
+@pytest.mark.parametrize(("number", "decided_on", "reason", "field"), [
+    (1, "2025-05-31", "复核", "decided_on"),  # before the appeal was filed
+    (1, "2099-01-01", "复核", "decided_on"),  # in the future
+    (1, "2025-06-05", " ", "reason"),
+    (2, "2025-06-05", "复核", "appeal"),  # no such appeal
+])
+def test_an_upheld_decision_the_item_would_refuse_records_no_correction_either(
+    app: Tally, number: int, decided_on: str, reason: str, field: str
+) -> None:
+    history = office_history(app)
+    app.file_appeal(history.item_a, "o1", "2025-06-01", "申诉", meta=CommandMeta(actor="zhangwei"))
+    correction = ("record_instruction", {"leader_level": "provincial", "leader": "省委秘书长",
+                                         "instructed_on": "2025-03-20", "text": "请总结推广"})
+    before = event_count(app)
+    with pytest.raises(TallyError) as refused:
+        decide_appeal(app, history.item_a, number, True, decided_on, reason, actor="editor",
+                      correction=correction)
+    assert refused.value.field == field
     assert event_count(app) == before

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from domain import inputs
 from domain.application import CommandMeta, Tally
-from domain.errors import InvalidInputError, WrongStateError
+from domain.errors import InvalidInputError, NotFoundError, WrongStateError
 from domain.idempotency import CommandRecord
 
 #: The commands that may correct a score line, with the item they act on as first argument.
@@ -41,8 +41,17 @@ def decide_appeal(app: Tally, submission_id: UUID | str, appeal: int, upheld: bo
     correlation = appeal_correlation(item_id, number)
     item = app._submission(item_id)
     filed = next((a for a in item.appeals if a.number == number), None)
-    if filed is not None and filed.decided and not app_has_key(app, f"{correlation}:decision"):
+    if filed is None:
+        raise NotFoundError(f"no appeal number {number} on this item", field="appeal")
+    if filed.decided and not app_has_key(app, f"{correlation}:decision"):
         raise WrongStateError("this appeal was already decided", field="appeal")
+    # What the decision would refuse is refused before the correction is recorded: a
+    # correction without its decision would change a score with no appeal decided.
+    inputs.text("reason", reason)
+    day = app._past_day("decided_on", decided_on)
+    if filed.filed_on is not None and day < filed.filed_on:
+        raise InvalidInputError("an appeal cannot be decided before it was filed",
+                                field="decided_on")
     corrected = None
     if correction is not None:
         command, kwargs = correction

@@ -131,6 +131,7 @@ def item_page(request: Request, submission_id: str, principal: PagePrincipal,
             item=facts["id"], as_of=day, commands=False, limit=500)
     return render(request, "item.html", {
         "user": principal, "item": board_row(services, facts), "trail": trail, "as_of": day,
+        "appeals": services.view("boards").appeals(facts["id"]),
         "done": done, "authored": authored, "today": today(services).isoformat(),
         "outlets": known_outlets(services) if can(principal, "record_adoption") else []})
 
@@ -192,6 +193,17 @@ def withdraw(submission_id: str, principal: PagePrincipal, services: ServicesDep
     item = own(principal, services, submission_id, "withdraw")
     services.tally.withdraw(item, reason, meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="withdrawn")
+
+
+@router.post("/submissions/{submission_id}/appeal", dependencies=CSRF)
+def appeal(submission_id: str, principal: PagePrincipal, services: ServicesDep,
+           filed_on: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+           idempotency_key: Key = None) -> Response:
+    """Appeal one's own item's score, with the reason."""
+    item = own(principal, services, submission_id, "file_appeal")
+    services.tally.file_appeal(item, principal.officer_code or "", filed_on, reason,
+                               meta=command_meta(principal, idempotency_key or None))
+    return back_to(f"/submissions/{item}", done="appealed")
 
 
 @router.get("/approvals", response_class=HTMLResponse)

@@ -13,6 +13,8 @@ from api.pages.common import back_to, today, unit_scope
 from api.pages.items import known_outlets, own
 from api.pages.rendering import render
 from api.policy import allow, can
+from domain.errors import InvalidInputError
+from workflows import appeals
 
 router = APIRouter(include_in_schema=False)
 CSRF = [Depends(check_csrf)]
@@ -103,6 +105,27 @@ def instruction(submission_id: str, principal: PagePrincipal, services: Services
     services.tally.record_instruction(item, leader_level, leader, instructed_on, text,
                                       meta=command_meta(principal, idempotency_key or None))
     return back_to(f"/submissions/{item}", done="instructed")
+
+
+@router.post("/submissions/{submission_id}/appeals/{number}/decision", dependencies=CSRF)
+def decide_appeal(submission_id: str, number: str, principal: PagePrincipal,
+                  services: ServicesDep, decision: Field = "", decided_on: Field = "",
+                  reason: Field = "", correction: Field = "", outlet: Field = "",
+                  form: Field = "", adopted_on: Field = "") -> Response:
+    """Decide an appeal on this item: dismissed, or upheld with the fact that corrects the
+    score (a missed adoption recorded, or a wrong one retracted, with the decision's reason)."""
+    item = own(principal, services, submission_id, "decide_appeal")
+    if decision not in ("upheld", "dismissed"):
+        raise InvalidInputError("must be upheld or dismissed", field="decision")
+    corrections = {"record_adoption": {"outlet": outlet, "form": form, "adopted_on": adopted_on},
+                   "retract_adoption": {"outlet": outlet, "reason": reason}}
+    if correction and correction not in corrections:
+        raise InvalidInputError(f"must be one of: {', '.join(corrections)}", field="correction")
+    appeals.decide_appeal(services.tally, item, number, decision == "upheld", decided_on,
+                          reason, actor=principal.username,
+                          correction=(correction, corrections[correction]) if correction
+                          else None)
+    return back_to(f"/submissions/{item}", done="decided")
 
 
 @router.post("/submissions/{submission_id}/feedback", dependencies=CSRF)

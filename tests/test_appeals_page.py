@@ -1,0 +1,110 @@
+"""Appeals (申诉) on the item page: an author appeals the score with a reason; an editor
+dismisses it, or upholds it with the fact that corrects the score (a missed adoption
+recorded, a wrong one retracted); the page shows each appeal and its decision; bad decisions
+name their field and write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api_office import BACKENDS, Office, module_office
+from tests.web import csrf_of
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def office(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    yield from module_office(request, tmp_path_factory.mktemp("appeals"), "appeals")
+
+
+def post(page: TestClient, item: str, action: str, form: dict[str, str]) -> Any:
+    token = csrf_of(page.get(f"/submissions/{item}").text)
+    return page.post(f"/submissions/{item}{action}", data={"csrf_token": token, **form},
+                     follow_redirects=False)
+
+
+def appeals_table(page: TestClient, item: str) -> str:
+    return page.get(f"/submissions/{item}").text.split('<table id="appeals">')[1].split(
+        "</table>")[0]
+
+
+def test_an_author_appeals_and_an_upheld_appeal_records_the_missed_adoption(
+        office: Office) -> None:
+    item = office.approved()  # o1's, not adopted by the province
+    officer = office.page_client("officer")
+    assert 'id="appeal-form"' in officer.get(f"/submissions/{item}").text
+    filed = post(officer, item, "/appeal", {"reason": "省委办公厅已全文采用，未登记",
+                                            "filed_on": "2025-05-20"})
+    assert filed.status_code == 303 and filed.headers["location"].endswith("done=appealed")
+    table = appeals_table(officer, item)
+    assert "<td>张伟</td><td>2025-05-20</td><td>省委办公厅已全文采用，未登记</td>" in table
+    assert "<strong>待处理</strong>" in table
+    assert 'id="decide-form-1"' not in officer.get(f"/submissions/{item}").text
+
+    editor = office.page_client("editor")
+    assert 'id="decide-form-1"' in editor.get(f"/submissions/{item}").text
+    decided = post(editor, item, "/appeals/1/decision", {
+        "decision": "upheld", "decided_on": "2025-05-25", "reason": "经核实，省委办公厅已采用",
+        "correction": "record_adoption", "outlet": "prov", "form": "full",
+        "adopted_on": "2025-05-08"})
+    assert decided.status_code == 303, decided.text[-600:]
+    page = editor.get(f"/submissions/{item}").text
+    assert "2025-05-25认定成立：经核实，省委办公厅已采用" in page
+    assert 'id="decide-form-1"' not in page
+    outlets = page.split('<table id="outlets">')[1].split("</table>")[0]
+    assert "（prov）" in outlets and "2025-05-08" in outlets
+    events = office.events()
+    again = post(editor, item, "/appeals/1/decision", {
+        "decision": "dismissed", "decided_on": "2025-05-26", "reason": "重复"})
+    assert again.status_code == 409  # decided once: a stale form's second decision is refused
+    assert office.events() == events
+
+
+def test_a_dismissed_appeal_and_bad_decisions(office: Office) -> None:
+    item = office.appealed()  # appeal 1 filed by o1 on an adopted item
+    editor = office.page_client("editor")
+    events = office.events()
+    for form, field in (
+            ({"decided_on": "2025-05-12", "reason": "核实"}, "decision"),
+            ({"decision": "upheld", "decided_on": "2025-05-12", "reason": "核实"},
+             "correction"),
+            ({"decision": "upheld", "decided_on": "2025-05-12", "reason": "核实",
+              "correction": "delete_item"}, "correction"),
+            ({"decision": "dismissed", "decided_on": "2025-05-12", "reason": "核实",
+              "correction": "retract_adoption", "outlet": "city"}, "correction"),
+            ({"decision": "dismissed", "decided_on": "2025-05-01", "reason": "核实"},
+             "decided_on"),
+            # the correction is not recorded when the decision would be refused
+            ({"decision": "upheld", "decided_on": "2025-05-01", "reason": "核实",
+              "correction": "record_adoption", "outlet": "prov", "form": "full",
+              "adopted_on": "2025-05-08"}, "decided_on"),
+            ({"decision": "upheld", "decided_on": "2025-05-12", "reason": "",
+              "correction": "retract_adoption", "outlet": "city"}, "reason"),
+            ({"decision": "upheld", "decided_on": "2099-01-01", "reason": "核实",
+              "correction": "retract_adoption", "outlet": "city"}, "decided_on"),
+            ({"decision": "dismissed", "decided_on": "2025-05-12", "reason": ""}, "reason")):
+        refused = post(editor, item, "/appeals/1/decision", form)
+        assert refused.status_code in (409, 422), (field, refused.status_code)
+        assert f'id="error-field">{field}<' in refused.text, (field, refused.text[-600:])
+    assert office.events() == events
+    done = post(editor, item, "/appeals/1/decision", {
+        "decision": "dismissed", "decided_on": "2025-05-12", "reason": "经核实，登记无误"})
+    assert done.status_code == 303
+    assert "2025-05-12认定不成立：经核实，登记无误" in appeals_table(editor, item)
+    assert 'id="decide-form' not in office.page_client("leader").get(
+        f"/submissions/{item}").text
+
+
+def test_only_an_author_appeals(office: Office) -> None:
+    item = office.approved()
+    events = office.events()
+    other = office.page_client("officer_other")  # 王芳, of the other unit
+    refused = other.post(f"/submissions/{item}/appeal", data={
+        "csrf_token": csrf_of(other.get("/submissions").text), "reason": "不是我的稿件",
+        "filed_on": "2025-05-20"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert office.events() == events
