@@ -119,6 +119,12 @@ PAGE_CASES: list[Case] = [
     page("POST", "/commissions/lapses", EDITOR, lambda o: Call("/commissions/lapses")),
     page("GET", "/rankings", READERS, lambda o: Call("/rankings", params=REPORT)),
     page("GET", "/quota", READERS, lambda o: Call("/quota", params={**REPORT, "by": "unit"})),
+    page("GET", "/targets", READERS, lambda o: Call("/targets", params={"year": "2025"})),
+    page("POST", "/targets", frozenset({"administrator"}), lambda o: Call("/targets", form={
+        "holder_kind": "unit", "holder": o.unit(), "year": "2025", "items": "12"})),
+    page("POST", "/targets/adjust", frozenset({"administrator"}), lambda o: Call(
+        "/targets/adjust", form={"holder_kind": "unit", "holder": o.target(), "year": "2025",
+                                 "items": "10", "reason": "岗位调整"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
     page("GET", "/explain", UNIT_U1, lambda o: Call("/explain", params={
         "officer": "o1", "period": "2025"})),

@@ -16,12 +16,13 @@ from api.pages import (
     reminders,
     reports,
     session,
+    targets,
 )
 from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (session, dashboard, items, register, commissions, reports, bulletins, audit,
-               reminders):
+for module in (session, dashboard, items, register, commissions, reports, targets, bulletins,
+               audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

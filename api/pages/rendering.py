@@ -62,6 +62,7 @@ NAVIGATION = (
     NavEntry("/rankings", N_("Rankings"), "read_reports"),
     NavEntry("/bulletins", N_("Bulletins"), "read_bulletins"),
     NavEntry("/quota", N_("Quota progress"), "read_reports"),
+    NavEntry("/targets", N_("Targets"), "read_reports"),
     NavEntry("/ledger", N_("Scoring ledger"), "read_reports"),
     NavEntry("/reminders", N_("Reminders"), "read_reminders"),
     NavEntry("/explain", N_("Why these points"), "explain"),
