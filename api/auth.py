@@ -82,11 +82,16 @@ class Authenticator:
 
     # Passwords -----------------------------------------------------------------------
 
-    def set_password(self, username: str, password: str) -> None:
-        username = inputs.code("username", username)
+    @staticmethod
+    def check_password(password: str) -> None:
+        """Refuse a password of the wrong length, naming the field."""
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise InvalidInputError(
                 f"must have {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password")
+
+    def set_password(self, username: str, password: str) -> None:
+        username = inputs.code("username", username)
+        self.check_password(password)
         account = self.tally._account("username", username)  # NotFoundError names the field
         account.check_open()
         self.credentials.set_password_hash(  # type: ignore[attr-defined]

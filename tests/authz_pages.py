@@ -39,6 +39,7 @@ def page(method: str, route: str, allowed: frozenset[str],
 OFFICER = frozenset({"officer"})
 APPROVERS = frozenset({"approver", "approver_other"})
 EDITOR = frozenset({"editor"})
+ADMIN = frozenset({"administrator"})
 #: A u1 item, or o1's points: the officer, their approver, and the whole-office readers.
 UNIT_U1 = EVERYONE - {"officer_other", "approver_other"}
 AUDIT = frozenset({"editor", "administrator", "auditor", "leader"})
@@ -66,6 +67,32 @@ PAGE_CASES: list[Case] = [
                                                       params={"as_of": "2025-05-20"})),
     # the pages' cases (tests/test_pages*.py)
     page("GET", "/directory", EVERYONE, lambda o: Call("/directory")),
+    page("POST", "/directory/units", ADMIN, lambda o: Call("/directory/units", form={
+        "code": o.fresh("pu"), "name": "网页登记单位", "unit_class": "B类",
+        "registered_on": "2025-01-01"})),
+    page("POST", "/directory/units/rename", ADMIN, lambda o: Call(
+        "/directory/units/rename", form={"unit": o.unit(), "name": "更名后的单位",
+                                         "effective_on": "2025-06-01", "reason": "机构改革"})),
+    page("POST", "/directory/officers", ADMIN, lambda o: Call("/directory/officers", form={
+        "code": o.fresh("po"), "name": "网页登记", "unit": "u1",
+        "enrolled_on": "2025-01-01"})),
+    page("POST", "/directory/officers/transfer", ADMIN, lambda o: Call(
+        "/directory/officers/transfer", form={"officer": o.officer(), "to_unit": "u2",
+                                              "effective_on": "2025-06-01"})),
+    page("POST", "/directory/officers/leave", ADMIN, lambda o: Call(
+        "/directory/officers/leave", form={"officer": o.officer(), "left_on": "2025-06-01"})),
+    page("POST", "/directory/accounts", ADMIN, lambda o: Call("/directory/accounts", form={
+        "username": o.fresh("pa"), "display_name": "网页账号", "roles": "leader"})),
+    page("POST", "/directory/accounts/grant", ADMIN, lambda o: Call(
+        "/directory/accounts/grant", form={"username": o.account(), "role": "auditor"})),
+    page("POST", "/directory/accounts/revoke", ADMIN, lambda o: Call(
+        "/directory/accounts/revoke", form={"username": o.account(("leader", "auditor")),
+                                            "role": "leader", "reason": "岗位调整"})),
+    page("POST", "/directory/accounts/password", ADMIN, lambda o: Call(
+        "/directory/accounts/password", form={"username": o.account(),
+                                              "password": "a-long-new-password"})),
+    page("POST", "/directory/accounts/close", ADMIN, lambda o: Call(
+        "/directory/accounts/close", form={"username": o.account(), "reason": "调离"})),
     page("GET", "/submissions", EVERYONE, lambda o: Call("/submissions")),
     page("GET", "/submissions/new", frozenset({"officer", "officer_other"}),
          lambda o: Call("/submissions/new")),
@@ -120,9 +147,9 @@ PAGE_CASES: list[Case] = [
     page("GET", "/rankings", READERS, lambda o: Call("/rankings", params=REPORT)),
     page("GET", "/quota", READERS, lambda o: Call("/quota", params={**REPORT, "by": "unit"})),
     page("GET", "/targets", READERS, lambda o: Call("/targets", params={"year": "2025"})),
-    page("POST", "/targets", frozenset({"administrator"}), lambda o: Call("/targets", form={
+    page("POST", "/targets", ADMIN, lambda o: Call("/targets", form={
         "holder_kind": "unit", "holder": o.unit(), "year": "2025", "items": "12"})),
-    page("POST", "/targets/adjust", frozenset({"administrator"}), lambda o: Call(
+    page("POST", "/targets/adjust", ADMIN, lambda o: Call(
         "/targets/adjust", form={"holder_kind": "unit", "holder": o.target(), "year": "2025",
                                  "items": "10", "reason": "岗位调整"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),

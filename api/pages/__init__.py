@@ -11,6 +11,7 @@ from api.pages import (
     bulletins,
     commissions,
     dashboard,
+    directory,
     items,
     register,
     reminders,
@@ -21,8 +22,8 @@ from api.pages import (
 from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (session, dashboard, items, register, commissions, reports, targets, bulletins,
-               audit, reminders):
+for module in (session, dashboard, directory, items, register, commissions, reports, targets,
+               bulletins, audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

@@ -82,14 +82,3 @@ def monthly_figures(score: ScoreReports, year: int, through: int,
                         "ytd_points": ytd.quantize(Decimal("0.01"))})
     return figures
 
-
-@router.get("/directory", response_class=HTMLResponse)
-def directory(request: Request, principal: PagePrincipal, services: ServicesDep) -> Response:
-    """The units and officers, and the accounts for those who may read them."""
-    allow(principal, "read_directory")
-    catalog, today = services.view("catalog"), services.tally.today()
-    return render(request, "directory.html", {
-        "user": principal, "counts": catalog.counts(), "units": catalog.units(today),
-        "officers": catalog.officers(today),
-        "accounts": catalog.accounts(today) if can(principal, "read_accounts") else None,
-    })
