@@ -152,6 +152,12 @@ PAGE_CASES: list[Case] = [
     page("POST", "/targets/adjust", ADMIN, lambda o: Call(
         "/targets/adjust", form={"holder_kind": "unit", "holder": o.target(), "year": "2025",
                                  "items": "10", "reason": "岗位调整"})),
+    page("GET", "/findings", READERS, lambda o: Call("/findings", params={"period": "2025"})),
+    page("POST", "/findings", ADMIN, lambda o: Call("/findings", form={
+        "kind": "missed", "holder_kind": "officer", "holder": "o2", "found_on": "2025-06-10",
+        "reason": "漏报突发事件"})),
+    page("POST", "/findings/{finding_id}/withdraw", ADMIN, lambda o: Call(
+        f"/findings/{o.finding()}/withdraw", form={"reason": "复核后撤销"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
     page("GET", "/explain", UNIT_U1, lambda o: Call("/explain", params={
         "officer": "o1", "period": "2025"})),

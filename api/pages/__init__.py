@@ -12,6 +12,7 @@ from api.pages import (
     commissions,
     dashboard,
     directory,
+    findings,
     items,
     register,
     reminders,
@@ -23,7 +24,7 @@ from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
 for module in (session, dashboard, directory, items, register, commissions, reports, targets,
-               bulletins, audit, reminders):
+               findings, bulletins, audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

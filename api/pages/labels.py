@@ -46,6 +46,8 @@ TABLES: dict[str, dict[str, str]] = {
     # The bulletin's grades and kinds are stored in Chinese, the words of the published text.
     "grade": {"优秀": N_("Excellent"), "良好": N_("Good"), "合格": N_("Pass"),
               "不合格": N_("Fail"), "未定目标": N_("No target")},
+    "finding_kind": {"missed": N_("Missed report"), "concealed": N_("Concealed report"),
+                     "false": N_("False report"), "error": N_("Error found by a higher body")},
     "bulletin_kind": {"month": N_("Monthly bulletin"), "quarter": N_("Quarterly evaluation"),
                       "half": N_("Half-year bulletin"), "year": N_("Year-end bulletin")},
 }

@@ -63,6 +63,7 @@ NAVIGATION = (
     NavEntry("/bulletins", N_("Bulletins"), "read_bulletins"),
     NavEntry("/quota", N_("Quota progress"), "read_reports"),
     NavEntry("/targets", N_("Targets"), "read_reports"),
+    NavEntry("/findings", N_("Findings"), "read_reports"),
     NavEntry("/ledger", N_("Scoring ledger"), "read_reports"),
     NavEntry("/reminders", N_("Reminders"), "read_reminders"),
     NavEntry("/explain", N_("Why these points"), "explain"),
