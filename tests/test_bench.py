@@ -109,7 +109,6 @@ def test_the_benchmark_prints_every_figure_on_postgres(
 
 def test_the_benchmark_refuses_a_store_that_holds_events(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'bench.db'}"
-    _run(database.replace("bench.db", "first.db"), tmp_path / "first.json")
     from store.bootstrap import init_database, open_tally
     from store.settings import DatabaseSettings
 
