@@ -118,8 +118,9 @@ def event_count(app: Tally) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files that hold long tests (marked ``slow``) first, each file's tests in their own
-    order: with ``--dist loadfile`` (scripts/test) a worker takes a whole file, so its
-    module-scoped stores are built once, and the long files start early instead of leaving
-    one worker to finish the suite alone."""
+    order: with ``--dist loadfile --no-loadscope-reorder`` (scripts/test) a worker takes a
+    whole file, so its module-scoped stores are built once, and the long files start early
+    instead of leaving one worker to finish the suite alone (xdist's own reorder puts the
+    files with the most tests first, and the single long tests last)."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
