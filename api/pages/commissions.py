@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import back_to, today, unit_scope
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Key, back_to, today, unit_scope
 from api.pages.rendering import render
 from api.policy import allow, can
 from workflows.reminders import record_lapses
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Key = Annotated[str | None, Form()]
 
 
 def grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

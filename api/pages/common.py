@@ -1,19 +1,28 @@
 """What several pages share: the score reports, the as-of and period inputs, the unit a
-principal is held to, and the redirect after a write."""
+principal is held to, the form fields of a write, and the redirect after it."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse
 
+from api.deps import check_csrf
 from api.policy import Principal
 from api.services import Services
 from domain import inputs
 from domain.period import Period
 from projections.scores import ScoreReports
+
+#: A form's POST checks the session's CSRF token first.
+CSRF = [Depends(check_csrf)]
+#: A form field (blank when left out: the command names it if it must not be).
+Field = Annotated[str, Form()]
+#: The form's idempotency key (``_macros.html``'s ``command``).
+Key = Annotated[str | None, Form()]
 
 
 def score_reports(services: Services) -> ScoreReports:

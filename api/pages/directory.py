@@ -7,18 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import back_to
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Field, Key, back_to
 from api.pages.rendering import render
 from api.policy import allow, can
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Field = Annotated[str, Form()]
-Key = Annotated[str | None, Form()]
 
 
 def back_to_directory(what: str) -> Response:

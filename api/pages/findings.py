@@ -4,21 +4,16 @@ against an officer or unit, and withdraw one with the reason."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import reports
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import back_to, score_reports, today
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Field, Key, back_to, score_reports, today
 from api.pages.reports import answer, report_scope
 from api.policy import allow
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Field = Annotated[str, Form()]
-Key = Annotated[str | None, Form()]
 
 
 @router.get("/findings", response_class=HTMLResponse)

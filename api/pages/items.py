@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import as_of_day, back_to, today, unit_scope
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Key, as_of_day, back_to, today, unit_scope
 from api.pages.rendering import download, output_format, render
 from api.policy import Principal, allow, can, check_draft_authors, check_item
 from api.report_columns import SUBMISSION_COLUMNS
@@ -22,8 +22,6 @@ from domain.errors import NotFoundError
 from projections.audit import AuditTrail
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Key = Annotated[str | None, Form()]
 
 
 def item_facts(services: Services, submission_id: str) -> dict[str, Any]:

@@ -3,13 +3,11 @@ leaders' instructions and feedback, and the list of adoptions."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import back_to, today, unit_scope
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Field, Key, back_to, today, unit_scope
 from api.pages.items import known_outlets, own
 from api.pages.rendering import render
 from api.policy import allow, can
@@ -17,9 +15,6 @@ from domain.errors import InvalidInputError
 from workflows import appeals
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Field = Annotated[str, Form()]
-Key = Annotated[str | None, Form()]
 
 
 @router.get("/adoptions", response_class=HTMLResponse)

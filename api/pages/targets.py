@@ -5,22 +5,18 @@ reason) from the same page."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import reports
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import as_of_day, back_to, latest_year, score_reports
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import CSRF, Field, Key, as_of_day, back_to, latest_year, score_reports
 from api.pages.rendering import download_report, output_format, render
 from api.policy import allow
 from domain import inputs
 
 router = APIRouter(include_in_schema=False)
-CSRF = [Depends(check_csrf)]
-Field = Annotated[str, Form()]
-Key = Annotated[str | None, Form()]
 
 
 def monthly(text: str) -> list[str] | None:
