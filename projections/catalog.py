@@ -76,7 +76,7 @@ class CatalogView(SQLView):
         "unit_id TEXT NOT NULL, since TEXT NOT NULL, name TEXT NOT NULL, "
         "PRIMARY KEY (unit_id, since))",
         "CREATE TABLE IF NOT EXISTS catalog_officers ("
-        "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, "
         "enrolled_on TEXT NOT NULL, left_on TEXT)",
         "CREATE TABLE IF NOT EXISTS catalog_postings ("
         "officer_id TEXT NOT NULL, since TEXT NOT NULL, unit_id TEXT NOT NULL, "
@@ -129,8 +129,7 @@ class CatalogView(SQLView):
     def officers(self, on: date) -> list[dict[str, Any]]:
         """The officers by code, each with their unit on ``on`` and, where a transfer is
         recorded to take effect after that day, the unit they move to and from when."""
-        dated = self.dated()
-        units = {u["id"]: u for u in self.query("SELECT id, code, name FROM catalog_units")}
+        dated, units = self.dated(), self._units_by_id()
         listed = []
         for o in self._officers():
             unit = units[dated.unit_on(o["id"], on)]
@@ -146,6 +145,9 @@ class CatalogView(SQLView):
             })
         return listed
 
+    def _units_by_id(self) -> dict[str, dict[str, Any]]:
+        return {u["id"]: u for u in self.query("SELECT id, code, name FROM catalog_units")}
+
     def _officers(self) -> list[dict[str, Any]]:
         return self.query("SELECT id, code, name, enrolled_on, left_on "
                           "FROM catalog_officers ORDER BY code")
@@ -153,8 +155,7 @@ class CatalogView(SQLView):
     def accounts(self, on: date, *, closed: bool = False) -> list[dict[str, Any]]:
         """The accounts by username, each with its roles (sorted), its officer, and its unit
         (an approver's own, else its officer's on ``on``); closed ones too if asked, with why."""
-        dated = self.dated()
-        units = {u["id"]: u for u in self.query("SELECT id, code, name FROM catalog_units")}
+        dated, units = self.dated(), self._units_by_id()
         accounts = self.query(
             "SELECT a.id, a.username, a.display_name, a.officer_id, a.unit_id, "
             "o.code AS officer, o.name AS officer_name, "
@@ -281,20 +282,18 @@ class CatalogProjection(Projection[CatalogView]):
     def _(self, e: Officer.Enrolled, tracking: Tracking) -> None:
         officer, since = str(e.originator_id), e.enrolled_on.isoformat()
         self.view.write(tracking, [
-            ("INSERT INTO catalog_officers (id, code, name, unit_id, enrolled_on) "
-             "VALUES (?, ?, ?, ?, ?)", (officer, e.code, e.name, str(e.unit_id), since)),
+            ("INSERT INTO catalog_officers (id, code, name, enrolled_on) VALUES (?, ?, ?, ?)",
+             (officer, e.code, e.name, since)),
             ("INSERT INTO catalog_postings (officer_id, since, unit_id) VALUES (?, ?, ?)",
              (officer, since, str(e.unit_id))),
         ])
 
     @process_event.register
     def _(self, e: Officer.Transferred, tracking: Tracking) -> None:
-        officer, unit = str(e.originator_id), str(e.to_unit_id)
-        self.view.write(tracking, [
-            ("UPDATE catalog_officers SET unit_id = ? WHERE id = ?", (unit, officer)),
-            ("INSERT INTO catalog_postings (officer_id, since, unit_id) VALUES (?, ?, ?)",
-             (officer, e.effective_on.isoformat(), unit)),
-        ])
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_postings (officer_id, since, unit_id) VALUES (?, ?, ?)",
+            (str(e.originator_id), e.effective_on.isoformat(), str(e.to_unit_id)),
+        )])
 
     @process_event.register
     def _(self, e: Officer.Left, tracking: Tracking) -> None:
