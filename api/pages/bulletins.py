@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import reports
-from api.deps import PagePrincipal, ServicesDep, check_csrf, command_meta
-from api.pages.common import as_of_day, latest_year, period_label, score_reports, today
+from api.deps import PagePrincipal, ServicesDep, command_meta
+from api.pages.common import (
+    CSRF,
+    Field,
+    Key,
+    as_of_day,
+    latest_year,
+    period_label,
+    score_reports,
+    today,
+)
 from api.pages.rendering import download, download_report, output_format, render
 from api.policy import allow, can
 from api.report_sheets import bulletin_sheets
@@ -59,10 +68,10 @@ def has_ended(period: str, day: date) -> bool:
     return Period.parse(period).end < day
 
 
-@router.post("/bulletins/{period}/publish", dependencies=[Depends(check_csrf)])
+@router.post("/bulletins/{period}/publish", dependencies=CSRF)
 def publish(period: str, principal: PagePrincipal, services: ServicesDep,
-            confirm: Annotated[str, Form()] = "",
-            idempotency_key: Annotated[str | None, Form()] = None) -> Response:
+            confirm: Field = "",
+            idempotency_key: Key = None) -> Response:
     """Close an ended period: its bulletin published as the log stands now, pinned to its
     position; its rewards granted, and a year's honours. Publishing again changes nothing."""
     allow(principal, "close_period")

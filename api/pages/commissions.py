@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PagePrincipal, ServicesDep, command_meta
-from api.pages.common import CSRF, Key, back_to, today, unit_scope
+from api.pages.common import CSRF, Field, Key, back_to, today, unit_scope
 from api.pages.rendering import render
 from api.policy import allow, can
 from workflows.reminders import record_lapses
@@ -46,9 +46,9 @@ def commission_list(request: Request, principal: PagePrincipal, services: Servic
 
 @router.post("/commissions", dependencies=CSRF)
 def issue(principal: PagePrincipal, services: ServicesDep,
-          topic: Annotated[str, Form()] = "", units: Annotated[list[str] | None, Form()] = None,
-          issued_on: Annotated[str, Form()] = "", deadline: Annotated[str, Form()] = "",
-          ref: Annotated[str, Form()] = "", idempotency_key: Key = None) -> Response:
+          topic: Field = "", units: Annotated[list[str] | None, Form()] = None,
+          issued_on: Field = "", deadline: Field = "",
+          ref: Field = "", idempotency_key: Key = None) -> Response:
     """Commission items on a topic from units by a deadline."""
     allow(principal, "issue_commission")
     services.tally.issue_commission(topic, units or [], issued_on, deadline, ref or None,

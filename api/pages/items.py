@@ -4,14 +4,14 @@ approvers in their unit only; each form carries the session's CSRF token."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PagePrincipal, ServicesDep, command_meta
-from api.pages.common import CSRF, Key, as_of_day, back_to, today, unit_scope
+from api.pages.common import CSRF, Field, Key, as_of_day, back_to, today, unit_scope
 from api.pages.rendering import download, output_format, render
 from api.policy import Principal, allow, can, check_draft_authors, check_item
 from api.report_columns import SUBMISSION_COLUMNS
@@ -98,10 +98,10 @@ def new_item(request: Request, principal: PagePrincipal, services: ServicesDep) 
 
 @router.post("/submissions", dependencies=CSRF)
 def draft(principal: PagePrincipal, services: ServicesDep,
-          title: Annotated[str, Form()] = "", channel: Annotated[str, Form()] = "",
-          category: Annotated[str, Form()] = "", authors: Annotated[str, Form()] = "",
-          event_date: Annotated[str, Form()] = "", ref: Annotated[str, Form()] = "",
-          commission: Annotated[str, Form()] = "", research: Annotated[str, Form()] = "",
+          title: Field = "", channel: Field = "",
+          category: Field = "", authors: Field = "",
+          event_date: Field = "", ref: Field = "",
+          commission: Field = "", research: Field = "",
           idempotency_key: Key = None) -> Response:
     """Draft an item (the officer must be one of its authors)."""
     allow(principal, "draft_submission")
@@ -163,9 +163,9 @@ def edit_item(request: Request, submission_id: str, principal: PagePrincipal,
 
 @router.post("/submissions/{submission_id}/revise", dependencies=CSRF)
 def revise(submission_id: str, principal: PagePrincipal, services: ServicesDep,
-           title: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
-           authors: Annotated[str, Form()] = "", event_date: Annotated[str, Form()] = "",
-           research: Annotated[str, Form()] = "", idempotency_key: Key = None) -> Response:
+           title: Field = "", category: Field = "",
+           authors: Field = "", event_date: Field = "",
+           research: Field = "", idempotency_key: Key = None) -> Response:
     """Revise one's own item."""
     item = own(principal, services, submission_id, "revise_submission")
     services.tally.revise_submission(item, title, category, authors, event_date,
@@ -176,7 +176,7 @@ def revise(submission_id: str, principal: PagePrincipal, services: ServicesDep,
 
 @router.post("/submissions/{submission_id}/submit", dependencies=CSRF)
 def submit(submission_id: str, principal: PagePrincipal, services: ServicesDep,
-           submitted_on: Annotated[str, Form()] = "", idempotency_key: Key = None) -> Response:
+           submitted_on: Field = "", idempotency_key: Key = None) -> Response:
     """Submit one's own item for the unit's sign-off."""
     item = own(principal, services, submission_id, "submit")
     services.tally.submit(item, submitted_on or today(services).isoformat(),
@@ -186,7 +186,7 @@ def submit(submission_id: str, principal: PagePrincipal, services: ServicesDep,
 
 @router.post("/submissions/{submission_id}/withdraw", dependencies=CSRF)
 def withdraw(submission_id: str, principal: PagePrincipal, services: ServicesDep,
-             reason: Annotated[str, Form()] = "", idempotency_key: Key = None) -> Response:
+             reason: Field = "", idempotency_key: Key = None) -> Response:
     """Withdraw one's own item, with a reason."""
     item = own(principal, services, submission_id, "withdraw")
     services.tally.withdraw(item, reason, meta=command_meta(principal, idempotency_key or None))
@@ -195,7 +195,7 @@ def withdraw(submission_id: str, principal: PagePrincipal, services: ServicesDep
 
 @router.post("/submissions/{submission_id}/appeal", dependencies=CSRF)
 def appeal(submission_id: str, principal: PagePrincipal, services: ServicesDep,
-           filed_on: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+           filed_on: Field = "", reason: Field = "",
            idempotency_key: Key = None) -> Response:
     """Appeal one's own item's score, with the reason."""
     item = own(principal, services, submission_id, "file_appeal")
@@ -226,7 +226,7 @@ def approve(submission_id: str, principal: PagePrincipal, services: ServicesDep,
 
 @router.post("/submissions/{submission_id}/return", dependencies=CSRF)
 def return_item(submission_id: str, principal: PagePrincipal, services: ServicesDep,
-                reason: Annotated[str, Form()] = "", idempotency_key: Key = None) -> Response:
+                reason: Field = "", idempotency_key: Key = None) -> Response:
     """Return an item of one's unit for revision, with a reason."""
     item = own(principal, services, submission_id, "return_submission")
     services.tally.return_submission(item, reason,
