@@ -326,8 +326,8 @@ class Submission(Aggregate):
                       cause: Cause) -> None:
         self.appeals.append(Appeal(number, officer_id, filed_on=filed_on))
 
-    def decide_appeal(self, number: int, upheld: bool, decided_on: date, reason: str,
-                      cause: Cause) -> None:
+    def decidable_appeal(self, number: int, decided_on: date) -> Appeal:
+        """The appeal, if it may be decided on that day; the refusal otherwise."""
         appeal = next((a for a in self.appeals if a.number == number), None)
         if appeal is None:
             raise NotFoundError(f"no appeal number {number} on this item", field="appeal")
@@ -336,6 +336,11 @@ class Submission(Aggregate):
         if appeal.filed_on is not None and decided_on < appeal.filed_on:
             raise InvalidInputError("an appeal cannot be decided before it was filed",
                                     field="decided_on")
+        return appeal
+
+    def decide_appeal(self, number: int, upheld: bool, decided_on: date, reason: str,
+                      cause: Cause) -> None:
+        self.decidable_appeal(number, decided_on)
         self._appeal_decided(number=number, upheld=upheld, decided_on=decided_on,
                              reason=reason, cause=cause)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -12,6 +15,7 @@ from domain import inputs
 from domain.commission import Commission
 from domain.errors import (
     AuthorNotEnrolledError,
+    InvalidInputError,
     NotAuthorisedError,
 )
 from domain.officer import Officer
@@ -190,22 +194,9 @@ class SubmissionCommands:
     def record_adoption(self, submission_id: UUID | str, outlet: str, form: str,
                         adopted_on: date | str, route: str | None = None,
                         *, meta: CommandMeta) -> UUID:
-        args = {
-            "submission_id": inputs.uuid("submission_id", submission_id),
-            "outlet": inputs.code("outlet", outlet),
-            "form": inputs.choice("form", Form, form),
-            "adopted_on": self._past_day("adopted_on", adopted_on),
-            "route": inputs.choice("route", Route, route) if route else None,
-        }
-
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
-            item = self._submission(args["submission_id"])
-            place = self._outlet("outlet", args["outlet"])
-            item.adopt(place.id, place.channel, args["form"], args["route"], args["adopted_on"],
-                       cause)
-            return item.id, [item]
-
-        return self._execute("record_adoption", meta, args, decide)
+        item_id = inputs.uuid("submission_id", submission_id)
+        return self._on_item("record_adoption", item_id,
+                             self._adoption(outlet, form, adopted_on, route), meta)
 
     def record_decline(self, submission_id: UUID | str, outlet: str, declined_on: date | str,
                        reason: str = "", *, meta: CommandMeta) -> UUID:
@@ -226,54 +217,108 @@ class SubmissionCommands:
 
     def retract_adoption(self, submission_id: UUID | str, outlet: str, reason: str,
                          *, meta: CommandMeta) -> UUID:
-        args = {
-            "submission_id": inputs.uuid("submission_id", submission_id),
-            "outlet": inputs.code("outlet", outlet),
-            "reason": inputs.text("reason", reason),
-        }
-
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
-            item = self._submission(args["submission_id"])
-            place = self._outlet("outlet", args["outlet"])
-            item.retract_adoption(place.id, args["reason"], cause)
-            return item.id, [item]
-
-        return self._execute("retract_adoption", meta, args, decide)
+        item_id = inputs.uuid("submission_id", submission_id)
+        return self._on_item("retract_adoption", item_id, self._retraction(outlet, reason),
+                             meta)
 
     def record_instruction(self, submission_id: UUID | str, leader_level: str, leader: str,
                            instructed_on: date | str, text: str = "",
                            *, meta: CommandMeta) -> int:
+        item_id = inputs.uuid("submission_id", submission_id)
+        return self._on_item("record_instruction", item_id,
+                             self._instruction(leader_level, leader, instructed_on, text), meta)
+
+    def record_feedback(self, submission_id: UUID | str, instruction: int | str,
+                        fed_back_on: date | str, text: str, *, meta: CommandMeta) -> UUID:
+        item_id = inputs.uuid("submission_id", submission_id)
+        return self._on_item("record_feedback", item_id,
+                             self._feedback(instruction, fed_back_on, text), meta)
+
+    # The changes to an item that an upheld appeal may record as its correction -------
+
+    def _on_item(self, command: str, item_id: UUID, step: ItemStep, meta: CommandMeta) -> Any:
+        args = {"submission_id": item_id, **step.args}
+
+        def decide(cause: Cause) -> tuple[Any, list[Aggregate]]:
+            item = self._submission(item_id)
+            return step.apply(item, cause), [item]
+
+        return self._execute(command, meta, args, decide, step.parse)
+
+    def _adoption(self, outlet: str, form: str, adopted_on: date | str,
+                  route: str | None = None) -> ItemStep:
         args = {
-            "submission_id": inputs.uuid("submission_id", submission_id),
+            "outlet": inputs.code("outlet", outlet),
+            "form": inputs.choice("form", Form, form),
+            "adopted_on": self._past_day("adopted_on", adopted_on),
+            "route": inputs.choice("route", Route, route) if route else None,
+        }
+
+        def apply(item: Submission, cause: Cause) -> UUID:
+            place = self._outlet("outlet", args["outlet"])
+            item.adopt(place.id, place.channel, args["form"], args["route"], args["adopted_on"],
+                       cause)
+            return item.id
+
+        return ItemStep(args, apply)
+
+    def _retraction(self, outlet: str, reason: str) -> ItemStep:
+        args = {"outlet": inputs.code("outlet", outlet), "reason": inputs.text("reason", reason)}
+
+        def apply(item: Submission, cause: Cause) -> UUID:
+            item.retract_adoption(self._outlet("outlet", args["outlet"]).id, args["reason"],
+                                  cause)
+            return item.id
+
+        return ItemStep(args, apply)
+
+    def _instruction(self, leader_level: str, leader: str, instructed_on: date | str,
+                     text: str = "") -> ItemStep:
+        args = {
             "leader_level": inputs.choice("leader_level", Level, leader_level),
             "leader": inputs.text("leader", leader, max_length=100),
             "instructed_on": self._past_day("instructed_on", instructed_on),
             "text": inputs.text("text", text, required=False),
         }
 
-        def decide(cause: Cause) -> tuple[int, list[Aggregate]]:
-            item = self._submission(args["submission_id"])
-            number = item.record_instruction(args["leader_level"], args["leader"],
-                                             args["instructed_on"], args["text"], cause)
-            return number, [item]
+        def apply(item: Submission, cause: Cause) -> int:
+            return item.record_instruction(args["leader_level"], args["leader"],
+                                           args["instructed_on"], args["text"], cause)
 
-        return self._execute("record_instruction", meta, args, decide, parse=int)
+        return ItemStep(args, apply, parse=int)
 
-    def record_feedback(self, submission_id: UUID | str, instruction: int | str,
-                        fed_back_on: date | str, text: str, *, meta: CommandMeta) -> UUID:
+    def _feedback(self, instruction: int | str, fed_back_on: date | str, text: str) -> ItemStep:
         args = {
-            "submission_id": inputs.uuid("submission_id", submission_id),
             "instruction": inputs.whole("instruction", instruction, minimum=1),
             "fed_back_on": self._past_day("fed_back_on", fed_back_on),
             "text": inputs.text("text", text),
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
-            item = self._submission(args["submission_id"])
+        def apply(item: Submission, cause: Cause) -> UUID:
             item.record_feedback(args["instruction"], args["fed_back_on"], args["text"], cause)
-            return item.id, [item]
+            return item.id
 
-        return self._execute("record_feedback", meta, args, decide)
+        return ItemStep(args, apply)
+
+    def _correction(self, correction: Any) -> tuple[str, ItemStep]:
+        """An upheld appeal's correction, ``(command, its arguments after the item)``,
+        checked against the command's own parameters."""
+        if (not isinstance(correction, (tuple, list)) or len(correction) != 2
+                or correction[0] not in CORRECTIONS or not isinstance(correction[1], dict)):
+            raise InvalidInputError(f"must be one of: {', '.join(CORRECTIONS)}",
+                                    field="correction")
+        command, arguments = correction
+        make = getattr(self, CORRECTIONS[command])
+        parameters = inspect.signature(make).parameters
+        unknown = sorted(set(arguments) - set(parameters))
+        missing = [name for name, parameter in parameters.items()
+                   if parameter.default is inspect.Parameter.empty and name not in arguments]
+        if unknown or missing:
+            problem = (f"takes no {', '.join(unknown)}" if unknown
+                       else f"needs {', '.join(missing)}")
+            raise InvalidInputError(f"{command} {problem} (it takes: {', '.join(parameters)})",
+                                    field="correction")
+        return command, make(**arguments)
 
     def file_appeal(self, submission_id: UUID | str, officer: str, filed_on: date | str,
                     reason: str, *, meta: CommandMeta) -> int:
@@ -293,7 +338,13 @@ class SubmissionCommands:
         return self._execute("file_appeal", meta, args, decide, parse=int)
 
     def decide_appeal(self, submission_id: UUID | str, appeal: int | str, upheld: bool | str,
-                      decided_on: date | str, reason: str, *, meta: CommandMeta) -> UUID:
+                      decided_on: date | str, reason: str,
+                      correction: tuple[str, dict[str, Any]] | None = None,
+                      *, meta: CommandMeta) -> UUID | int:
+        """Decide an appeal. An upheld one may name its correction, ``(command, arguments)``
+        of one of ``CORRECTIONS``: the correcting fact and the decision are then saved
+        together, or neither is. Returns the correction's result (an instruction's number,
+        or the item's id), or the item's id when there is none."""
         args = {
             "submission_id": inputs.uuid("submission_id", submission_id),
             "appeal": inputs.whole("appeal", appeal, minimum=1),
@@ -301,11 +352,37 @@ class SubmissionCommands:
             "decided_on": self._past_day("decided_on", decided_on),
             "reason": inputs.text("reason", reason),
         }
+        step: ItemStep | None = None
+        if correction is not None:
+            if not args["upheld"]:
+                raise InvalidInputError("a dismissed appeal corrects nothing",
+                                        field="correction")
+            command, step = self._correction(correction)
+            args["correction"] = [command, step.args]
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID | int, list[Aggregate]]:
             item = self._submission(args["submission_id"])
+            # what the decision would refuse is refused before the correction changes the item
+            item.decidable_appeal(args["appeal"], args["decided_on"])
+            corrected = step.apply(item, cause) if step is not None else item.id
             item.decide_appeal(args["appeal"], args["upheld"], args["decided_on"],
                                args["reason"], cause)
-            return item.id, [item]
+            return corrected, [item]
 
-        return self._execute("decide_appeal", meta, args, decide)
+        return self._execute("decide_appeal", meta, args, decide,
+                             UUID if step is None else step.parse)
+
+
+@dataclass(frozen=True)
+class ItemStep:
+    """A change to one item: its checked arguments, and what applies them to the item (its
+    guards run before its event, so a refused step leaves the item as it was)."""
+
+    args: dict[str, Any]
+    apply: Callable[[Submission, Cause], Any]
+    parse: Callable[[str], Any] = UUID
+
+
+#: The commands an upheld appeal may record as its correction, each with the step it takes.
+CORRECTIONS = {"record_adoption": "_adoption", "retract_adoption": "_retraction",
+               "record_instruction": "_instruction", "record_feedback": "_feedback"}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from domain.application import CommandMeta, Tally
 from domain.errors import InvalidInputError, TallyError
+from domain.submission import Submission
 from projections.audit import AuditTrail
 from projections.registry import open_projection
 from projections.runner import catch_up
@@ -77,3 +80,55 @@ def test_an_upheld_decision_the_item_would_refuse_records_no_correction_either(
                       correction=correction)
     assert refused.value.field == field
     assert event_count(app) == before
+
+
+def test_a_decision_that_fails_after_its_correction_is_applied_writes_neither(
+    app: Tally, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The correction and the decision are one save: a failure between them (here the
+    decision's event raising, as a crash would stop it) leaves no correction behind."""
+    history = office_history(app)
+    number = app.file_appeal(history.item_a, "o1", "2025-06-01", "申诉",
+                             meta=CommandMeta(actor="zhangwei"))
+    correction = ("record_instruction", {"leader_level": "provincial", "leader": "省委秘书长",
+                                         "instructed_on": "2025-03-20", "text": "请总结推广"})
+    before, instructions = event_count(app), app.get_submission(history.item_a)["instructions"]
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process stopped here")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Submission, "_appeal_decided", crash)
+        with pytest.raises(RuntimeError):
+            decide_appeal(app, history.item_a, number, True, "2025-06-05", "核实属实",
+                          actor="editor", correction=correction)
+    assert event_count(app) == before
+    assert app.get_submission(history.item_a)["instructions"] == instructions
+    decided = decide_appeal(app, history.item_a, number, True, "2025-06-05", "核实属实",
+                            actor="editor", correction=correction)
+    assert decided["correction"] == instructions + 1  # the instruction's number
+    assert event_count(app) == before + 3  # the instruction, the decision, the command record
+
+
+def test_a_correction_recorded_alone_by_an_earlier_release_is_completed_not_repeated(
+    app: Tally,
+) -> None:
+    """Earlier releases saved the correction and the decision as two commands, the first
+    under the key ``<correlation>:correction``; a decision interrupted between them is
+    completed by deciding again, and the correction is not recorded twice."""
+    history = office_history(app)
+    number = app.file_appeal(history.item_a, "o1", "2025-06-01", "申诉",
+                             meta=CommandMeta(actor="zhangwei"))
+    correlation = appeal_correlation(history.item_a, number)
+    instructions = app.get_submission(history.item_a)["instructions"]
+    arguments = {"leader_level": "provincial", "leader": "省委秘书长",
+                 "instructed_on": "2025-03-20", "text": "请总结推广"}
+    app.record_instruction(history.item_a, **arguments, meta=CommandMeta(
+        actor="editor", correlation_id=correlation,
+        idempotency_key=f"{correlation}:correction"))
+    decided = decide_appeal(app, history.item_a, number, True, "2025-06-05", "核实属实",
+                            actor="editor", correction=("record_instruction", arguments))
+    assert decided["correction"] == str(instructions + 1)
+    assert app.get_submission(history.item_a)["instructions"] == instructions + 1
+    item = app._submission(UUID(str(history.item_a)))
+    assert [appeal.decided for appeal in item.appeals] == [True]
