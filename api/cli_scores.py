@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain import inputs
 from domain.application import CommandMeta
 from domain.method import parse_method
 from projections.registry import open_projection
@@ -16,7 +17,8 @@ from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 
-method_app = typer.Typer(help="Scoring methods: check and publish versions.",
+method_app = typer.Typer(help="Scoring methods: check, publish, list, reschedule and withdraw "
+                         "versions.",
                          no_args_is_help=True)
 console = Console()
 
@@ -35,6 +37,44 @@ def method_publish(path: Path, actor: str = typer.Option("admin", "--actor")) ->
     tally = open_tally(DatabaseSettings.from_environment())
     code = tally.publish_method(path.read_text(encoding="utf-8"), meta=CommandMeta(actor=actor))
     console.print(f"[green]Published[/green] {code}")
+
+
+@method_app.command("list")
+def method_list(as_of: str | None = typer.Option(None, "--as-of",
+                                                help="As the office knew it then.")) -> None:
+    """The versions in force or scheduled, by effective date."""
+    settings = DatabaseSettings.from_environment()
+    day = inputs.day("as_of", as_of) if as_of else open_tally(settings).today()
+    table = Table("code", "name", "in force from", "until", "state", "sha256")
+    for version in score_reports(settings).method_versions(day, as_of):
+        method = version.method
+        moved = (f" (rescheduled; the file says {version.published_from.isoformat()})"
+                 if version.published_from else "")
+        table.add_row(method.code, method.name, method.effective_from.isoformat() + moved,
+                      version.until.isoformat() if version.until else "",
+                      version.state.replace("_", " "), method.digest[:16])
+    console.print(table)
+
+
+@method_app.command("reschedule")
+def method_reschedule(code: str,
+                      effective_from: str = typer.Option(..., "--effective-from",
+                                                         help="The new first day in force."),
+                      reason: str = typer.Option(..., "--reason"),
+                      actor: str = typer.Option("admin", "--actor")) -> None:
+    """Move a version's effective date, with the reason."""
+    tally = open_tally(DatabaseSettings.from_environment())
+    tally.reschedule_method(code, effective_from, reason, meta=CommandMeta(actor=actor))
+    console.print(f"[green]Rescheduled[/green] {code} to {effective_from}")
+
+
+@method_app.command("withdraw")
+def method_withdraw(code: str, reason: str = typer.Option(..., "--reason"),
+                    actor: str = typer.Option("admin", "--actor")) -> None:
+    """Withdraw a version, with the reason: it scores nothing from then on."""
+    tally = open_tally(DatabaseSettings.from_environment())
+    tally.withdraw_method(code, reason, meta=CommandMeta(actor=actor))
+    console.print(f"[green]Withdrawn[/green] {code}")
 
 
 def score_reports(settings: DatabaseSettings) -> ScoreReports:

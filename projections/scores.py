@@ -3,8 +3,8 @@ at any moment. Every report, the command line and the specifications read scores
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 from domain.facts import Facts
 from domain.fold import FACT_EVENTS, FactFolder
-from domain.method import in_force, parse_method
+from domain.method import ScoringMethod, in_force, parse_method
 from domain.period import Period
 from domain.standings import (
     ORDERS,
@@ -34,6 +34,16 @@ SETTING_TOPICS = tuple(get_topic(cls) for cls in FACT_EVENTS
                        if not issubclass(cls, Submission.Event))
 #: Settings folds kept per ledger view (each shares its facts with the folds it went on from).
 SETTINGS_FOLDS = 64
+
+
+@dataclass(frozen=True)
+class MethodVersion:
+    """A scoring-method version as known at a moment, and its state on a day."""
+
+    method: ScoringMethod
+    until: date | None  # the day before the next version takes over; None for the last
+    state: str  # "in_force", "scheduled" or "superseded" on the day asked about
+    published_from: date | None  # the file's own effective date, where it was rescheduled
 
 
 class ScoreReports:
@@ -64,6 +74,25 @@ class ScoreReports:
         """The units, officers, methods, targets and findings known at ``as_of`` (no items):
         shared with the reports' cache, so read-only."""
         return self._settings(self.moment(as_of))
+
+    def method_versions(self, on: date, as_of: datetime | date | str | None = None
+                        ) -> list[MethodVersion]:
+        """The versions in force or scheduled as known at ``as_of``, by effective date, each
+        with the day its successor takes over and its state on the day ``on``."""
+        methods = sorted(self.settings(as_of).methods.values(),
+                         key=lambda method: (method.effective_from, method.code))
+        versions = []
+        for number, method in enumerate(methods):
+            following = methods[number + 1].effective_from if number + 1 < len(methods) \
+                else None
+            until = following - timedelta(days=1) if following is not None else None
+            state = ("scheduled" if method.effective_from > on
+                     else "superseded" if until is not None and until < on else "in_force")
+            published_from = parse_method(method.source).effective_from
+            versions.append(MethodVersion(method, until, state, published_from
+                                          if published_from != method.effective_from
+                                          else None))
+        return versions
 
     def standings(self, period: str, by: str = "officer",
                   as_of: datetime | date | str | None = None, *, channel: str | None = None,

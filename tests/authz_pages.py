@@ -159,6 +159,15 @@ PAGE_CASES: list[Case] = [
     page("POST", "/findings/{finding_id}/withdraw", ADMIN, lambda o: Call(
         f"/findings/{o.finding()}/withdraw", form={"reason": "复核后撤销"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
+    page("GET", "/methods", EVERYONE, lambda o: Call("/methods")),
+    page("GET", "/methods/{code}", EVERYONE, lambda o: Call("/methods/office-2025")),
+    page("POST", "/methods", ADMIN, lambda o: Call("/methods", form={
+        "source": o.method_source()[1]})),
+    page("POST", "/methods/{code}/reschedule", ADMIN, lambda o: Call(
+        f"/methods/{o.method()}/reschedule", form={"effective_from": "2039-07-01",
+                                                   "reason": "推迟施行"})),
+    page("POST", "/methods/{code}/withdraw", ADMIN, lambda o: Call(
+        f"/methods/{o.method()}/withdraw", form={"reason": "停止试行"})),
     page("GET", "/explain", UNIT_U1, lambda o: Call("/explain", params={
         "officer": "o1", "period": "2025"})),
     page("GET", "/exports", READERS, lambda o: Call("/exports", params=REPORT)),

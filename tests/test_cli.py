@@ -57,12 +57,30 @@ def test_method_check_names_the_key_of_a_malformed_file(tmp_path: Path) -> None:
     assert "[adoption.info.galactic]" in result.stderr
 
 
-def test_method_publish_publishes_a_version(database: DatabaseSettings, tmp_path: Path) -> None:
+def test_method_publish_list_reschedule_and_withdraw_a_version(database: DatabaseSettings, tmp_path: Path) -> None:
     method = tmp_path / "method.toml"
     method.write_text(METHOD, encoding="utf-8")
     result = tally("method", "publish", str(method), url=database.url)
     assert result.returncode == 0, result.stderr
     assert list(open_tally(database).method_sources()) == ["county-2025"]
+    listed = tally("method", "list", url=database.url)
+    assert listed.returncode == 0, listed.stderr
+    assert "county-2025" in listed.stdout and "in force" in listed.stdout
+
+    moved = tally("method", "reschedule", "county-2025", "--effective-from", "2025-02-01",
+                  "--reason", "推迟施行", url=database.url)
+    assert moved.returncode == 0, moved.stderr
+    listed = tally("method", "list", url=database.url).stdout
+    assert "2025-02-01 (rescheduled; the file says 2025-01-01)" in listed
+    earlier = tally("method", "list", "--as-of", "2020-01-01", url=database.url).stdout
+    assert "county-2025" not in earlier  # not known then
+
+    refused = tally("method", "withdraw", "county-2024", "--reason", "作废", url=database.url)
+    assert refused.returncode == 1 and "[code]" in refused.stderr
+    withdrawn = tally("method", "withdraw", "county-2025", "--reason", "停止使用",
+                      url=database.url)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "county-2025" not in tally("method", "list", url=database.url).stdout
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from api.pages import (
     directory,
     findings,
     items,
+    methods,
     register,
     reminders,
     reports,
@@ -24,7 +25,7 @@ from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
 for module in (session, dashboard, directory, items, register, commissions, reports, targets,
-               findings, bulletins, audit, reminders):
+               findings, methods, bulletins, audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]
