@@ -1,6 +1,6 @@
 """Appeals (申诉) on the item page: an author appeals the score with a reason; an editor
-dismisses it, or upholds it with the fact that corrects the score (a missed adoption
-recorded, a wrong one retracted); the page shows each appeal and its decision; bad decisions
+dismisses it, or upholds it with the fact that corrects the score (a missed adoption or
+instruction recorded, a wrong adoption retracted, missed feedback recorded); the page shows each appeal and its decision; bad decisions
 name their field and write nothing."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api_office import BACKENDS, Office, module_office
+from tests.api_office import BACKENDS, SETUP, Office, module_office
 from tests.web import csrf_of
 
 
@@ -108,3 +108,45 @@ def test_only_an_author_appeals(office: Office) -> None:
         "filed_on": "2025-05-20"}, follow_redirects=False)
     assert refused.status_code == 403
     assert office.events() == events
+
+
+def test_upheld_appeals_record_a_missed_instruction_and_its_missed_feedback(
+        office: Office) -> None:
+    """The item page's other corrections: a leader's instruction the office missed, then the
+    unit's feedback on it; each recorded with its decision, and a bad part named by the
+    form's own field, recording neither."""
+    item = office.appealed()  # appeal 1 filed by o1 on 2025-05-10
+    editor = office.page_client("editor")
+    events = office.events()
+    refused = post(editor, item, "/appeals/1/decision", {
+        "decision": "upheld", "decided_on": "2025-05-20", "reason": "批示漏登",
+        "correction": "record_instruction", "leader_level": "provincial", "leader": "",
+        "instructed_on": "2025-05-09"})
+    assert refused.status_code == 422 and 'id="error-field">leader<' in refused.text
+    assert office.events() == events
+    decided = post(editor, item, "/appeals/1/decision", {
+        "decision": "upheld", "decided_on": "2025-05-20", "reason": "批示漏登",
+        "correction": "record_instruction", "leader_level": "provincial", "leader": "省委秘书长",
+        "instructed_on": "2025-05-09", "instruction_text": "请总结推广"})
+    assert decided.status_code == 303, decided.text[-600:]
+    page = editor.get(f"/submissions/{item}").text
+    assert "省委秘书长" in page and "2025-05-20认定成立：批示漏登" in page
+    assert 'value="record_feedback"' not in page  # no pending appeal: no decision form
+
+    office.tally.file_appeal(item, "o1", "2025-05-21", "批示反馈漏登", meta=SETUP)
+    page = editor.get(f"/submissions/{item}").text
+    assert 'value="record_feedback"' in page and 'id="decide-form-2"' in page
+    events = office.events()
+    refused = post(editor, item, "/appeals/2/decision", {
+        "decision": "upheld", "decided_on": "2025-05-25", "reason": "反馈漏登",
+        "correction": "record_feedback", "instruction": "1", "fed_back_on": "2025-05-22",
+        "feedback_text": " "})
+    assert refused.status_code == 422 and 'id="error-field">feedback_text<' in refused.text
+    assert office.events() == events
+    decided = post(editor, item, "/appeals/2/decision", {
+        "decision": "upheld", "decided_on": "2025-05-25", "reason": "反馈漏登",
+        "correction": "record_feedback", "instruction": "1", "fed_back_on": "2025-05-22",
+        "feedback_text": "已按批示要求在全县推广"})
+    assert decided.status_code == 303, decided.text[-600:]
+    assert office.events() == events + 3  # the feedback, the decision, the key: one save
+    assert "2025-05-25认定成立：反馈漏登" in appeals_table(editor, item)

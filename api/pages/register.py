@@ -11,7 +11,7 @@ from api.pages.common import CSRF, Field, Key, back_to, today, unit_scope
 from api.pages.items import known_outlets, own
 from api.pages.rendering import render
 from api.policy import allow, can
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, TallyError
 from workflows import appeals
 
 router = APIRouter(include_in_schema=False)
@@ -106,20 +106,36 @@ def instruction(submission_id: str, principal: PagePrincipal, services: Services
 def decide_appeal(submission_id: str, number: str, principal: PagePrincipal,
                   services: ServicesDep, decision: Field = "", decided_on: Field = "",
                   reason: Field = "", correction: Field = "", outlet: Field = "",
-                  form: Field = "", adopted_on: Field = "") -> Response:
+                  form: Field = "", adopted_on: Field = "", leader_level: Field = "",
+                  leader: Field = "", instructed_on: Field = "", instruction_text: Field = "",
+                  instruction: Field = "", fed_back_on: Field = "",
+                  feedback_text: Field = "") -> Response:
     """Decide an appeal on this item: dismissed, or upheld with the fact that corrects the
-    score (a missed adoption recorded, or a wrong one retracted, with the decision's reason)."""
+    score (a missed adoption or instruction recorded, a wrong adoption retracted, missed
+    feedback recorded), saved together with the decision."""
     item = own(principal, services, submission_id, "decide_appeal")
     if decision not in ("upheld", "dismissed"):
         raise InvalidInputError("must be upheld or dismissed", field="decision")
-    corrections = {"record_adoption": {"outlet": outlet, "form": form, "adopted_on": adopted_on},
-                   "retract_adoption": {"outlet": outlet, "reason": reason}}
+    # each correction's arguments, and the form's name of the one the command calls "text"
+    corrections: dict[str, tuple[dict[str, str], str | None]] = {
+        "record_adoption": ({"outlet": outlet, "form": form, "adopted_on": adopted_on}, None),
+        "retract_adoption": ({"outlet": outlet, "reason": reason}, None),
+        "record_instruction": ({"leader_level": leader_level, "leader": leader,
+                                "instructed_on": instructed_on, "text": instruction_text},
+                               "instruction_text"),
+        "record_feedback": ({"instruction": instruction, "fed_back_on": fed_back_on,
+                             "text": feedback_text}, "feedback_text")}
     if correction and correction not in corrections:
         raise InvalidInputError(f"must be one of: {', '.join(corrections)}", field="correction")
-    appeals.decide_appeal(services.tally, item, number, decision == "upheld", decided_on,
-                          reason, actor=principal.username,
-                          correction=(correction, corrections[correction]) if correction
-                          else None)
+    arguments, text_field = corrections.get(correction, ({}, None))
+    try:
+        appeals.decide_appeal(services.tally, item, number, decision == "upheld", decided_on,
+                              reason, actor=principal.username,
+                              correction=(correction, arguments) if correction else None)
+    except TallyError as refused:
+        if refused.field == "text" and text_field is not None:
+            refused.field = text_field  # the form's own field
+        raise
     return back_to(f"/submissions/{item}", done="decided")
 
 
