@@ -257,7 +257,32 @@ class ScoreReports:
                 "points": f"{Decimal(int(row['points_cents'])) / 100:.2f}",
                 "money": f"{Decimal(int(row['money_cents'])) / 100:.2f}",
             })
+        causes.extend(self._rule_changes(then, now))
         return {"period": span.label, "by": kind.value, "holders": holders, "causes": causes}
+
+    @staticmethod
+    def _rule_changes(then: list[Standing], now: list[Standing]) -> list[dict[str, Any]]:
+        """The period rules' lines that changed between two standings (a month's quota base
+        reached, a cap or a cliff): what the facts learned in between moved beyond their own
+        lines, so that each holder's causes add up to the change."""
+        earlier = {s.holder_id: s for s in then}
+        changed = []
+        for standing in now:
+            old = earlier.get(standing.holder_id)
+            sums: dict[tuple[str, str, str, date], list[Decimal]] = {}
+            for sign, lines in ((-1, old.lines if old else []), (1, standing.lines)):
+                for line in lines:
+                    key = (line.kind, line.clause, line.fact, line.valid_on)
+                    points, money = sums.setdefault(key, [Decimal(0), Decimal(0)])
+                    sums[key] = [points + sign * line.points, money + sign * line.money]
+            for (_, clause, fact, valid_on), (points, money) in sums.items():
+                if points or money:
+                    changed.append({
+                        "position": None, "known_at": "", "id": standing.code,
+                        "name": standing.name, "fact": fact, "clause": clause,
+                        "valid_on": valid_on.isoformat(), "points": f"{points:.2f}",
+                        "money": f"{money:.2f}"})
+        return changed
 
     def what_if(self, period: str, method_source: str, by: str = "officer",
                 as_of: datetime | date | str | None = None) -> list[dict[str, Any]]:

@@ -159,6 +159,8 @@ PAGE_CASES: list[Case] = [
     page("POST", "/findings/{finding_id}/withdraw", ADMIN, lambda o: Call(
         f"/findings/{o.finding()}/withdraw", form={"reason": "复核后撤销"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
+    page("GET", "/changes", READERS, lambda o: Call("/changes", params={
+        "period": "2025-Q1", "before": "2025-03-31"})),
     page("GET", "/methods", EVERYONE, lambda o: Call("/methods")),
     page("GET", "/methods/{code}", EVERYONE, lambda o: Call("/methods/office-2025")),
     page("POST", "/methods", ADMIN, lambda o: Call("/methods", form={

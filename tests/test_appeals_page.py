@@ -1,7 +1,7 @@
 """Appeals (申诉) on the item page: an author appeals the score with a reason; an editor
 dismisses it, or upholds it with the fact that corrects the score (a missed adoption or
-instruction recorded, a wrong adoption retracted, missed feedback recorded); the page shows each appeal and its decision; bad decisions
-name their field and write nothing."""
+instruction recorded, a wrong adoption retracted, missed feedback recorded); the page shows
+each appeal and its decision; bad decisions name their field and write nothing."""
 
 from __future__ import annotations
 

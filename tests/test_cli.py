@@ -57,7 +57,8 @@ def test_method_check_names_the_key_of_a_malformed_file(tmp_path: Path) -> None:
     assert "[adoption.info.galactic]" in result.stderr
 
 
-def test_method_publish_list_reschedule_and_withdraw_a_version(database: DatabaseSettings, tmp_path: Path) -> None:
+def test_method_publish_list_reschedule_and_withdraw_a_version(
+        database: DatabaseSettings, tmp_path: Path) -> None:
     method = tmp_path / "method.toml"
     method.write_text(METHOD, encoding="utf-8")
     result = tally("method", "publish", str(method), url=database.url)

@@ -131,10 +131,16 @@ def test_the_ledger_the_difference_and_what_if(office_url: str, tmp_path: Path) 
     difference = json.loads(ok(tally("report", "diff", "--period", "2025-03", "--before",
                                      "2025-03-31", "--after", "2025-04-01", "--format", "json",
                                      url=office_url)))
-    [cause] = difference["causes"]
+    # the adoption learned on 1 April, and March's quota base it completed (a period rule's
+    # line, known when its fact was): the causes add up to the change
+    cause, rule = difference["causes"]
     assert (cause["id"], cause["points"], cause["known_at"]) == (
         "o1", "10.00", "2025-04-01T09:00:00+08:00")
     assert ITEM_B in cause["fact"] and "市委办公室" in cause["fact"]
+    assert (rule["id"], rule["clause"], rule["points"], rule["known_at"]) == (
+        "o1", "quota.monthly_base", "10.00", "")
+    holder = difference["holders"][0]  # the rest only moved in rank
+    assert (holder["id"], holder["change"]) == ("o1", "20.00")
     method = tmp_path / "double.toml"
     method.write_text(METHOD.replace("provincial = { full = 20, merged = 10",
                                      "provincial = { full = 40, merged = 20"), encoding="utf-8")

@@ -65,6 +65,7 @@ NAVIGATION = (
     NavEntry("/targets", N_("Targets"), "read_reports"),
     NavEntry("/findings", N_("Findings"), "read_reports"),
     NavEntry("/ledger", N_("Scoring ledger"), "read_reports"),
+    NavEntry("/changes", N_("Changes"), "read_reports"),
     NavEntry("/methods", N_("Scoring methods"), "read_directory"),
     NavEntry("/reminders", N_("Reminders"), "read_reminders"),
     NavEntry("/explain", N_("Why these points"), "explain"),

@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from api import reports
 from api.deps import PagePrincipal, ServicesDep
-from api.pages.common import as_of_day, latest_year, period_label, score_reports
+from api.pages.common import as_of_day, latest_year, period_label, score_reports, today
 from api.pages.rendering import download_report, output_format, render
 from api.policy import Principal, allow, check_officer_scope
 from api.services import Services
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
+from domain.period import Period
 from domain.standings import ORDERS
 from domain.values import Channel, HolderKind, Level
 
@@ -102,6 +103,23 @@ def ledger(request: Request, principal: PagePrincipal, services: ServicesDep,
     report = reports.ledger(score_reports(services), scope.period, scope.by, scope.as_of)
     return answer(request, report, scope, "ledger.html",
                   {"user": principal, "rows": report.document})
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes(request: Request, principal: PagePrincipal, services: ServicesDep,
+            period: str | None = None, by: str | None = None, before: str | None = None,
+            after: str | None = None, format: str | None = None) -> Response:  # noqa: A002
+    """What changed in a period's results between two days as known (by default: since the
+    period's last day, until now), and the facts learned in between that did it."""
+    scope = report_scope(principal, services, period, by, None, format)
+    until = inputs.day("after", after).isoformat() if after else None
+    since = (inputs.day("before", before) if before
+             else min(Period.parse(scope.period).end, today(services))).isoformat()
+    if until is not None and until < since:
+        raise InvalidInputError(f"must not be before {since}", field="after")
+    report = reports.difference(score_reports(services), scope.period, since, until, scope.by)
+    return answer(request, report, scope, "changes.html", {
+        "user": principal, "before": since, "after": until, "document": report.document})
 
 
 @router.get("/explain", response_class=HTMLResponse)
