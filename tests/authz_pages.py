@@ -165,6 +165,8 @@ PAGE_CASES: list[Case] = [
     page("GET", "/methods/{code}", EVERYONE, lambda o: Call("/methods/office-2025")),
     page("POST", "/methods", ADMIN, lambda o: Call("/methods", form={
         "source": o.method_source()[1]})),
+    page("POST", "/methods/what-if", READERS, lambda o: Call("/methods/what-if", form={
+        "period": "2025", "source": o.method_source()[1]})),
     page("POST", "/methods/{code}/reschedule", ADMIN, lambda o: Call(
         f"/methods/{o.method()}/reschedule", form={"effective_from": "2039-07-01",
                                                    "reason": "推迟施行"})),

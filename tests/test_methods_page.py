@@ -111,3 +111,30 @@ def test_bad_method_files_and_fields_are_named_and_write_nothing(office: Office)
         assert refused.status_code in (404, 409, 422), (field, refused.status_code)
         assert f'id="error-field">{field}<' in refused.text, (field, refused.text[-500:])
     assert office.events() == events
+
+
+def test_readers_score_a_period_under_a_method_file_on_trial_and_nothing_is_written(
+        office: Office) -> None:
+    leader = office.page_client("leader")
+    _, source = office.method_source()
+    doubled = source.replace("provincial = { full = 20", "provincial = { full = 40", 1)
+    assert doubled != source
+    events = office.events()
+    tried = post(leader, "/methods/what-if", {"period": "2025", "by": "officer",
+                                              "source": doubled})
+    assert tried.status_code == 200, tried.text[-500:]
+    assert office.events() == events
+    body = tried.text.split('<table id="what-if">')[1].split("</tbody>")[0]
+    rows = {row.split("<td>")[1].split("</td>")[0]: row for row in body.split("</tr>")
+            if "<td>" in row}
+    # item A, co-authored by o1 and o2, adopted in full by the province: 20 points split
+    # evenly now, 40 on trial; o3 had nothing adopted
+    assert '<td class="num">10.00</td>' in rows["o1"]
+    assert '<td class="num points">10.00</td>' in rows["o1"]
+    assert '<td class="num points">0.00</td>' in rows["o3"]
+    refused = post(leader, "/methods/what-if", {"period": "2025", "source": "[method"})
+    assert refused.status_code == 422 and 'id="error-field">file<' in refused.text
+    refused = post(leader, "/methods/what-if", {"period": "2025-Q9", "source": doubled})
+    assert refused.status_code == 422 and 'id="error-field">period<' in refused.text
+    assert office.events() == events
+    assert 'id="what-if-form"' not in office.page_client("officer").get("/methods").text

@@ -11,9 +11,21 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from api import reports
 from api.deps import PagePrincipal, ServicesDep, command_meta
-from api.pages.common import CSRF, Field, Key, as_of_day, back_to, score_reports, today
+from api.pages.common import (
+    CSRF,
+    Field,
+    Key,
+    as_of_day,
+    back_to,
+    latest_year,
+    period_label,
+    score_reports,
+    today,
+)
 from api.pages.rendering import render
+from api.pages.reports import holder
 from api.policy import allow
 from api.services import Services
 from domain import inputs
@@ -51,7 +63,7 @@ def method_list(request: Request, principal: PagePrincipal, services: ServicesDe
     day = as_of_day(as_of)
     return render(request, "methods.html", {
         "user": principal, "as_of": day, "versions": versions(services, day), "done": done,
-        "checked": None, "source": ""})
+        "checked": None, "source": "", "what_if": None})
 
 
 @router.get("/methods/{code}", response_class=HTMLResponse)
@@ -104,9 +116,27 @@ async def publish_method(request: Request, principal: PagePrincipal, services: S
         method = parse_method(text)
         return render(request, "methods.html", {
             "user": principal, "as_of": None, "versions": versions(services, None),
-            "done": None, "checked": method, "source": text})
+            "done": None, "checked": method, "source": text, "what_if": None})
     services.tally.publish_method(text, meta=command_meta(principal, idempotency_key or None))
     return back_to("/methods", done="method_published")
+
+
+@router.post("/methods/what-if", dependencies=CSRF)
+async def what_if(request: Request, principal: PagePrincipal, services: ServicesDep,
+                  source: Field = "", period: Field = "", by: Field = "",
+                  file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """A period scored under a method file (试算), beside the methods in force: nothing is
+    written, the file need not be published."""
+    allow(principal, "read_reports")
+    text = await method_file(source, file)
+    method = parse_method(text)
+    span = period_label(period, latest_year(services))
+    kind = holder(by)
+    report = reports.what_if(score_reports(services), span, text, method.name, kind)
+    return render(request, "methods.html", {
+        "user": principal, "as_of": None, "versions": versions(services, None), "done": None,
+        "checked": None, "source": text,
+        "what_if": {"method": method, "period": span, "by": kind, "rows": report.document}})
 
 
 @router.post("/methods/{code}/reschedule", dependencies=CSRF)
