@@ -28,6 +28,8 @@ def import_command(
     method: Annotated[Path | None, typer.Option(
         "--method", exists=True, dir_okay=False,
         help="The scoring-method file (default: method*.toml in the folder).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check every row and run every command, then write nothing.")] = False,
 ) -> None:
     """Import existing ledgers, all or nothing (see docs/import.md)."""
     from api.ledger_import import import_ledgers
@@ -45,7 +47,8 @@ def import_command(
                     tasks[stage] = progress.add_task(STAGES[stage], total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            report = import_ledgers(tally, source, method=method, progress=show)
+            report = import_ledgers(tally, source, method=method, progress=show,
+                                    dry_run=dry_run)
     finally:
         tally.close()
     if not report.ok:
@@ -55,6 +58,10 @@ def import_command(
                       soft_wrap=True)
         raise typer.Exit(1)
     console.print(summary_table(report))
+    if report.dry_run:
+        console.print(f"[green]Checked:[/green] the import would record {report.events} events; "
+                      "nothing was written (a dry run).", soft_wrap=True)
+        return
     for code in report.methods_already_published:
         console.print(f"Method {code} was already published; it was not published again.")
     first, last = report.positions or (0, 0)

@@ -51,6 +51,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    dry_run: bool = False  # checked and run, nothing written
 
     @property
     def ok(self) -> bool:
@@ -64,20 +65,22 @@ def new_run_id(now: datetime) -> str:
 @infrequent_collections()
 def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
                    method: Path | None = None, progress: Progress | None = None,
-                   run_id: str | None = None) -> ImportReport:
-    """Record the ledgers in ``source`` into the store, all or nothing."""
+                   run_id: str | None = None, dry_run: bool = False) -> ImportReport:
+    """Record the ledgers in ``source`` into the store, all or nothing. A dry run checks
+    every row and runs every command, then writes nothing: ``events`` counts the events the
+    import would have recorded."""
     if isinstance(target, DatabaseSettings):
         from store.bootstrap import open_tally
 
         tally = open_tally(target)
         try:
             return import_ledgers(tally, source, method=method, progress=progress,
-                                  run_id=run_id)
+                                  run_id=run_id, dry_run=dry_run)
         finally:
             tally.close()
     started = time.perf_counter()
     now = target.clock()
-    report = ImportReport(run_id or new_run_id(now.astimezone(target.zone)))
+    report = ImportReport(run_id or new_run_id(now.astimezone(target.zone)), dry_run=dry_run)
     read = read_source(source, method)
     report.timings["read"] = time.perf_counter() - started
     staged = StagedTally(target)
@@ -89,7 +92,9 @@ def import_ledgers(target: Tally | DatabaseSettings, source: Path, *,
         recording = time.perf_counter()
         with staged.appending():
             record(staged, steps, total, report, progress)
-            if report.ok:
+            if report.ok and dry_run:  # the transaction is rolled back: nothing was written
+                report.events = staged.appended + len(staged.staged)
+            elif report.ok:
                 write(staged, report, progress)
         # the appends run chunk by chunk during the recording: "write" is their time
         report.timings["record"] = time.perf_counter() - recording - staged.write_seconds

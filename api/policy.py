@@ -67,6 +67,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "adjust_target": _roles(ADMINISTRATOR),
     "record_finding": _roles(ADMINISTRATOR),
     "withdraw_finding": _roles(ADMINISTRATOR),
+    "import_ledgers": _roles(ADMINISTRATOR),  # existing ledgers, all or nothing
     # reads
     "read_directory": EVERYONE,
     "read_items": EVERYONE,  # officers and approvers: their unit's items only

@@ -61,6 +61,7 @@ class Call:
     json: Any = None
     params: dict[str, Any] | None = None
     form: dict[str, str] | None = None
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None  # a page's uploads
 
 
 @dataclass

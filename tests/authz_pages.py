@@ -159,6 +159,10 @@ PAGE_CASES: list[Case] = [
     page("POST", "/findings/{finding_id}/withdraw", ADMIN, lambda o: Call(
         f"/findings/{o.finding()}/withdraw", form={"reason": "复核后撤销"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
+    page("GET", "/imports", ADMIN, lambda o: Call("/imports")),
+    page("POST", "/imports", ADMIN, lambda o: Call("/imports", files=[("files", (
+        "units.csv", f"unit_id,name,class\n{o.fresh('iu')},导入单位,B类\n".encode(),
+        "text/csv"))])),
     page("GET", "/changes", READERS, lambda o: Call("/changes", params={
         "period": "2025-Q1", "before": "2025-03-31"})),
     page("GET", "/methods", EVERYONE, lambda o: Call("/methods")),

@@ -249,7 +249,7 @@ def send(office: Office, case: Case, caller: str, call: Call) -> tuple[int, str]
         if case.method != "GET":
             data = {**(call.form or {}), "csrf_token": office.csrf(client)}
         response = client.request(case.method, call.url, params=call.params, data=data,
-                                  follow_redirects=False)
+                                  files=call.files, follow_redirects=False)
     else:
         headers = {} if caller == "anonymous" else office.auth(caller)
         response = office.client.request(case.method, call.url, params=call.params,

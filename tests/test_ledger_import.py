@@ -270,6 +270,23 @@ def test_a_run_streamed_in_small_chunks_records_the_same_and_refuses_the_same(
     assert event_count(app) == before
 
 
+def test_a_dry_run_streamed_in_small_chunks_writes_nothing_and_counts_what_it_would(
+    app: Tally, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dry run records every command, appending chunk by chunk into the open transaction
+    on PostgreSQL, then rolls it back: the store is as it was, and the real run records the
+    events the dry run counted."""
+    monkeypatch.setattr(ledger_staging, "CHUNK", 2)
+    monkeypatch.setattr(ledger_staging, "KEEP", 1)
+    checked = import_ledgers(app, LEDGERS / "small", dry_run=True)
+    assert checked.ok and checked.dry_run and checked.events > 2 * 2
+    assert app.recorder.max_notification_id() is None and checked.positions is None
+    done = import_ledgers(app, LEDGERS / "small")
+    stored = app.recorder.select_notifications(start=1, limit=10_000)
+    assert done.events == checked.events == len(stored)  # (the rollback left a gap of ids)
+    assert done.commands == checked.commands
+
+
 def test_an_unknown_file_or_column_is_refused(app: Tally, tmp_path: Path) -> None:
     (tmp_path / "units.csv").write_text("unit_id,name,class,colour\nu1,县委办公室,A类,红\n",
                                         encoding="utf-8")
@@ -288,9 +305,16 @@ def test_tally_import_reports_what_it_recorded_or_every_refused_row(
     runner = CliRunner()
     env = {"TALLY_DATABASE_URL": database.url, "COLUMNS": "200"}
 
+    checked = runner.invoke(cli.app, ["import", str(LEDGERS / "small"), "--dry-run"], env=env)
+    assert checked.exit_code == 0, checked.output
+    would = int(checked.output.split("would record ")[1].split(" ")[0])
+    assert "nothing was written" in checked.output
+    assert open_tally(database).recorder.max_notification_id() is None
+
     done = runner.invoke(cli.app, ["import", str(LEDGERS / "small")], env=env)
     assert done.exit_code == 0, done.output
     assert "Imported" in done.output and "submissions.csv" in done.output
+    assert f"Imported {would} events" in done.output
 
     refused = runner.invoke(cli.app, ["import", str(LEDGERS / "malformed")], env=env)
     assert refused.exit_code == 1, refused.output

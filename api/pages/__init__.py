@@ -13,6 +13,7 @@ from api.pages import (
     dashboard,
     directory,
     findings,
+    imports,
     items,
     methods,
     register,
@@ -25,7 +26,7 @@ from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
 for module in (session, dashboard, directory, items, register, commissions, reports, targets,
-               findings, methods, bulletins, audit, reminders):
+               findings, methods, imports, bulletins, audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

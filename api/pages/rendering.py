@@ -72,6 +72,7 @@ NAVIGATION = (
     NavEntry("/audit", N_("Audit trail"), "read_audit"),
     NavEntry("/exports", N_("Exports"), "export"),
     NavEntry("/directory", N_("Directory"), "read_directory"),
+    NavEntry("/imports", N_("Import ledgers"), "import_ledgers"),
 )
 
 

@@ -1,0 +1,129 @@
+"""Importing ledgers (导入台账) as a page: an administrator uploads a ledger's CSV files (or a
+workbook) with its method, checks them (nothing written), then imports them all or nothing;
+a refused import lists every problem by file, line and column and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.ledger_export import export_ledgers
+from api.services import Services
+from api.web import create_app
+from domain.application import Tally
+from store.bootstrap import open_tally
+from tests.api_office import BACKENDS, SESSION, SETUP
+from tests.conftest import ModuleStores, event_count
+from tests.web import csrf_of, log_in
+
+LEDGERS = Path(__file__).parent / "data" / "ledgers"
+
+
+class Desk:
+    def __init__(self, tally: Tally, client: TestClient) -> None:
+        self.tally, self.client = tally, client
+
+    def upload(self, paths: list[Path], **form: str) -> Any:
+        token = csrf_of(self.client.get("/imports").text)
+        files = [("files", (path.name, path.read_bytes(), "application/octet-stream"))
+                 for path in paths]
+        return self.client.post("/imports", data={"csrf_token": token, **form}, files=files)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def desk(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """An administrator's session on an empty store (the office's first import)."""
+    if request.param == "postgres" and not request.getfixturevalue("postgres_available"):
+        pytest.skip("PostgreSQL is not reachable (it never skips with CI=true)")
+    stores = ModuleStores(tmp_path_factory.mktemp("imports"), "imports")
+    settings = stores.fresh(request.param)
+    tally = open_tally(settings)
+    tally.open_account("admin", "吴管理", ["administrator"], meta=SETUP)
+    services = Services(settings, tally)
+    client = TestClient(create_app(services=services, session=SESSION))
+    log_in(client, "admin")
+    yield Desk(tally, client)
+    client.close()
+    services.close()
+    stores.close()
+
+
+def small() -> list[Path]:
+    return sorted((LEDGERS / "small").iterdir())
+
+
+def test_a_ledger_is_checked_then_imported_once(desk: Desk) -> None:
+    before = event_count(desk.tally)
+    checked = desk.upload(small(), check="yes")
+    assert checked.status_code == 200, checked.text[-800:]
+    assert 'id="import-checked"' in checked.text
+    assert event_count(desk.tally) == before  # a check writes nothing
+    would = int(checked.text.split('id="import-checked">')[1].split("将记录 ")[1].split(" ")[0])
+
+    imported = desk.upload(small())
+    assert imported.status_code == 200 and 'id="import-done"' in imported.text
+    assert event_count(desk.tally) == before + would
+    rows = imported.text.split('<table id="import-rows">')[1].split("</table>")[0]
+    assert "<td>units.csv</td><td class=\"num\">2</td>" in rows
+    # the office's pages read what was imported
+    directory = desk.client.get("/directory").text
+    assert "城关镇" in directory
+
+    again = desk.upload(small())  # the same units, officers and items exist now
+    assert again.status_code == 422 and 'id="import-refused"' in again.text
+    errors = again.text.split('<table id="import-errors">')[1].split("</table>")[0]
+    assert "<td>units.csv</td>" in errors
+    assert event_count(desk.tally) == before + would
+
+
+def test_a_workbook_imports_like_its_folder(desk: Desk, tmp_path: Path) -> None:
+    """The store's own ledger exported as a workbook, checked against itself: every row is
+    refused as existing, which shows the workbook was read sheet by sheet."""
+    workbook = tmp_path / "ledger.xlsx"
+    export_ledgers(desk.tally, workbook)
+    events = event_count(desk.tally)
+    refused = desk.upload([workbook], check="yes")
+    assert refused.status_code == 422
+    assert "<td>units.csv</td>" in refused.text.split('<table id="import-errors">')[1]
+    assert event_count(desk.tally) == events
+
+
+@pytest.mark.parametrize(("paths", "field"), [
+    ([], "files"),
+    ([Path(__file__)], "files"),  # a .py file
+    ([LEDGERS / "small" / "units.csv", Path("ledger.xlsx")], "files"),
+])
+def test_bad_uploads_are_named_and_write_nothing(desk: Desk, paths: list[Path], field: str,
+                                                 tmp_path: Path) -> None:
+    made = []
+    for path in paths:
+        if not path.exists():
+            made.append(tmp_path / path.name)
+            made[-1].write_bytes(b"PK\x03\x04")
+        else:
+            made.append(path)
+    events = event_count(desk.tally)
+    if made:
+        refused = desk.upload(made)
+    else:
+        token = csrf_of(desk.client.get("/imports").text)
+        refused = desk.client.post("/imports", data={"csrf_token": token},
+                                   files=[("files", ("", b"", "application/octet-stream"))])
+    assert refused.status_code == 422, refused.text[-500:]
+    assert f'id="error-field">{field}<' in refused.text
+    assert event_count(desk.tally) == events
+
+
+def test_malformed_rows_are_listed_by_file_line_and_column(desk: Desk) -> None:
+    events = event_count(desk.tally)
+    refused = desk.upload(sorted((LEDGERS / "malformed").iterdir()), check="yes")
+    assert refused.status_code == 422
+    errors = refused.text.split('<table id="import-errors">')[1].split("</table>")[0]
+    assert errors.count("<tr>") >= 3
+    assert "<td>submissions.csv</td>" in errors
+    assert event_count(desk.tally) == events
