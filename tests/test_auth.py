@@ -132,7 +132,7 @@ def test_the_login_form_needs_its_csrf_token(client: TestClient) -> None:
     page = client.get("/login")
     wrong = client.post("/login", data={**form, "password": "nope", "csrf_token":
                                         csrf_of(page.text)}, follow_redirects=False)
-    assert wrong.status_code == 401 and "wrong username or password" in wrong.text
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text  # the page speaks Chinese
     ok = client.post("/login", data={**form, "csrf_token": csrf_of(page.text)},
                      follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"] == "/"

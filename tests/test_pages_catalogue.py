@@ -17,7 +17,7 @@ from api.pages.labels import TABLES, label
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh_CN", "en")
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%")
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sd]|%%")
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -30,7 +30,7 @@ def catalogue(language: str, suffix: str = "po"):  # type: ignore[no-untyped-def
 def source_messages() -> set[str | tuple[str, ...]]:
     """Every message the templates and page modules mark, as ``babel.cfg`` extracts them."""
     method_map = [("api/i18n.py", "python"), ("api/pages/**.py", "python"),
-                  ("api/templates/**.html", "jinja2")]
+                  ("api/refusals.py", "python"), ("api/templates/**.html", "jinja2")]
     options = {"api/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                          "trim_blocks": "True", "lstrip_blocks": "True"}}
     found: set[str | tuple[str, ...]] = set()

@@ -19,6 +19,7 @@ from api.deps import csrf_token
 from api.i18n import N_
 from api.pages.labels import choices, label
 from api.policy import Principal, can
+from api.refusals import localized
 from api.report_output import Sheet, csv_bytes, xlsx_bytes
 from api.reports import Report
 from domain.errors import InvalidInputError
@@ -37,7 +38,8 @@ def environment() -> jinja2.Environment:
     # The callables read the language of the page being rendered (``i18n.speaking``), so one
     # environment serves every request whatever its language.
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(label=label, choices=choices, form_key=lambda: uuid4().hex)
+    env.globals.update(label=label, choices=choices, refusal=localized,
+                       form_key=lambda: uuid4().hex)
     return env
 
 
