@@ -127,7 +127,7 @@ def demo(
 ) -> None:
     """Record a realistic year (2025) of a county bureau in a fresh store, then serve it."""
     from api.auth import Authenticator
-    from api.demo import generate_demo, set_demo_passwords
+    from api.demo import generate_demo, publish_demo_bulletins, set_demo_passwords
     from store.credentials import open_credentials
 
     settings = DatabaseSettings(database or os.environ.get(URL_VARIABLE) or DEMO_URL)
@@ -144,8 +144,12 @@ def demo(
             summary = generate_demo(
                 tally, progress=lambda done, total: progress.update(task, completed=done,
                                                                     total=total))
-            elapsed = time.perf_counter() - started
             catch_up_projections(tally, settings, progress)
+            task = progress.add_task("publishing the 2025 bulletins", total=None)
+            published = publish_demo_bulletins(
+                tally, settings, progress=lambda done, total: progress.update(
+                    task, completed=done, total=total))
+            elapsed = time.perf_counter() - started
         set_demo_passwords(Authenticator(tally, open_credentials(settings)))
     finally:
         tally.close()
@@ -153,7 +157,9 @@ def demo(
         f"[green]Demo year recorded[/green] in {elapsed:.1f} s on {settings.backend}: "
         f"{summary['units']} units, {summary['officers']} officers, "
         f"{summary['submissions']} submissions, {summary['adoptions']} adoptions, "
-        f"{summary['instructions']} leader instructions, {summary['commands']} commands."
+        f"{summary['instructions']} leader instructions, {summary['commands']} commands; "
+        f"{published['bulletins']} bulletins published five days after their periods ended, "
+        f"{published['errata']} errata issued for what was learned later."
     )
     address = f"http://{host}:{port}/"
     console.print(f"Web pages: [bold]{address}[/bold]")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from api import demo_data as data
 from api.demo_plan import LATE_NOTICE_AT, YEAR, IdOf, Step, plan_year
 from domain.application import CommandMeta, Tally
+from domain.period import Period
+from store.settings import DatabaseSettings
 
 Progress = Callable[[int, int], None]
 CORRELATION_PREFIX = f"demo-{YEAR}/"
@@ -42,6 +45,42 @@ def generate_demo(tally: Tally, progress: Progress | None = None) -> dict[str, i
         if progress is not None:
             progress(done, len(steps))
     return summarise(steps)
+
+
+def demo_periods() -> list[str]:
+    """The year's periods, by the day each ends: a month before the quarter, the quarter
+    before the half, the half before the year that end with it."""
+    labels = ([f"{YEAR}-{month:02d}" for month in range(1, 13)]
+              + [f"{YEAR}-Q{quarter}" for quarter in range(1, 5)]
+              + [f"{YEAR}-H1", f"{YEAR}-H2", str(YEAR)])
+    return sorted(labels, key=lambda label: (Period.parse(label).end, -len(label)))
+
+
+def publish_demo_bulletins(tally: Tally, settings: DatabaseSettings,
+                           progress: Progress | None = None) -> dict[str, int]:
+    """The office published each of the year's bulletins five days after its period ended,
+    as the log stood then: each close pins its bulletin and grants its rewards (the year's
+    also its honours). Facts learned after a close (the late notice of January, and what
+    came in after a month was published) are then issued as errata by the workflows."""
+    from projections.registry import open_projection
+    from workflows.publication import close_period
+    from workflows.runner import run_workflows
+
+    ledger = open_projection(settings, "ledger")
+    periods = demo_periods()
+    try:
+        for done, label in enumerate(periods, 1):
+            known = (Period.parse(label).end + timedelta(days=5)).isoformat()
+            close_period(tally, ledger, label, meta=CommandMeta(
+                actor="editor", correlation_id=f"{CORRELATION_PREFIX}close-{label}",
+                known_at=f"{known}T17:00"))
+            if progress is not None:
+                progress(done, len(periods))
+        run_workflows(tally, settings)
+    finally:
+        ledger.view.datastore.close()  # type: ignore[attr-defined]
+    return {"bulletins": len(periods),
+            "errata": sum(len(tally.published_bulletin(label)["errata"]) for label in periods)}
 
 
 def run_step(tally: Tally, step: Step, results: dict[str, Any]) -> Any:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api import cli
-from api.demo import generate_demo, is_demo_store
+from api.demo import demo_periods, generate_demo, is_demo_store
 from api.web import create_app
 from domain.application import CommandMeta, Tally
 from domain.officer import Officer
@@ -276,6 +276,14 @@ def test_tally_demo_replaces_an_old_sqlite_file_and_prints_the_logins(
         drafted = [n for n in tally.recorder.select_notifications(start=1, limit=100_000)
                    if n.topic.endswith("Submission.Drafted")]
         assert len(drafted) == 400
+        # each of 2025's 19 bulletins published five days after its period ended, and the
+        # January notice issued as an erratum to the year's
+        assert "19 bulletins published" in result.output
+        assert all(tally.is_published(label) for label in demo_periods())
+        year = tally.published_bulletin("2025")
+        assert year["as_of"].astimezone(tally.zone).isoformat().startswith("2026-01-05T17:00")
+        assert any(erratum["fact"]["known_at"].startswith("2026-01-10")
+                   for erratum in year["errata"])
     finally:
         tally.close()
 
