@@ -119,6 +119,22 @@ class BoardsView(SQLView):
             "JOIN board_officers o ON o.id = a.officer_id "
             "WHERE a.submission_id = ? ORDER BY a.number", (submission_id,))
 
+    def all_appeals(self, *, unit_id: str | None = None) -> list[dict[str, Any]]:
+        """Every appeal (of one unit's items only, if given), the pending first, the earliest
+        filed first among them; the decided after, the latest decided first; each with its
+        item."""
+        return self.query(
+            "SELECT a.submission_id, i.ref, i.title, u.code AS unit, u.name AS unit_name, "
+            "a.number, o.code AS officer, o.name AS officer_name, a.filed_on, a.reason, "
+            "a.upheld, a.decided_on, a.decision_reason FROM board_appeals a "
+            "JOIN board_items i ON i.id = a.submission_id "
+            "JOIN board_units u ON u.id = i.unit_id "
+            "JOIN board_officers o ON o.id = a.officer_id "
+            "WHERE (CAST(? AS TEXT) IS NULL OR i.unit_id = ?) "
+            "ORDER BY CASE WHEN a.upheld IS NULL THEN 0 ELSE 1 END, "
+            "CASE WHEN a.upheld IS NULL THEN a.filed_on END, a.decided_on DESC, "
+            "a.filed_on DESC, a.submission_id, a.number", (unit_id, unit_id))
+
     def commissions(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """One row per commissioned unit (of one unit's commissions only, if given): fulfilled
         by which item, lapsed, or open (days left until the deadline, or days overdue)."""

@@ -163,6 +163,7 @@ PAGE_CASES: list[Case] = [
     page("POST", "/imports", ADMIN, lambda o: Call("/imports", files=[("files", (
         "units.csv", f"unit_id,name,class\n{o.fresh('iu')},导入单位,B类\n".encode(),
         "text/csv"))])),
+    page("GET", "/appeals", EVERYONE, lambda o: Call("/appeals")),
     page("GET", "/changes", READERS, lambda o: Call("/changes", params={
         "period": "2025-Q1", "before": "2025-03-31"})),
     page("GET", "/methods", EVERYONE, lambda o: Call("/methods")),

@@ -6,6 +6,7 @@ each appeal and its decision; bad decisions name their field and write nothing."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -150,3 +151,26 @@ def test_upheld_appeals_record_a_missed_instruction_and_its_missed_feedback(
     assert decided.status_code == 303, decided.text[-600:]
     assert office.events() == events + 3  # the feedback, the decision, the key: one save
     assert "2025-05-25认定成立：反馈漏登" in appeals_table(editor, item)
+
+
+def test_the_appeals_queue_lists_the_pending_first_and_each_unit_sees_its_own(
+        office: Office) -> None:
+    """Editors find the appeals waiting for them on /appeals, oldest filed first, each with
+    its item and the days it has waited; decided ones follow; officers and approvers see
+    their unit's only."""
+    waiting = office.appealed()  # appeal 1 of an o1 item (u1), filed on 2025-05-10
+    decided = office.appealed()
+    editor = office.page_client("editor")
+    post(editor, decided, "/appeals/1/decision", {
+        "decision": "dismissed", "decided_on": "2025-05-12", "reason": "经核实，登记无误"})
+    page = editor.get("/appeals").text
+    pending = page.split('<table id="pending-appeals">')[1].split("</table>")[0]
+    done = page.split('<table id="decided-appeals">')[1].split("</table>")[0]
+    assert f'href="/submissions/{waiting}#appeals"' in pending
+    assert f'href="/submissions/{decided}#appeals"' not in pending
+    assert f'href="/submissions/{decided}#appeals"' in done and "认定不成立" in done
+    days = (office.tally.today() - date(2025, 5, 10)).days
+    assert f'<td class="num">{days}</td>' in pending
+    assert "<td>县委办公室</td>" in pending and "<td>张伟</td>" in pending
+    assert waiting in office.page_client("approver").get("/appeals").text  # u1's approver
+    assert waiting not in office.page_client("officer_other").get("/appeals").text  # u2

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import session_principal
 from api.pages import (
+    appeals,
     audit,
     bulletins,
     commissions,
@@ -25,8 +26,8 @@ from api.pages import (
 from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (session, dashboard, directory, items, register, commissions, reports, targets,
-               findings, methods, imports, bulletins, audit, reminders):
+for module in (session, dashboard, directory, items, register, commissions, appeals, reports,
+               targets, findings, methods, imports, bulletins, audit, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

@@ -61,6 +61,7 @@ NAVIGATION = (
     NavEntry("/approvals", N_("Approval queue"), "approve"),
     NavEntry("/adoptions", N_("Adoption register"), "read_items"),
     NavEntry("/commissions", N_("Commissions"), "read_items"),
+    NavEntry("/appeals", N_("Appeals"), "read_items"),
     NavEntry("/rankings", N_("Rankings"), "read_reports"),
     NavEntry("/bulletins", N_("Bulletins"), "read_bulletins"),
     NavEntry("/quota", N_("Quota progress"), "read_reports"),
