@@ -269,13 +269,16 @@ class ScoreReports:
         changed = []
         for standing in now:
             old = earlier.get(standing.holder_id)
-            sums: dict[tuple[str, str, str, date], list[Decimal]] = {}
+            # keyed by rule and day, not by wording: "1 of 1 items" becoming "2 of 1" with
+            # the same points changed nothing; the newer wording is the one shown
+            sums: dict[tuple[str, str, date], list[Any]] = {}
             for sign, lines in ((-1, old.lines if old else []), (1, standing.lines)):
                 for line in lines:
-                    key = (line.kind, line.clause, line.fact, line.valid_on)
-                    points, money = sums.setdefault(key, [Decimal(0), Decimal(0)])
-                    sums[key] = [points + sign * line.points, money + sign * line.money]
-            for (_, clause, fact, valid_on), (points, money) in sums.items():
+                    key = (line.kind, line.clause, line.valid_on)
+                    points, money, _ = sums.get(key, (Decimal(0), Decimal(0), ""))
+                    sums[key] = [points + sign * line.points, money + sign * line.money,
+                                 line.fact]
+            for (_, clause, valid_on), (points, money, fact) in sums.items():
                 if points or money:
                     changed.append({
                         "position": None, "known_at": "", "id": standing.code,

@@ -5,6 +5,7 @@ default since the period's last day, so a late notice shows with the points it m
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,10 @@ from fastapi.testclient import TestClient
 
 from api.services import Services
 from api.web import create_app
+from domain.scoring import ScoreLine
+from domain.standings import Standing
+from domain.values import HolderKind
+from projections.scores import ScoreReports
 from store.bootstrap import open_tally
 from tests.api_office import BACKENDS, SESSION, SETUP
 from tests.bulletin_office import record_office
@@ -88,3 +93,18 @@ def test_bad_days_and_periods_are_named(leader: TestClient, params: dict[str, st
     refused = leader.get("/changes", params=params)
     assert refused.status_code == 422
     assert f'id="error-field">{field}<' in refused.text
+
+
+def test_a_period_rule_reworded_with_the_same_points_is_no_change() -> None:
+    """A month's quota base already reached, reached again by one more item: its wording
+    counts the items, its points stay; the difference lists nothing for it."""
+    def standing(fact: str, points: str) -> Standing:
+        line = ScoreLine(kind="quota", valid_on=date(2025, 3, 1), officer_id="o1",
+                         unit_id=None, item_id=None, fact=fact, clause="quota.monthly_base",
+                         method="m", points=Decimal(points))
+        return Standing(HolderKind.OFFICER, "o1", "o1", "张伟", "县委办公室", lines=[line])
+
+    then = [standing("3月完成任务：1篇，目标1篇", "10")]
+    assert ScoreReports._rule_changes(then, [standing("3月完成任务：2篇，目标1篇", "10")]) == []
+    [moved] = ScoreReports._rule_changes(then, [standing("3月完成任务：2篇，目标1篇", "15")])
+    assert (moved["points"], moved["fact"]) == ("5.00", "3月完成任务：2篇，目标1篇")
