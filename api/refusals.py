@@ -164,6 +164,8 @@ TEMPLATES: tuple[str, ...] = (
     N_('no open account %(v0)s'),
     N_('no published bulletin of %(v0)s'),
     N_('no published method %(v0)s'),
+    N_('no scoring method %(v0)s in force or scheduled'),
+    N_('no scoring method %(v0)s in force or scheduled as known on %(v1)s'),
     N_('no unit %(v0)s'),
     N_('not a column of this file'),
     N_('not a ledger file; the files are: %(v0)s'),

@@ -87,6 +87,5 @@ async def import_files(request: Request, principal: PagePrincipal, services: Ser
         report: ImportReport = await run_in_threadpool(
             import_ledgers, services.tally, source, method=method, dry_run=bool(check))
     return render(request, "imports.html", {
-        "user": principal, "files": expected_files(), "report": report,
-        "uploaded": sorted(Path(upload.filename or "").name for upload in files)},
+        "user": principal, "files": expected_files(), "report": report},
         status_code=200 if report.ok else 422)

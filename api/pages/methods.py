@@ -49,9 +49,11 @@ def versions(services: Services, as_of: str | None) -> list[MethodVersion]:
 def known(services: Services, code: str, as_of: str | None) -> ScoringMethod:
     wanted = inputs.code("code", code)
     method = score_reports(services).settings(as_of).methods.get(wanted)
+    if method is None and as_of:
+        raise NotFoundError(f"no scoring method {wanted} in force or scheduled as known on "
+                            f"{as_of}", field="code")
     if method is None:
-        raise NotFoundError(f"no scoring method {wanted} in force or scheduled"
-                            + (f" as known on {as_of}" if as_of else ""), field="code")
+        raise NotFoundError(f"no scoring method {wanted} in force or scheduled", field="code")
     return method
 
 
