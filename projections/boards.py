@@ -119,6 +119,11 @@ class BoardsView(SQLView):
             "JOIN board_officers o ON o.id = a.officer_id "
             "WHERE a.submission_id = ? ORDER BY a.number", (submission_id,))
 
+    def pending_appeals(self) -> int:
+        """How many appeals wait for a decision."""
+        return int(self.query("SELECT COUNT(*) AS n FROM board_appeals "
+                              "WHERE upheld IS NULL")[0]["n"])
+
     def all_appeals(self, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """Every appeal (of one unit's items only, if given), the pending first, the earliest
         filed first among them; the decided after, the latest decided first; each with its

@@ -174,3 +174,7 @@ def test_the_appeals_queue_lists_the_pending_first_and_each_unit_sees_its_own(
     assert "<td>县委办公室</td>" in pending and "<td>张伟</td>" in pending
     assert waiting in office.page_client("approver").get("/appeals").text  # u1's approver
     assert waiting not in office.page_client("officer_other").get("/appeals").text  # u2
+    # the editor's dashboard says how many wait, and leads to the queue
+    count = pending.count("<tr><td>")
+    assert f'<a href="/appeals">有 {count} 件申诉待处理。</a>' in editor.get("/").text
+    assert 'id="pending-appeals"' not in office.page_client("leader").get("/").text

@@ -46,6 +46,8 @@ def dashboard(request: Request, principal: PagePrincipal, services: ServicesDep,
     return render(request, "dashboard.html", {
         "user": principal, "as_of": day, "year": shown_year, "through": through,
         "counts": services.view("catalog").counts(), "monthly": monthly, "quota": quota,
+        "pending_appeals": (services.view("boards").pending_appeals()
+                            if can(principal, "decide_appeal") else 0),
         "levels": list(Level),
         "adoption_chart": stacked_columns(month_names, [
             (levels[n], [m["by_level"][level.value] for m in monthly])
