@@ -13,6 +13,7 @@ from rich.console import Console
 from api import reports as assemble
 from api.cli_scores import score_reports
 from api.report_columns import (
+    APPEAL_COLUMNS,
     AUDIT_COLUMNS,
     AUDIT_TABLE,
     COMMISSION_COLUMNS,
@@ -124,6 +125,15 @@ def board_commissions(output: OutputFormat = FORMAT_OPTION,
     tally, view = caught_up("boards")
     emit(view.commissions(tally.today()), COMMISSION_COLUMNS, output,
          title=f"约稿看板（{tally.today().isoformat()}）", path=path)
+
+
+@board_app.command("appeals")
+def board_appeals(output: OutputFormat = FORMAT_OPTION,
+                  path: Path | None = OUTPUT_OPTION) -> None:
+    """Every appeal: the pending first with the days waited, then how each was decided."""
+    tally, view = caught_up("boards")
+    emit(view.all_appeals(tally.today()), APPEAL_COLUMNS, output,
+         title=f"申诉看板（{tally.today().isoformat()}）", path=path)
 
 
 # Rewards and honours ---------------------------------------------------------------------

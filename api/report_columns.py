@@ -115,6 +115,29 @@ COMMISSION_COLUMNS: list[Column] = [
 ]
 
 
+APPEAL_STATES = {"pending": "待处理", "upheld": "成立", "dismissed": "不成立"}
+
+
+def appeal_state(row: dict[str, Any]) -> str:
+    upheld = row["upheld"]
+    return APPEAL_STATES["pending" if upheld is None else "upheld" if upheld else "dismissed"]
+
+
+APPEAL_COLUMNS: list[Column] = [
+    ("ref", "稿件编号", lambda r: r["ref"] or ""),
+    ("title", "稿件", lambda r: f"《{r['title']}》"),
+    ("unit_name", "单位", lambda r: r["unit_name"]),
+    ("number", "申诉号", lambda r: number(r["number"])),
+    ("officer_name", "申诉人", lambda r: r["officer_name"]),
+    ("filed_on", "申诉日期", lambda r: r["filed_on"]),
+    ("reason", "申诉理由", lambda r: r["reason"]),
+    ("upheld", "处理结果", appeal_state),
+    ("decided_on", "处理日期", lambda r: r["decided_on"] or ""),
+    ("decision_reason", "处理意见", lambda r: r["decision_reason"] or ""),
+    ("waiting", "等待天数", lambda r: number(r["waiting"])),
+]
+
+
 # Reminders -----------------------------------------------------------------------------
 
 REMINDER_COLUMNS: list[Column] = [

@@ -124,11 +124,11 @@ class BoardsView(SQLView):
         return int(self.query("SELECT COUNT(*) AS n FROM board_appeals "
                               "WHERE upheld IS NULL")[0]["n"])
 
-    def all_appeals(self, *, unit_id: str | None = None) -> list[dict[str, Any]]:
+    def all_appeals(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """Every appeal (of one unit's items only, if given), the pending first, the earliest
-        filed first among them; the decided after, the latest decided first; each with its
-        item."""
-        return self.query(
+        filed first among them, each with the days it has waited; the decided after, the
+        latest decided first; each with its item."""
+        rows = self.query(
             "SELECT a.submission_id, i.ref, i.title, u.code AS unit, u.name AS unit_name, "
             "a.number, o.code AS officer, o.name AS officer_name, a.filed_on, a.reason, "
             "a.upheld, a.decided_on, a.decision_reason FROM board_appeals a "
@@ -139,6 +139,10 @@ class BoardsView(SQLView):
             "ORDER BY CASE WHEN a.upheld IS NULL THEN 0 ELSE 1 END, "
             "CASE WHEN a.upheld IS NULL THEN a.filed_on END, a.decided_on DESC, "
             "a.filed_on DESC, a.submission_id, a.number", (unit_id, unit_id))
+        for row in rows:
+            row["waiting"] = ((today - date.fromisoformat(row["filed_on"])).days
+                              if row["upheld"] is None else None)
+        return rows
 
     def commissions(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """One row per commissioned unit (of one unit's commissions only, if given): fulfilled

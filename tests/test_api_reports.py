@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -103,6 +104,14 @@ def test_the_audit_trail_boards_and_reminders_download_as_tables(office: Office)
     assert board[0][:3] == ["编号", "标题", "状态"] and len(board) > 3
     commissions = workbook(get(office, "/reports/boards/commissions", format="xlsx")).active
     assert headings(commissions)[:2] == ["约稿编号", "主题"]
+    appealed = office.appealed()  # appeal 1, filed on 2025-05-10, pending
+    appeals = get(office, "/reports/boards/appeals", "editor").json()
+    [pending] = [a for a in appeals if a["submission_id"] == appealed]
+    assert (pending["number"], pending["upheld"], pending["filed_on"]) == (1, None,
+                                                                         "2025-05-10")
+    assert pending["waiting"] == (office.tally.today() - date(2025, 5, 10)).days
+    sheet = csv_rows(get(office, "/reports/boards/appeals", format="csv"))
+    assert sheet[0][:3] == ["稿件编号", "稿件", "单位"] and "待处理" in sheet[1]
     reminders = get(office, "/reports/reminders", "editor", as_of="2025-05-20").json()
     assert {r["kind"] for r in reminders} >= {"instruction_feedback"}
     assert csv_rows(get(office, "/reports/reminders", as_of="2025-05-20",

@@ -189,6 +189,8 @@ API_CASES: list[Case] = [
         f"{V1}/reports/boards/submissions")),
     api("GET", "/reports/boards/commissions", READERS, lambda o: Call(
         f"{V1}/reports/boards/commissions")),
+    api("GET", "/reports/boards/appeals", READERS, lambda o: Call(
+        f"{V1}/reports/boards/appeals")),
     api("GET", "/reports/reminders", READERS, lambda o: Call(
         f"{V1}/reports/reminders", params={"as_of": "2025-05-20"})),
 ]

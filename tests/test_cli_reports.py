@@ -8,11 +8,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from domain.application import CommandMeta
+from domain.application import CommandMeta, Tally
 from projections.registry import open_projection
 from store.bootstrap import init_database, open_tally
 from store.settings import DatabaseSettings
@@ -104,6 +105,18 @@ def test_report_boards_of_submissions_and_commissions(sqlite_store: tuple[str, H
         ("C1", "县委办公室"): "逾期未报", ("C1", "城关镇"): "已完成",
         ("C2", "县委办公室"): "已超期", ("C3", "城关镇"): "已超期"}
     assert rows[-1]["完成稿件"] == "《城关镇春耕备耕有序推进》"
+
+
+def test_report_board_of_appeals(app: Tally, database: DatabaseSettings) -> None:
+    history = office_history(app)
+    app.file_appeal(history.item_a, "o1", "2025-06-01", "省级采用漏记",
+                    meta=CommandMeta(actor="zhangwei"))
+    result = tally("report", "board", "appeals", "--format", "json", url=database.url)
+    assert result.returncode == 0, result.stderr.decode()
+    [appeal] = json.loads(result.stdout.decode("utf-8"))
+    assert (appeal["submission_id"], appeal["officer"], appeal["upheld"]) == (
+        history.item_a, "o1", None)
+    assert appeal["waiting"] == (app.today() - date(2025, 6, 1)).days
 
 
 def test_report_audit_of_a_period_keeps_what_was_learned_in_it(

@@ -4,8 +4,6 @@ to its item, where an editor decides it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -21,11 +19,7 @@ router = APIRouter(include_in_schema=False)
 def appeal_list(request: Request, principal: PagePrincipal, services: ServicesDep) -> Response:
     """The appeals, pending first."""
     allow(principal, "read_items")
-    day = today(services)
-    rows = services.view("boards").all_appeals(unit_id=unit_scope(principal))
-    for row in rows:
-        row["waiting"] = (day - date.fromisoformat(row["filed_on"])).days \
-            if row["upheld"] is None else None
+    rows = services.view("boards").all_appeals(today(services), unit_id=unit_scope(principal))
     return render(request, "appeals.html", {
         "user": principal, "pending": [row for row in rows if row["upheld"] is None],
         "decided": [row for row in rows if row["upheld"] is not None]})

@@ -16,6 +16,7 @@ from api import reports as assemble
 from api.deps import ApiPrincipal, ServicesDep
 from api.policy import check_officer_scope
 from api.report_columns import (
+    APPEAL_COLUMNS,
     AUDIT_COLUMNS,
     COMMISSION_COLUMNS,
     REMINDER_COLUMNS,
@@ -189,6 +190,16 @@ def commissions_board(principal: ApiPrincipal, services: ServicesDep,
     rows: list[dict[str, Any]] = services.view("boards").commissions(today)
     return table(principal, "commissions", f"约稿看板（{today.isoformat()}）", rows,
                  COMMISSION_COLUMNS, output)
+
+
+@router.get("/boards/appeals", summary="Every appeal: pending first (days waited), then decided")
+def appeals_board(principal: ApiPrincipal, services: ServicesDep,
+                  output: FormatQuery = "json") -> Response:
+    permit(principal, "read_dashboard", output)
+    today = services.tally.today()
+    rows: list[dict[str, Any]] = services.view("boards").all_appeals(today)
+    return table(principal, "appeals", f"申诉看板（{today.isoformat()}）", rows,
+                 APPEAL_COLUMNS, output)
 
 
 @router.get("/reminders", summary="Who to chase (催报): quotas, commissions, instructions")
