@@ -353,6 +353,10 @@ def _count_table(root: _Table, name: str, key: str) -> int | None:
     return count
 
 
+#: The longest method file the interfaces take (characters).
+MAX_SOURCE = 200_000
+
+
 def parse_method(source: str) -> ScoringMethod:
     """Read and validate a scoring-method file; raise ``MethodError`` naming the key."""
     try:

@@ -6,6 +6,7 @@ whose ``%(vN)s`` stand for the f-string's values. ``api.refusals`` must know eac
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,8 +37,6 @@ def template(node: ast.expr) -> str | None:
 
 def renumbered(text: str) -> str:
     """Placeholders numbered from v0 in the order they appear."""
-    import re
-
     count = iter(range(100))
     return re.sub(r"%\(v\d+\)s", lambda _: f"%(v{next(count)})s", text)
 

@@ -30,13 +30,10 @@ from api.policy import allow
 from api.services import Services
 from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
-from domain.method import ScoringMethod, parse_method
+from domain.method import MAX_SOURCE, ScoringMethod, parse_method
 from projections.scores import MethodVersion
 
 router = APIRouter(include_in_schema=False)
-
-#: The longest method file taken, as the JSON API takes it.
-MAX_SOURCE = 200_000
 
 
 def versions(services: Services, as_of: str | None) -> list[MethodVersion]:

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 from api.deps import ApiMeta, ApiPrincipal, ServicesDep
 from api.policy import allow
 from api.v1.common import CommandResult, Reason
-from domain.method import parse_method
+from domain.method import MAX_SOURCE, parse_method
 
 router = APIRouter(prefix="/methods", tags=["methods"])
 
 
 class MethodPublication(BaseModel):
-    source: Annotated[str, Field(min_length=1, max_length=200_000,
+    source: Annotated[str, Field(min_length=1, max_length=MAX_SOURCE,
                                  description="The method file (TOML); errors name the key")]
 
 

@@ -38,6 +38,7 @@ from api.v1.common import (
 from api.v1.submissions import board_rows
 from domain import inputs
 from domain.errors import InvalidInputError
+from domain.method import MAX_SOURCE
 from domain.period import Period
 from projections.audit import AuditTrail
 from workflows.reminders import reminders
@@ -106,7 +107,7 @@ def difference(principal: ApiPrincipal, services: ServicesDep, period: PeriodQue
 
 class WhatIf(BaseModel):
     period: Annotated[str, Field(min_length=4, max_length=10)]
-    source: Annotated[str, Field(min_length=1, max_length=200_000,
+    source: Annotated[str, Field(min_length=1, max_length=MAX_SOURCE,
                                  description="A scoring-method file (TOML)")]
     name: Annotated[str, Field(min_length=1, max_length=100)] = "what-if.toml"
     by: HolderKind = "officer"
