@@ -211,7 +211,25 @@ TEMPLATES: tuple[str, ...] = (
     N_('wrong username or password'),
 )
 
+#: The templates whose values are codes: the label table (``api.pages.labels``) of each such
+#: value, so that a translated refusal names them in the page's words too ("状态为 已撤回 的
+#: 稿件不能执行 签发", not "draft" and "approve"). A value that lists codes is labelled code by
+#: code; "any" is the one table that holds every code listed.
+VALUE_TABLES: dict[str, dict[str, str]] = {
+    'cannot %(v0)s an item that is %(v1)s': {"v0": "item_action", "v1": "status"},
+    'an item that is %(v0)s cannot be adopted': {"v0": "status"},
+    'a %(v0)s outlet cannot take a %(v1)s item': {"v0": "channel", "v1": "channel"},
+    '%(v0)s may not %(v1)s (needs one of: %(v2)s)': {"v1": "action", "v2": "role"},
+    '%(v0)s already has role %(v1)s': {"v1": "role"},
+    '%(v0)s has no role %(v1)s': {"v1": "role"},
+    'no %(v0)s %(v1)s': {"v0": "record"},
+    'no %(v0)s %(v1)s in %(v2)s': {"v0": "record"},
+    'no %(v0)s %(v1)s in %(v2)s or in the store': {"v0": "record"},
+    'must be one of: %(v0)s': {"v0": "any"},
+}
+
 _PLACEHOLDER = re.compile(r"%\((v\d+)\)s")
+_LIST = re.compile(r", |、")
 
 
 @cache
@@ -241,5 +259,23 @@ def localized(message: str) -> str:
     for pattern, template in patterns:
         found = pattern.fullmatch(message)
         if found:
-            return gettext(template) % found.groupdict()
+            translated, values = gettext(template), found.groupdict()
+            if translated != template:  # English keeps the codes the message gives
+                for name, table in VALUE_TABLES.get(template, {}).items():
+                    values[name] = _labelled(table, values[name])
+            return translated % values
     return message
+
+
+def _labelled(table: str, value: str) -> str:
+    """The code (or list of codes) ``value`` by its shown names; as it is where a code is not
+    in the table."""
+    from api.pages.labels import TABLES, label  # noqa: PLC0415 (the pages import this module)
+
+    codes = _LIST.split(value)
+    if table == "any":
+        table = next((name for name, known in TABLES.items()
+                      if all(code in known for code in codes)), "")
+    if table not in TABLES or not all(code in TABLES[table] for code in codes):
+        return value
+    return "、".join(label(table, code) for code in codes)

@@ -35,11 +35,10 @@ def test_every_template_is_translated_into_chinese_with_the_same_values() -> Non
 
 @pytest.mark.parametrize(("message", "chinese"), [
     ("no unit u9", "没有单位 u9"),  # not the generic "no %(v0)s %(v1)s"
-    ("no commission C9", "没有 commission C9"),  # the generic one
+    ("no outlet X9", "没有采用单位 X9"),  # the generic one
     ("no appeal number 2 on this item", "本稿件没有第 2 号申诉"),
     ("2099-01-01 is in the future (today is 2026-12-07)",
      "2099-01-01 是将来的日期（今天是 2026-12-07）"),
-    ("must be one of: full, merged, excerpt", "须为以下之一：full, merged, excerpt"),
     ("a message no template words", "a message no template words"),
 ])
 def test_the_most_specific_template_translates_a_message(message: str, chinese: str) -> None:
@@ -47,6 +46,34 @@ def test_the_most_specific_template_translates_a_message(message: str, chinese: 
         assert localized(message) == chinese
     with i18n.speaking("en"):
         assert localized(message) == message
+
+
+@pytest.mark.parametrize(("message", "chinese"), [
+    ("cannot approve an item that is withdrawn", "稿件状态为“已撤回”，不能签发"),
+    ("an item that is draft cannot be adopted", "稿件状态为“草稿”，不能登记采用"),
+    ("a publicity outlet cannot take a info item", "采用单位只收“宣传稿件”，不能采用“政务信息”"),
+    ("o01 may not approve (needs one of: approver)", "o01 无权签发稿件（需要以下角色之一：单位审核人）"),
+    ("editor may not set_target (needs one of: administrator)",
+     "editor 无权下达目标（需要以下角色之一：管理员）"),
+    ("no commission C9", "没有约稿 C9"),
+    ("no methodbook X1 in methods.csv", "methods.csv 中没有计分办法 X1"),
+    ("must be one of: full, merged, excerpt", "须为以下之一：全文采用、综合采用、摘要采用"),
+    ("must be one of: full, merged, nonsense", "须为以下之一：full, merged, nonsense"),
+    ("no gadget G1", "没有gadget G1"),  # a kind no table names stays as the message gives it
+])
+def test_a_translated_refusal_names_its_codes_in_the_pages_words(message: str,
+                                                                 chinese: str) -> None:
+    with i18n.speaking("zh_CN"):
+        assert localized(message) == chinese
+    with i18n.speaking("en"):
+        assert localized(message) == message  # the English source keeps its codes
+
+
+def test_every_policy_action_has_a_shown_name() -> None:
+    from api.pages.labels import TABLES
+    from api.policy import ACTIONS
+
+    assert set(ACTIONS) == set(TABLES["action"])
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
