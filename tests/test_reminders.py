@@ -24,7 +24,16 @@ DAY = date(2025, 5, 20)
 def test_the_office_is_reminded_of_quotas_commissions_and_instructions_and_lapses_are_recorded_once(  # noqa: E501
     app: Tally, database: DatabaseSettings, tmp_path: Path
 ) -> None:
-    office_history(app)
+    history = office_history(app)
+    # o1 appeals item A's score and waits; o2's appeal was dismissed; o1's second is later
+    app.file_appeal(history.item_a, "o1", "2025-05-10", "漏计市级采用",
+                    meta=CommandMeta(actor="o1", known_at="2025-05-10T10:00"))
+    app.file_appeal(history.item_a, "o2", "2025-05-12", "分值有误",
+                    meta=CommandMeta(actor="o2", known_at="2025-05-12T10:00"))
+    app.decide_appeal(history.item_a, 2, False, "2025-05-15", "按办法计分无误",
+                      meta=CommandMeta(actor="editor", known_at="2025-05-15T10:00"))
+    app.file_appeal(history.item_a, "o1", "2025-05-25", "再次申诉",
+                    meta=CommandMeta(actor="o1", known_at="2025-05-25T10:00"))
     app.publish_method("[method]\ncode='m'\nname='办法'\neffective_from=2025-01-01\n"
                        "[adoption.info]\nprovincial={full=20}\n",
                        meta=CommandMeta(actor="admin", known_at="2025-01-02T09:00"))
@@ -39,6 +48,9 @@ def test_the_office_is_reminded_of_quotas_commissions_and_instructions_and_lapse
     assert ("instruction_feedback", "u1") in kinds  # the city leader's instruction on item A
     assert ("quota", "o3") in kinds  # 4 items due by April, none adopted
     assert not any(r.kind == "commission_due" for r in found)  # C3 is due at the year's end
+    [appeal] = [r for r in found if r.kind == "appeal_waiting"]  # not the decided or the later
+    assert (appeal.to, appeal.name, appeal.due) == ("o1", "张伟", "2025-05-10")
+    assert "第1号申诉" in appeal.detail and "已等待10天" in appeal.detail
     assert all(r.detail for r in found)
 
     log = tmp_path / "reminders.log"

@@ -1,5 +1,6 @@
 """Chasing (催报): who is behind the monthly quota, which commissions are near or past their
-deadline, which leader instructions await the unit's feedback; delivered through a pluggable
+deadline, which leader instructions await the unit's feedback, which appeals await the
+office's decision; delivered through a pluggable
 channel (a log file by default). A commission part past its deadline is recorded as lapsed,
 under an idempotency key derived from the commission and unit, so chasing twice, or two
 workers chasing at once, records the lapse once."""
@@ -22,7 +23,8 @@ from projections.scores import ScoreReports
 NEAR_DAYS = 3
 ACTOR = "workflow:chasing"
 KIND_NAMES = {"quota": "目标任务落后", "commission_due": "约稿临近截止",
-              "commission_overdue": "约稿逾期未报", "instruction_feedback": "领导批示待反馈"}
+              "commission_overdue": "约稿逾期未报", "instruction_feedback": "领导批示待反馈",
+              "appeal_waiting": "申诉待处理"}
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,22 @@ def instruction_reminders(boards: BoardsView, day: date) -> list[Reminder]:
             for row in rows]
 
 
+def appeal_reminders(boards: BoardsView, day: date) -> list[Reminder]:
+    """The appeals filed by ``day`` that no decision has answered, the longest waiting first:
+    the office owes the officer who filed each a decision."""
+    return [Reminder("appeal_waiting", row["officer"], row["officer_name"], row["unit_name"],
+                     f"{row['officer_name']}对《{row['title']}》得分的第{row['number']}号申诉"
+                     f"（{row['filed_on']}提出）待处理，已等待{row['waiting']}天",
+                     row["filed_on"])
+            for row in boards.all_appeals(day)
+            if row["upheld"] is None and row["filed_on"] <= day.isoformat()]
+
+
 def reminders(reports: ScoreReports, boards: BoardsView, day: date) -> list[Reminder]:
-    """Everyone to chase on ``day``: quotas (as known that day), commissions, instructions."""
+    """Everyone to chase on ``day``: quotas (as known that day), commissions, instructions,
+    appeals."""
     return [*quota_reminders(reports, day), *commission_reminders(boards, day),
-            *instruction_reminders(boards, day)]
+            *instruction_reminders(boards, day), *appeal_reminders(boards, day)]
 
 
 def lapse_key(commission_id: str, unit_code: str) -> str:

@@ -1,5 +1,5 @@
 """Chasing (催报): who is behind, which commissions are due or overdue, which instructions
-await feedback, as of a day."""
+await feedback, which appeals await a decision, as of a day."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/reminders", response_class=HTMLResponse)
 def reminder_list(request: Request, principal: PagePrincipal, services: ServicesDep,
                   as_of: str | None = None) -> Response:
-    """Who to chase (催报): quotas behind, commissions due or overdue, feedback awaited."""
+    """Who to chase (催报): quotas behind, commissions due or overdue, feedback awaited,
+    appeals undecided."""
     allow(principal, "read_reminders")
     projections = services.current()
     tally = services.tally

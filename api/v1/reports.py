@@ -203,7 +203,7 @@ def appeals_board(principal: ApiPrincipal, services: ServicesDep,
                  APPEAL_COLUMNS, output)
 
 
-@router.get("/reminders", summary="Who to chase (催报): quotas, commissions, instructions")
+@router.get("/reminders", summary="Who to chase (催报): quotas, commissions, instructions, appeals")
 def reminder_list(principal: ApiPrincipal, services: ServicesDep, as_of: AsOfQuery = None,
                   output: FormatQuery = "json") -> Response:
     permit(principal, "read_reminders", output)
