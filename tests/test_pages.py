@@ -132,6 +132,20 @@ def test_the_navigation_shows_only_what_the_roles_allow(site: Site) -> None:
         "/submissions")
 
 
+def test_the_navigation_is_grouped_and_shows_a_group_only_with_an_entry(site: Site) -> None:
+    officer = site.client("officer").get("/submissions").text
+    editor = site.client("editor").get("/").text
+    assert "<h2>稿件管理</h2>" in officer and "<h2>工作台</h2>" not in officer  # no dashboard
+    assert editor.index("<h2>工作台</h2>") < editor.index('href="/reminders"') < editor.index(
+        "<h2>稿件管理</h2>") < editor.index('href="/appeals"') < editor.index("<h2>计分考核</h2>")
+    for role in ("officer", "approver", "editor", "administrator", "auditor", "leader"):
+        client = site.client(role)
+        page = client.get("/directory").text
+        nav = page[page.index('<nav class="main"'):page.index("</nav>")]
+        for path in re.findall(r'href="([^"]+)"', nav):
+            assert client.get(path).status_code == 200, (role, path)
+
+
 def post_routes(site: Site) -> list[tuple[str, dict[str, str]]]:
     draft = str(site.tally.draft_submission("测试稿件：春耕进展", "info", "other", "o1",
                                             "2025-05-01", meta=SETUP))

@@ -53,36 +53,50 @@ class NavEntry:
     action: str
 
 
-#: The navigation, each entry shown only to those whose roles may take its action.
-NAVIGATION = (
-    NavEntry("/", N_("Dashboard"), "read_dashboard"),
-    NavEntry("/submissions", N_("Submissions"), "read_items"),
-    NavEntry("/submissions/new", N_("New item"), "draft_submission"),
-    NavEntry("/approvals", N_("Approval queue"), "approve"),
-    NavEntry("/adoptions", N_("Adoption register"), "read_items"),
-    NavEntry("/commissions", N_("Commissions"), "read_items"),
-    NavEntry("/appeals", N_("Appeals"), "read_items"),
-    NavEntry("/rankings", N_("Rankings"), "read_reports"),
-    NavEntry("/bulletins", N_("Bulletins"), "read_bulletins"),
-    NavEntry("/quota", N_("Quota progress"), "read_reports"),
-    NavEntry("/targets", N_("Targets"), "read_reports"),
-    NavEntry("/findings", N_("Findings"), "read_reports"),
-    NavEntry("/ledger", N_("Scoring ledger"), "read_reports"),
-    NavEntry("/changes", N_("Changes"), "read_reports"),
-    NavEntry("/methods", N_("Scoring methods"), "read_directory"),
-    NavEntry("/reminders", N_("Reminders"), "read_reminders"),
-    NavEntry("/explain", N_("Why these points"), "explain"),
-    NavEntry("/audit", N_("Audit trail"), "read_audit"),
-    NavEntry("/exports", N_("Exports"), "export"),
-    NavEntry("/directory", N_("Directory"), "read_directory"),
-    NavEntry("/imports", N_("Import ledgers"), "import_ledgers"),
+#: The navigation by group (title: an English source string of the catalogue), each entry
+#: shown only to those whose roles may take its action, and a group only with an entry shown.
+#: Down the side of the page: the twenty-odd entries an editor or administrator sees took two
+#: lines across it at 1280 pixels, in no order a newcomer could follow.
+NAVIGATION: tuple[tuple[str, tuple[NavEntry, ...]], ...] = (
+    (N_("Desk"), (
+        NavEntry("/", N_("Dashboard"), "read_dashboard"),
+        NavEntry("/reminders", N_("Reminders"), "read_reminders"),
+    )),
+    (N_("Items"), (
+        NavEntry("/submissions", N_("Submissions"), "read_items"),
+        NavEntry("/submissions/new", N_("New item"), "draft_submission"),
+        NavEntry("/approvals", N_("Approval queue"), "approve"),
+        NavEntry("/adoptions", N_("Adoption register"), "read_items"),
+        NavEntry("/commissions", N_("Commissions"), "read_items"),
+        NavEntry("/appeals", N_("Appeals"), "read_items"),
+    )),
+    (N_("Scores and assessment"), (
+        NavEntry("/rankings", N_("Rankings"), "read_reports"),
+        NavEntry("/bulletins", N_("Bulletins"), "read_bulletins"),
+        NavEntry("/quota", N_("Quota progress"), "read_reports"),
+        NavEntry("/targets", N_("Targets"), "read_reports"),
+        NavEntry("/findings", N_("Findings"), "read_reports"),
+        NavEntry("/explain", N_("Why these points"), "explain"),
+        NavEntry("/ledger", N_("Scoring ledger"), "read_reports"),
+        NavEntry("/changes", N_("Changes"), "read_reports"),
+        NavEntry("/exports", N_("Exports"), "export"),
+    )),
+    (N_("Administration and audit"), (
+        NavEntry("/methods", N_("Scoring methods"), "read_directory"),
+        NavEntry("/directory", N_("Directory"), "read_directory"),
+        NavEntry("/imports", N_("Import ledgers"), "import_ledgers"),
+        NavEntry("/audit", N_("Audit trail"), "read_audit"),
+    )),
 )
 
 
-def navigation(principal: Principal | None) -> list[NavEntry]:
+def navigation(principal: Principal | None) -> list[tuple[str, list[NavEntry]]]:
+    """The groups of entries ``principal`` may open (none before a login)."""
     if principal is None:
         return []
-    return [entry for entry in NAVIGATION if can(principal, entry.action)]
+    groups = [(title, [entry for entry in entries if can(principal, entry.action)])
+              for title, entries in NAVIGATION]
+    return [(title, entries) for title, entries in groups if entries]
 
 
 def with_query(request: Request, **changes: str | None) -> str:
