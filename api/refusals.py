@@ -192,6 +192,7 @@ TEMPLATES: tuple[str, ...] = (
     N_('the officer already belongs to this unit'),
     N_('the table [%(v0)s] is missing'),
     N_('the version already takes effect on that day'),
+    N_('the unit is of class %(v0)s already'),
     N_('the year must be %(v0)s to %(v1)s'),
     N_('this appeal was already decided'),
     N_('this erratum was issued before'),

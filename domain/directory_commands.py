@@ -59,6 +59,23 @@ class DirectoryCommands:
 
         return self._execute("rename_unit", meta, args, decide)
 
+    def reclassify_unit(self, unit: str, unit_class: str, reason: str, *,
+                        meta: CommandMeta) -> UUID:
+        """Correct or change a unit's class (its grouping in the office's assessment: A类,
+        B类 and the like)."""
+        args = {
+            "unit": inputs.code("unit", unit),
+            "unit_class": inputs.text("unit_class", unit_class, max_length=50),
+            "reason": inputs.text("reason", reason),
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            target = self._unit("unit", args["unit"])
+            target.reclassify(args["unit_class"], args["reason"], cause)
+            return target.id, [target]
+
+        return self._execute("reclassify_unit", meta, args, decide)
+
     def enrol_officer(self, code: str, name: str, unit: str, enrolled_on: date | str,
                       *, meta: CommandMeta) -> UUID:
         code = inputs.code("code", code)

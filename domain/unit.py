@@ -51,6 +51,12 @@ class Unit(Aggregate):
     def _renamed(self, name: str, effective_on: date, reason: str, cause: Cause) -> None:
         self.names.append((effective_on, name))
 
-    @event("Reclassified")
     def reclassify(self, unit_class: str, reason: str, cause: Cause) -> None:
+        if unit_class == self.unit_class:
+            raise InvalidInputError(f"the unit is of class {unit_class} already",
+                                    field="unit_class")
+        self._reclassified(unit_class=unit_class, reason=reason, cause=cause)
+
+    @event("Reclassified")
+    def _reclassified(self, unit_class: str, reason: str, cause: Cause) -> None:
         self.unit_class = unit_class

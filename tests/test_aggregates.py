@@ -775,6 +775,8 @@ def test_unit_reclassification_records_the_new_class() -> None:
 
     then(unit, fact(Unit.Reclassified, unit_class="B", reason="撤并后调整"))
     assert unit.unit_class == "B"
+    with refused(unit, InvalidInputError, "unit_class"):  # the class it has: nothing to record
+        unit.reclassify("B", "重复调整", CAUSE)
 
 
 # Officer -------------------------------------------------------------------------------

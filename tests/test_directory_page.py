@@ -51,6 +51,10 @@ def test_an_administrator_keeps_the_directory_from_its_page(office: Office) -> N
     done(admin, "/directory/units/rename", {"unit": "u30", "name": "县统计中心",
                                             "effective_on": "2025-03-01",
                                             "reason": "机构改革"}, "unit_renamed")
+    page = done(admin, "/directory/units/reclassify", {"unit": "u30", "unit_class": "A类",
+                                                       "reason": "职能调整"},
+                "unit_reclassified")
+    assert "单位类别已变更。" in page and "<td>u30</td><td>县统计中心</td><td>A类</td>" in page
     page = done(admin, "/directory/officers/transfer", {
         "officer": "o30", "to_unit": "u1", "effective_on": "2099-01-01",
         "reason": "工作调动"}, "officer_transferred")
@@ -90,6 +94,8 @@ def test_an_administrator_keeps_the_directory_from_its_page(office: Office) -> N
                           "registered_on": "2025-01-01"}, "name"),
     ("/directory/units/rename", {"unit": "nope", "name": "新名", "effective_on": "2025-03-01",
                                  "reason": "改"}, "unit"),
+    ("/directory/units/reclassify", {"unit": "u1", "unit_class": "A类", "reason": "改"},
+     "unit_class"),  # u1 is of class A already
     ("/directory/officers", {"code": "o31", "name": "某人", "unit": "u1",
                              "enrolled_on": "2025-13-01"}, "enrolled_on"),
     ("/directory/officers/transfer", {"officer": "o1", "to_unit": "u1",

@@ -1,5 +1,5 @@
 """The directory: units, officers and (for those who may read them) accounts as they stand
-on a day; and the administrators' work on it: units registered and renamed, officers
+on a day; and the administrators' work on it: units registered, renamed and reclassified, officers
 enrolled, transferred and leaving, accounts opened, their roles granted and revoked, their
 passwords set and accounts closed. Each form posts here and returns to the directory."""
 
@@ -53,6 +53,16 @@ def rename_unit(principal: PagePrincipal, services: ServicesDep, unit: Field = "
     services.tally.rename_unit(unit, name, effective_on, reason,
                                meta=command_meta(principal, idempotency_key or None))
     return back_to_directory("unit_renamed")
+
+
+@router.post("/directory/units/reclassify", dependencies=CSRF)
+def reclassify_unit(principal: PagePrincipal, services: ServicesDep, unit: Field = "",
+                    unit_class: Field = "", reason: Field = "",
+                    idempotency_key: Key = None) -> Response:
+    allow(principal, "reclassify_unit")
+    services.tally.reclassify_unit(unit, unit_class, reason,
+                                   meta=command_meta(principal, idempotency_key or None))
+    return back_to_directory("unit_reclassified")
 
 
 @router.post("/directory/officers", dependencies=CSRF)

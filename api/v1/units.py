@@ -1,4 +1,4 @@
-"""Units of the office: register, rename, list."""
+"""Units of the office: register, rename, reclassify, list."""
 
 from __future__ import annotations
 
@@ -43,6 +43,20 @@ def rename_unit(code: str, body: UnitRename, principal: ApiPrincipal, meta: ApiM
     allow(principal, "rename_unit")
     unit_id = services.tally.rename_unit(code, body.name, body.effective_on, body.reason,
                                          meta=meta)
+    return CommandResult(id=str(unit_id))
+
+
+class UnitReclassify(BaseModel):
+    unit_class: str = Field(min_length=1, max_length=50)
+    reason: Reason
+
+
+@router.post("/{code}/reclassify", response_model=CommandResult,
+             summary="Change a unit's class (A类, B类 and the like)")
+def reclassify_unit(code: str, body: UnitReclassify, principal: ApiPrincipal, meta: ApiMeta,
+                    services: ServicesDep) -> CommandResult:
+    allow(principal, "reclassify_unit")
+    unit_id = services.tally.reclassify_unit(code, body.unit_class, body.reason, meta=meta)
     return CommandResult(id=str(unit_id))
 
 
