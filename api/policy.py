@@ -52,6 +52,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "register_unit": _roles(ADMINISTRATOR),
     "rename_unit": _roles(ADMINISTRATOR),
     "reclassify_unit": _roles(ADMINISTRATOR),
+    "close_unit": _roles(ADMINISTRATOR),
     "enrol_officer": _roles(ADMINISTRATOR),
     "transfer_officer": _roles(ADMINISTRATOR),
     "record_leaving": _roles(ADMINISTRATOR),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from domain import inputs
 from domain.account import Account
@@ -76,6 +77,73 @@ class DirectoryCommands:
 
         return self._execute("reclassify_unit", meta, args, decide)
 
+    def close_unit(self, unit: str, closed_on: date | str, reason: str,
+                   successor: str | None = None, *, meta: CommandMeta) -> UUID:
+        """Close a unit (撤并) from ``closed_on``: rankings of periods that begin on or after
+        that day leave it out, its history stays its own, and it takes no one from then on.
+        The officers still posted in it that day move to ``successor`` on that day, in the same
+        command; without a successor the unit must have none left."""
+        args = {
+            "unit": inputs.code("unit", unit),
+            "closed_on": inputs.day("closed_on", closed_on),
+            "reason": inputs.text("reason", reason),
+            "successor": inputs.code("successor", successor) if successor else None,
+        }
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            target = self._unit("unit", args["unit"])
+            day: date = args["closed_on"]
+            target.check_closable(day)
+            heir = self._unit("successor", args["successor"]) if args["successor"] else None
+            if heir is not None:
+                if heir.id == target.id:
+                    raise InvalidInputError("a unit cannot be its own successor",
+                                            field="successor")
+                heir.check_open_on(day, "successor")
+            staying = self._officers_staying(target, day)
+            if staying and heir is None:
+                raise InvalidInputError(
+                    f"{', '.join(o.code for o in staying)} still belong to the unit on "
+                    f"{day.isoformat()}: name a successor to move them to, or transfer them "
+                    "first", field="successor")
+            target.close(day, heir.id if heir else None, args["reason"], cause)
+            for person in staying:
+                assert heir is not None
+                person.transfer(heir.id, day, args["reason"], cause)
+            return target.id, [target, *staying]
+
+        return self._execute("close_unit", meta, args, decide)
+
+    def _officers_staying(self, unit: Unit, day: date) -> list[Officer]:
+        """The officers who belong to ``unit`` on ``day`` (enrolled in it or moved to it before
+        then, and not left), by code. Refused: one whose postings or leaving are dated after
+        ``day`` (the unit's closing would fall inside a posting already recorded)."""
+        topics = [get_topic(Officer.Enrolled), get_topic(Officer.Transferred)]
+        ids: set[UUID] = set()
+        position = 0
+        while page := self.recorder.select_notifications(position, 1000, topics=topics,
+                                                         inclusive_of_start=False):
+            position = page[-1].id
+            for notification in page:
+                fact = self.mapper.to_domain_event(notification)
+                if getattr(fact, "unit_id", None) == unit.id or \
+                        getattr(fact, "to_unit_id", None) == unit.id:
+                    ids.add(fact.originator_id)
+        staying = []
+        for officer_id in ids:
+            person = self._load(Officer, officer_id, "unit")
+            if person.left_on is not None and person.left_on <= day:
+                continue
+            later = [since for since, unit_id in person.postings
+                     if since > day or (since == day and unit_id == unit.id)]
+            if later or person.left_on is not None:
+                raise InvalidInputError(
+                    f"officer {person.code} has a posting or leaving recorded on or after "
+                    f"{day.isoformat()}: close the unit after it", field="closed_on")
+            if person.unit_on(day) == unit.id:
+                staying.append(person)
+        return sorted(staying, key=lambda person: person.code)
+
     def enrol_officer(self, code: str, name: str, unit: str, enrolled_on: date | str,
                       *, meta: CommandMeta) -> UUID:
         code = inputs.code("code", code)
@@ -88,7 +156,9 @@ class DirectoryCommands:
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             self._check_new(Officer.create_id(code), "code", f"officer {code}")
-            unit_id = self._unit("unit", args["unit"]).id
+            home = self._unit("unit", args["unit"])
+            home.check_open_on(args["enrolled_on"], "unit")
+            unit_id = home.id
             officer = Officer(code=code, name=args["name"], unit_id=unit_id,
                               enrolled_on=args["enrolled_on"], cause=cause)
             return officer.id, [officer]
@@ -106,8 +176,9 @@ class DirectoryCommands:
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             person = self._officer("officer", args["officer"])
-            unit_id = self._unit("to_unit", args["to_unit"]).id
-            person.transfer(unit_id, args["effective_on"], args["reason"], cause)
+            to_unit = self._unit("to_unit", args["to_unit"])
+            to_unit.check_open_on(args["effective_on"], "to_unit")
+            person.transfer(to_unit.id, args["effective_on"], args["reason"], cause)
             return person.id, [person]
 
         return self._execute("transfer_officer", meta, args, decide)

@@ -103,6 +103,7 @@ class UnitInfo:
     code: str
     name: str
     unit_class: str
+    closed_on: date | None = None  # its first day closed: rankings from then on leave it out
 
 
 @dataclass

@@ -34,7 +34,7 @@ from domain.values import Level
 
 #: The event classes that change what scoring reads; the rest (accounts, idempotency) do not.
 FACT_EVENTS: tuple[type, ...] = (
-    Unit.Registered, Unit.Renamed, Unit.Reclassified,
+    Unit.Registered, Unit.Renamed, Unit.Reclassified, Unit.Closed,
     Officer.Enrolled, Officer.Transferred, Officer.Left,
     Outlet.Registered, Outlet.Renamed,
     Submission.Drafted, Submission.Revised, Submission.Submitted, Submission.Withdrawn,
@@ -87,6 +87,11 @@ class FactFolder:
     def _(self, e: Unit.Reclassified) -> None:
         key = str(e.originator_id)
         self.facts.units[key] = replace(self.facts.units[key], unit_class=e.unit_class)
+
+    @apply.register
+    def _(self, e: Unit.Closed) -> None:
+        key = str(e.originator_id)
+        self.facts.units[key] = replace(self.facts.units[key], closed_on=e.closed_on)
 
     @apply.register
     def _(self, e: Officer.Enrolled) -> None:

@@ -47,7 +47,11 @@ class PlanningCommands:
             if args["ref"]:
                 self._check_new(Commission.create_id(args["ref"]), "ref",
                                 f"commission {args['ref']}")
-            unit_ids = [self._unit("units", u).id for u in args["units"]]
+            unit_ids = []
+            for code in args["units"]:
+                unit = self._unit("units", code)
+                unit.check_open_on(args["issued_on"], "units")
+                unit_ids.append(unit.id)
             commission = Commission(ref=args["ref"], topic=args["topic"], unit_ids=unit_ids,
                                     issued_on=args["issued_on"], deadline=args["deadline"],
                                     cause=cause)
@@ -81,6 +85,9 @@ class PlanningCommands:
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             holder_id = self._holder_id(args["holder_kind"], args["holder"])
+            if args["holder_kind"] is HolderKind.UNIT:  # a year it is open in
+                self._unit("holder", args["holder"]).check_open_on(
+                    date(args["year"], 1, 1), "holder")
             target_id = Target.create_id(args["holder_kind"], holder_id, args["year"])
             self._check_new(target_id, "year", f"a {args['year']} target for {args['holder']}")
             target = Target(holder_kind=args["holder_kind"], holder_id=holder_id,

@@ -333,8 +333,9 @@ _NO_RATE = Decimal(-1)  # no rate ranks last
 def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[str, str, str]]:
     """The officers (enrolled in the period) or units a ranking lists: id to code, name and
     unit name."""
-    if kind is HolderKind.UNIT:
-        return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()}
+    if kind is HolderKind.UNIT:  # those not closed before the period began
+        return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()
+                if u.closed_on is None or u.closed_on > period.start}
     holders = {}
     for oid, officer in facts.officers.items():
         listed = officer_listed(facts, officer, period)

@@ -1,4 +1,5 @@
-"""Units (科室, 基层所, townships): keyed by id, with names and classes as dated facts."""
+"""Units (科室, 基层所, townships): keyed by id, with names and classes as dated facts; a unit
+closed (撤并, in an institutional reform, say) keeps its history and takes no one from then on."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, WrongStateError
 from domain.identity import derived_id
 from domain.values import Cause
 
@@ -24,6 +25,8 @@ class Unit(Aggregate):
         self.names: list[tuple[date, str]] = [(registered_on, name)]
         self.unit_class = unit_class
         self.registered_on = registered_on
+        self.closed_on: date | None = None
+        self.successor_id: UUID | None = None
 
     @property
     def name(self) -> str:
@@ -37,6 +40,7 @@ class Unit(Aggregate):
         return current
 
     def rename(self, name: str, effective_on: date, reason: str, cause: Cause) -> None:
+        self.check_open_on(effective_on, "effective_on")
         self.check_effective_after_last_name(effective_on)
         self._renamed(name=name, effective_on=effective_on, reason=reason, cause=cause)
 
@@ -60,3 +64,34 @@ class Unit(Aggregate):
     @event("Reclassified")
     def _reclassified(self, unit_class: str, reason: str, cause: Cause) -> None:
         self.unit_class = unit_class
+
+    def close(self, closed_on: date, successor_id: UUID | None, reason: str,
+              cause: Cause) -> None:
+        """The unit ends on ``closed_on`` (its last day the one before); ``successor_id``: the
+        unit its work went to, if any."""
+        self.check_closable(closed_on)
+        if successor_id == self.id:
+            raise InvalidInputError("a unit cannot be its own successor", field="successor")
+        self._closed(closed_on=closed_on, successor_id=successor_id, reason=reason, cause=cause)
+
+    def check_closable(self, closed_on: date) -> None:
+        """Refuses a unit closed already, or a closing not after its registration and names."""
+        if self.closed_on is not None:
+            raise WrongStateError(f"unit {self.code} closed on {self.closed_on.isoformat()}",
+                                  field="unit")
+        if closed_on <= self.names[-1][0]:
+            raise InvalidInputError(
+                f"a unit can close only after {self.names[-1][0].isoformat()}",
+                field="closed_on")
+
+    @event("Closed")
+    def _closed(self, closed_on: date, successor_id: UUID | None, reason: str,
+                cause: Cause) -> None:
+        self.closed_on = closed_on
+        self.successor_id = successor_id
+
+    def check_open_on(self, day: date, field: str) -> None:
+        """Refuses ``day`` on or after the unit closed: it takes no one and nothing then."""
+        if self.closed_on is not None and day >= self.closed_on:
+            raise WrongStateError(f"unit {self.code} closed on {self.closed_on.isoformat()}",
+                                  field=field)

@@ -205,6 +205,15 @@ class Describer:
                      units=(unit_id,))
 
     @describe.register
+    def _(self, e: Unit.Closed) -> Entry:
+        unit_id = str(e.originator_id)
+        successor = str(e.successor_id) if e.successor_id else None
+        heir = f"，工作并入{self.unit(successor)}" if successor else ""
+        return Entry(self._code(unit_id),
+                     f"{self.unit(unit_id)}撤并，{day(e.closed_on)}起{heir}（{e.reason}）",
+                     units=(unit_id, successor) if successor else (unit_id,))
+
+    @describe.register
     def _(self, e: Officer.Enrolled) -> Entry:
         officer_id, unit_id = str(e.originator_id), str(e.unit_id)
         return Entry(e.code, f"{e.name}登记为{self.unit(unit_id)}信息员，{day(e.enrolled_on)}起",

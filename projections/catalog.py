@@ -75,6 +75,11 @@ class CatalogView(SQLView):
         "CREATE TABLE IF NOT EXISTS catalog_unit_names ("
         "unit_id TEXT NOT NULL, since TEXT NOT NULL, name TEXT NOT NULL, "
         "PRIMARY KEY (unit_id, since))",
+        # a unit closed (撤并) from a day, and the unit its work went to (a table of its own:
+        # an existing catalogue gains it empty, as no unit was closed before it)
+        "CREATE TABLE IF NOT EXISTS catalog_unit_closings ("
+        "unit_id TEXT PRIMARY KEY, closed_on TEXT NOT NULL, successor_id TEXT, "
+        "reason TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS catalog_officers ("
         "id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, "
         "enrolled_on TEXT NOT NULL, left_on TEXT)",
@@ -105,7 +110,8 @@ class CatalogView(SQLView):
         "CREATE TABLE IF NOT EXISTS catalog_account_roles ("
         "account_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (account_id, role))",
     )
-    tables = ("catalog_units", "catalog_unit_names", "catalog_officers", "catalog_postings",
+    tables = ("catalog_units", "catalog_unit_names", "catalog_unit_closings",
+              "catalog_officers", "catalog_postings",
               "catalog_outlets", "catalog_submissions", "catalog_rewards", "catalog_honours",
               "catalog_accounts", "catalog_account_roles")
     derived = True  # projected from the log alone
@@ -116,15 +122,22 @@ class CatalogView(SQLView):
                      self.tuples("SELECT officer_id, since, unit_id FROM catalog_postings"))
 
     def units(self, on: date) -> list[dict[str, Any]]:
-        """The units by code, each with its name on ``on`` and the officers serving in it
-        that day (a transfer or a leaving recorded ahead counts from its day)."""
+        """The units by code, each with its name on ``on``, the officers serving in it
+        that day (a transfer or a leaving recorded ahead counts from its day), and, for a unit
+        closed, the day it closed and the code of the unit its work went to."""
         dated = self.dated()
         serving = Counter(dated.unit_on(o["id"], on) for o in self._officers()
                           if _serving(o, on))
         return [{"code": u["code"], "name": dated.name_on(u["id"], on),
-                 "unit_class": u["unit_class"], "officers": serving[u["id"]]}
-                for u in self.query("SELECT id, code, name, unit_class FROM catalog_units "
-                                    "ORDER BY code")]
+                 "unit_class": u["unit_class"], "officers": serving[u["id"]],
+                 "closed_on": u["closed_on"], "successor": u["successor"],
+                 "successor_name": dated.name_on(u["successor_id"], on)
+                 if u["successor_id"] else None}
+                for u in self.query(
+                    "SELECT u.id, u.code, u.name, u.unit_class, c.closed_on, c.successor_id, "
+                    "s.code AS successor FROM catalog_units u "
+                    "LEFT JOIN catalog_unit_closings c ON c.unit_id = u.id "
+                    "LEFT JOIN catalog_units s ON s.id = c.successor_id ORDER BY u.code")]
 
     def officers(self, on: date) -> list[dict[str, Any]]:
         """The officers by code, each with their unit on ``on`` and, where a transfer is
@@ -276,6 +289,15 @@ class CatalogProjection(Projection[CatalogView]):
         self.view.write(tracking, [(
             "UPDATE catalog_units SET unit_class = ? WHERE id = ?",
             (e.unit_class, str(e.originator_id)),
+        )])
+
+    @process_event.register
+    def _(self, e: Unit.Closed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO catalog_unit_closings (unit_id, closed_on, successor_id, reason) "
+            "VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), e.closed_on.isoformat(),
+             str(e.successor_id) if e.successor_id else None, e.reason),
         )])
 
     @process_event.register

@@ -76,6 +76,9 @@ PAGE_CASES: list[Case] = [
     page("POST", "/directory/units/reclassify", ADMIN, lambda o: Call(
         "/directory/units/reclassify", form={"unit": o.unit(), "unit_class": "A类",
                                              "reason": "职能调整"})),
+    page("POST", "/directory/units/close", ADMIN, lambda o: Call(
+        "/directory/units/close", form={"unit": o.unit(), "closed_on": "2025-06-01",
+                                        "successor": "u1", "reason": "机构改革"})),
     page("POST", "/directory/officers", ADMIN, lambda o: Call("/directory/officers", form={
         "code": o.fresh("po"), "name": "网页登记", "unit": "u1",
         "enrolled_on": "2025-01-01"})),

@@ -779,6 +779,29 @@ def test_unit_reclassification_records_the_new_class() -> None:
         unit.reclassify("B", "重复调整", CAUSE)
 
 
+def test_a_unit_closes_once_after_its_registration_and_takes_no_one_from_that_day() -> None:
+    early = given(registered_unit())  # registered on 2024-01-01
+    with refused(early, InvalidInputError, "closed_on"):
+        early.close(date(2024, 1, 1), None, "撤并", CAUSE)
+    own = given(registered_unit())
+    with refused(own, InvalidInputError, "successor"):
+        own.close(date(2025, 7, 1), own.id, "撤并", CAUSE)
+    successor = uuid4()
+    unit = given(registered_unit())
+
+    unit.close(date(2025, 7, 1), successor, "机构改革", CAUSE)
+
+    then(unit, fact(Unit.Closed, closed_on=date(2025, 7, 1), successor_id=successor,
+                    reason="机构改革"))
+    unit.check_open_on(date(2025, 6, 30), "to_unit")  # its last day
+    with refused(unit, WrongStateError, "to_unit"):
+        unit.check_open_on(date(2025, 7, 1), "to_unit")
+    with refused(unit, WrongStateError, "unit"):
+        unit.close(date(2025, 8, 1), None, "再次撤并", CAUSE)
+    with refused(unit, WrongStateError, "effective_on"):
+        unit.rename("县档案馆", date(2025, 9, 1), "更名", CAUSE)
+
+
 # Officer -------------------------------------------------------------------------------
 
 def enrolled(on: date = date(2025, 1, 1), unit: UUID = UNIT_A) -> Fact:

@@ -60,6 +60,8 @@ API_CASES: list[Case] = [
                                                "reason": "机构改革"})),
     api("POST", "/units/{code}/reclassify", ADMINISTRATOR, lambda o: Call(
         f"{V1}/units/{o.unit()}/reclassify", json={"unit_class": "A类", "reason": "职能调整"})),
+    api("POST", "/units/{code}/close", ADMINISTRATOR, lambda o: Call(
+        f"{V1}/units/{o.unit()}/close", json={"closed_on": "2025-06-01", "reason": "撤并"})),
     api("GET", "/units", EVERYONE, lambda o: Call(f"{V1}/units")),
     api("POST", "/officers", ADMINISTRATOR, lambda o: Call(f"{V1}/officers", json={
         "code": o.fresh("no"), "name": "陈晨", "unit": "u1", "enrolled_on": "2025-01-01"})),

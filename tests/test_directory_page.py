@@ -87,6 +87,21 @@ def test_an_administrator_keeps_the_directory_from_its_page(office: Office) -> N
     assert "jiangtao" not in table(page, "accounts")
 
 
+def test_an_administrator_closes_a_unit_from_its_page(office: Office) -> None:
+    admin = office.page_client("administrator")
+    done(admin, "/directory/units", {"code": "u40", "name": "县档案馆", "unit_class": "B类",
+                                     "registered_on": "2025-01-01"}, "unit_registered")
+    done(admin, "/directory/officers", {"code": "o40", "name": "邓超", "unit": "u40",
+                                        "enrolled_on": "2025-01-01"}, "officer_enrolled")
+    page = done(admin, "/directory/units/close", {"unit": "u40", "closed_on": "2025-06-01",
+                                                  "successor": "u1", "reason": "机构改革"},
+                "unit_closed")
+    assert "单位撤并已登记。" in page
+    assert '<td>u40</td><td>县档案馆 <span class="muted">（2025-06-01起撤并，并入县委办公室）' \
+        in table(page, "units")
+    assert "<td>o40</td><td>邓超</td><td>县委办公室" in table(page, "officers")  # moved on
+
+
 @pytest.mark.parametrize(("path", "form", "field"), [
     ("/directory/units", {"code": "u1", "name": "重复", "unit_class": "A类",
                           "registered_on": "2025-01-01"}, "code"),
@@ -96,6 +111,8 @@ def test_an_administrator_keeps_the_directory_from_its_page(office: Office) -> N
                                  "reason": "改"}, "unit"),
     ("/directory/units/reclassify", {"unit": "u1", "unit_class": "A类", "reason": "改"},
      "unit_class"),  # u1 is of class A already
+    ("/directory/units/close", {"unit": "u2", "closed_on": "2025-07-01", "reason": "撤并"},
+     "successor"),  # its officers need a unit to go to
     ("/directory/officers", {"code": "o31", "name": "某人", "unit": "u1",
                              "enrolled_on": "2025-13-01"}, "enrolled_on"),
     ("/directory/officers/transfer", {"officer": "o1", "to_unit": "u1",

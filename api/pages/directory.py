@@ -1,5 +1,5 @@
 """The directory: units, officers and (for those who may read them) accounts as they stand
-on a day; and the administrators' work on it: units registered, renamed and reclassified, officers
+on a day; and the administrators' work on it: units registered, renamed, reclassified and closed, officers
 enrolled, transferred and leaving, accounts opened, their roles granted and revoked, their
 passwords set and accounts closed. Each form posts here and returns to the directory."""
 
@@ -63,6 +63,16 @@ def reclassify_unit(principal: PagePrincipal, services: ServicesDep, unit: Field
     services.tally.reclassify_unit(unit, unit_class, reason,
                                    meta=command_meta(principal, idempotency_key or None))
     return back_to_directory("unit_reclassified")
+
+
+@router.post("/directory/units/close", dependencies=CSRF)
+def close_unit(principal: PagePrincipal, services: ServicesDep, unit: Field = "",
+               closed_on: Field = "", successor: Field = "", reason: Field = "",
+               idempotency_key: Key = None) -> Response:
+    allow(principal, "close_unit")
+    services.tally.close_unit(unit, closed_on, reason, successor or None,
+                              meta=command_meta(principal, idempotency_key or None))
+    return back_to_directory("unit_closed")
 
 
 @router.post("/directory/officers", dependencies=CSRF)

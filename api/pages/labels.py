@@ -67,7 +67,7 @@ TABLES: dict[str, dict[str, str]] = {
         "decide_appeal": N_("Decide an appeal"), "close_period": N_("Publish a bulletin"),
         "reissue_bulletin": N_("Issue an erratum"), "fill_honours": N_("Fill an honour's place"),
         "register_unit": N_("Register a unit"), "rename_unit": N_("Rename a unit"),
-        "reclassify_unit": N_("Change a unit's class"),
+        "reclassify_unit": N_("Change a unit's class"), "close_unit": N_("Close a unit"),
         "enrol_officer": N_("Enrol an officer"), "transfer_officer": N_("Transfer an officer"),
         "record_leaving": N_("Record an officer's leaving"),
         "register_outlet": N_("Register an outlet"), "open_account": N_("Open an account"),

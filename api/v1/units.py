@@ -1,4 +1,4 @@
-"""Units of the office: register, rename, reclassify, list."""
+"""Units of the office: register, rename, reclassify, close, list."""
 
 from __future__ import annotations
 
@@ -57,6 +57,22 @@ def reclassify_unit(code: str, body: UnitReclassify, principal: ApiPrincipal, me
                     services: ServicesDep) -> CommandResult:
     allow(principal, "reclassify_unit")
     unit_id = services.tally.reclassify_unit(code, body.unit_class, body.reason, meta=meta)
+    return CommandResult(id=str(unit_id))
+
+
+class UnitClose(BaseModel):
+    closed_on: date
+    reason: Reason
+    successor: Code | None = None
+
+
+@router.post("/{code}/close", response_model=CommandResult,
+             summary="Close a unit (撤并) from a day, its officers moved to a successor")
+def close_unit(code: str, body: UnitClose, principal: ApiPrincipal, meta: ApiMeta,
+               services: ServicesDep) -> CommandResult:
+    allow(principal, "close_unit")
+    unit_id = services.tally.close_unit(code, body.closed_on, body.reason, body.successor,
+                                        meta=meta)
     return CommandResult(id=str(unit_id))
 
 
