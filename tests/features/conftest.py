@@ -53,7 +53,7 @@ VALUES = {
     "日期": DAY, "事发日期": DAY, "截止日期": DAY,
     "标题": QUOTED, "事由": QUOTED, "约稿": QUOTED, "办法": QUOTED,
     "作者": r"[^\"]+?", "名称": NAME, "采用单位": NAME, "单位": NAME, "领导": NAME,
-    "替补": NAME,
+    "替补": NAME, "承接单位": NAME,
     "种类": "|".join(sorted(KINDS, key=len, reverse=True)),
     "采用形式": "|".join(FORMS), "报送方式": "|".join(ROUTES), "级别": "|".join(LEVELS),
     "问题": "|".join(FINDINGS), "时点": "|".join(AS_OF),
@@ -264,6 +264,15 @@ TRANSFERRED = "{名称}于{日期}调到{单位}"
 @when(step(TRANSFERRED))
 def officer_transferred(app: Tally, meta: CommandMeta, 名称: str, 日期: str, 单位: str) -> None:
     office.transfer(app, meta, 名称, 单位, 日期)
+
+
+CLOSED = "{单位}于{日期}撤并，并入{承接单位}"
+
+
+@given(step(CLOSED))
+@when(step(CLOSED))
+def unit_closed(app: Tally, meta: CommandMeta, 单位: str, 日期: str, 承接单位: str) -> None:
+    office.close_unit(app, meta, 单位, 日期, 承接单位)
 
 
 @when(step("把计分办法\"{办法}\"的生效日期改为{日期}"))

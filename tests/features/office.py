@@ -132,6 +132,11 @@ def transfer(app: Tally, meta: CommandMeta, officer: str, unit: str, day: str) -
     app.transfer_officer(officer, unit, day, "工作调动", meta=meta)
 
 
+def close_unit(app: Tally, meta: CommandMeta, unit: str, day: str, successor: str) -> None:
+    ensure_unit(app, meta, successor)
+    app.close_unit(unit, day, "机构改革", successor=successor, meta=meta)
+
+
 def reschedule(app: Tally, meta: CommandMeta, code: str, day: str) -> None:
     app.reschedule_method(code, day, "按上级通知调整施行日期", meta=meta)
 
