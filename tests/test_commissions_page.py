@@ -29,7 +29,7 @@ def post(page: TestClient, path: str, form: dict[str, Any]) -> Any:
 def row_of(html: str, unit_name: str, topic: str) -> str:
     table = html.split('<table id="commissions">')[1].split("</table>")[0]
     block = table.split(f'">{topic}</td>')[1]  # the commission's topic cell
-    return next(row for row in block.split("</tr>") if f"<td>{unit_name}</td>" in row)
+    return next(row for row in block.split("</tr>") if f">{unit_name}</td>" in row)
 
 
 def test_an_editor_commissions_units_and_an_officer_answers_it_by_its_topic(

@@ -1,7 +1,8 @@
 """The directory: units, officers and (for those who may read them) accounts as they stand
-on a day; and the administrators' work on it: units registered, renamed, reclassified and closed, officers
-enrolled, transferred and leaving, accounts opened, their roles granted and revoked, their
-passwords set and accounts closed. Each form posts here and returns to the directory."""
+on a day; and the administrators' work on it: units registered, renamed, reclassified and
+closed, officers enrolled, transferred and leaving, accounts opened, their roles granted and
+revoked, their passwords set and accounts closed. Each form posts here and returns to the
+directory."""
 
 from __future__ import annotations
 
