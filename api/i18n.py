@@ -39,6 +39,29 @@ def known(code: str | None) -> str | None:
     return ALIASES.get(code.strip().lower()) if code else None
 
 
+def accepted(request: Request, default: str = "en") -> str:
+    """The language of the request's ``Accept-Language`` the catalogue has, by the weights it
+    gives (``zh-CN,zh;q=0.9,en;q=0.8``), else ``default``: the JSON API answers in English
+    unless asked otherwise. A Chinese variant is answered in Simplified Chinese."""
+    ranked = []
+    for order, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        code, _, parameters = part.strip().partition(";")
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        if code.strip() and weight > 0:
+            ranked.append((-weight, order, code.strip()))
+    for _, _, code in sorted(ranked):
+        found = known(code) or known(code.split("-")[0])
+        if found:
+            return found
+    return default
+
+
 def requested(request: Request) -> str | None:
     """The language the request asks to switch to (``?lang=``), if any."""
     return known(request.query_params.get("lang"))

@@ -188,6 +188,8 @@ TEMPLATES: tuple[str, ...] = (
     N_('the column is given twice'),
     N_('the column is missing'),
     N_('the database has no Tally tables yet: run `tally db init` first'),
+    N_('the database is not answering; try again shortly. A command sent with an '
+       'Idempotency-Key can be repeated safely: it is recorded at most once'),
     N_('the deadline precedes the issue date'),
     N_('the deferred facts were scored by another process meanwhile'),
     N_('the demo year ends with a notice received on %(v0)s; today is %(v1)s'),

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -19,8 +20,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from api import i18n
 from api.deps import LoginRequired
 from api.errors import UNAVAILABLE, http_status, unavailable_body
+from api.refusals import localized
 from api.services import Services
 from domain.errors import TallyError
 from store.settings import DatabaseSettings
@@ -103,8 +106,8 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
         """A refused request answers with its status and names the field; nothing was written."""
         status = http_status(error)
         if is_api(request):
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse(error.as_dict(), status_code=status, headers=headers)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            return api_refusal(request, error.as_dict(), status, headers)
         if status == 401:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return render_error(request, error.as_dict(), status)
@@ -128,7 +131,7 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
                     error)
         body = unavailable_body()
         if is_api(request):
-            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+            return api_refusal(request, body, 503, {"Retry-After": "5"})
         response = render_error(request, body, 503)
         response.headers["Retry-After"] = "5"
         return response
@@ -161,3 +164,15 @@ def create_app(settings: DatabaseSettings | None = None, *, services: Services |
     web.include_router(api_router)
     web.include_router(pages_router)
     return web
+
+
+def api_refusal(request: Request, body: dict[str, Any], status: int,
+                headers: dict[str, str]) -> JSONResponse:
+    """A refusal of the JSON API: its message in the language ``Accept-Language`` asks for
+    (English unless asked), the error's name and field as they are, for programs to read."""
+    language = i18n.accepted(request)
+    if language != "en":
+        with i18n.speaking(language):
+            body = {**body, "message": localized(str(body["message"]))}
+    return JSONResponse(body, status_code=status,
+                        headers={**headers, "Content-Language": i18n.HTML_LANG[language]})

@@ -93,3 +93,30 @@ def test_a_refused_page_says_why_in_the_pages_language(office: Office) -> None:
                                               "lang": "en"})
     assert "must be a date written YYYY-MM-DD" in english.text
     leader.get("/", params={"lang": "zh_CN"})  # back to Chinese for the module's other tests
+
+
+def test_the_json_api_answers_in_the_language_accept_language_asks_for(office: Office) -> None:
+    before = office.events()
+    path, body = "/api/v1/units/u1/reclassify", {"unit_class": "A类", "reason": "重复"}
+    english = office.client.post(path, json=body, headers=office.auth("administrator"))
+    chinese = office.client.post(path, json=body, headers={
+        **office.auth("administrator"), "Accept-Language": "en;q=0.5, zh-CN, fr;q=0.9"})
+    assert english.status_code == chinese.status_code == 422
+    assert english.json() == {"error": "InvalidInputError", "field": "unit_class",
+                              "message": "the unit is of class A类 already"}
+    assert chinese.json() == {**english.json(), "message": "该单位已是A类，无需变更"}
+    assert (english.headers["content-language"], chinese.headers["content-language"]) == (
+        "en", "zh-CN")
+    assert office.events() == before
+
+
+@pytest.mark.parametrize(("header", "language"), [
+    ("", "en"), ("zh-CN", "zh_CN"), ("zh", "zh_CN"), ("zh-Hans-CN,en;q=0.8", "zh_CN"),
+    ("en-GB,zh;q=0.9", "en"), ("fr, de;q=0.9", "en"), ("zh;q=0, en;q=0.1", "en"),
+    ("zh;q=abc, en", "en"), ("fr,zh-TW;q=0.5", "zh_CN"),
+])
+def test_accept_language_is_read_by_its_weights(header: str, language: str) -> None:
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "headers": [(b"accept-language", header.encode())]})
+    assert i18n.accepted(request) == language
