@@ -69,7 +69,9 @@ class PlanningCommands:
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             commission = self._load(Commission, args["commission_id"], "commission_id")
-            commission.lapse(self._unit("unit", args["unit"]).id, args["lapsed_on"], cause)
+            unit = self._unit("unit", args["unit"])
+            unit.check_open_on(args["lapsed_on"], "unit")  # a closed unit misses nothing
+            commission.lapse(unit.id, args["lapsed_on"], cause)
             return commission.id, [commission]
 
         return self._execute("record_lapse", meta, args, decide)

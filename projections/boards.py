@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -49,10 +49,15 @@ class BoardsView(SQLView):
         "CREATE TABLE IF NOT EXISTS board_commission_units (commission_id TEXT NOT NULL, "
         "unit_id TEXT NOT NULL, state TEXT NOT NULL, submission_id TEXT, closed_on TEXT, "
         "PRIMARY KEY (commission_id, unit_id))",
+        # the day a unit closed (撤并): its open parts then lapse no more (a table of its own:
+        # an existing board gains it empty, as no unit was closed before it)
+        "CREATE TABLE IF NOT EXISTS board_unit_closings (unit_id TEXT PRIMARY KEY, "
+        "closed_on TEXT NOT NULL)",
     )
     tables = ("board_units", "board_officers", "board_outlets", "board_accounts", "board_items",
               "board_item_authors", "board_item_outlets", "board_instructions",
-              "board_appeals", "board_commissions", "board_commission_units")
+              "board_appeals", "board_commissions", "board_commission_units",
+              "board_unit_closings")
     derived = True  # projected from the log alone
 
     def unit_id(self, code: str) -> str | None:
@@ -146,21 +151,30 @@ class BoardsView(SQLView):
 
     def commissions(self, today: date, *, unit_id: str | None = None) -> list[dict[str, Any]]:
         """One row per commissioned unit (of one unit's commissions only, if given): fulfilled
-        by which item, lapsed, or open (days left until the deadline, or days overdue)."""
+        by which item, lapsed, or open (days left until the deadline, or days overdue); or
+        "unit_closed" where the unit closed (撤并) by ``today`` before its part could lapse
+        (``closed_on`` then the day it closed): that part is chased and lapses no more."""
         rows = self.query(
             "SELECT c.id AS commission_id, c.ref, c.topic, c.issued_on, c.deadline, "
             "u.code AS unit_code, u.name AS unit_name, x.state, x.closed_on, "
-            "i.ref AS item_ref, i.title AS item_title, x.submission_id "
+            "i.ref AS item_ref, i.title AS item_title, x.submission_id, "
+            "k.closed_on AS unit_closed_on "
             "FROM board_commissions c JOIN board_commission_units x ON x.commission_id = c.id "
             "JOIN board_units u ON u.id = x.unit_id "
             "LEFT JOIN board_items i ON i.id = x.submission_id "
+            "LEFT JOIN board_unit_closings k ON k.unit_id = x.unit_id "
             "WHERE (CAST(? AS TEXT) IS NULL OR x.unit_id = ?) "
             "ORDER BY c.deadline DESC, c.issued_on DESC, c.id, u.code", (unit_id, unit_id)
         )
         for row in rows:
-            remaining = (date.fromisoformat(row["deadline"]) - today).days
+            deadline = date.fromisoformat(row["deadline"])
+            remaining = (deadline - today).days
             row["days_left"] = row["days_overdue"] = None
-            if row["state"] == "open" and remaining < 0:
+            unit_closed = row.pop("unit_closed_on")
+            if row["state"] == "open" and unit_closed is not None and unit_closed <= min(
+                    (deadline + timedelta(days=1)).isoformat(), today.isoformat()):
+                row["state"], row["closed_on"] = "unit_closed", unit_closed
+            elif row["state"] == "open" and remaining < 0:
                 row["state"], row["days_overdue"] = "overdue", -remaining
             elif row["state"] == "open":
                 row["days_left"] = remaining
@@ -202,6 +216,12 @@ class BoardsProjection(Projection[BoardsView]):
     def _(self, e: Unit.Renamed, tracking: Tracking) -> None:
         self.view.write(tracking, [("UPDATE board_units SET name = ? WHERE id = ?",
                                     (e.name, str(e.originator_id)))])
+
+    @process_event.register
+    def _(self, e: Unit.Closed, tracking: Tracking) -> None:
+        self.view.write(tracking, [(
+            "INSERT INTO board_unit_closings (unit_id, closed_on) VALUES (?, ?)",
+            (str(e.originator_id), e.closed_on.isoformat()))])
 
     @process_event.register
     def _(self, e: Officer.Enrolled, tracking: Tracking) -> None:

@@ -16,7 +16,7 @@ STATUSES = {"draft": "草稿", "submitted": "待审核", "approved": "已签发"
 OUTLET_STATES = {"sent": "已报送", "adopted": "已采用", "declined": "未采用",
                  "retracted": "采用已撤销"}
 COMMISSION_STATES = {"fulfilled": "已完成", "lapsed": "逾期未报", "open": "进行中",
-                     "overdue": "已超期"}
+                     "overdue": "已超期", "unit_closed": "单位已撤并"}
 AGGREGATE_KINDS = {"unit": "单位", "officer": "信息员", "account": "账号", "outlet": "采用单位",
                    "submission": "稿件", "commission": "约稿", "target": "目标",
                    "finding": "通报问题", "method_book": "计分办法", "command_record": "幂等记录",

@@ -19,6 +19,7 @@ from projections.scores import ScoreReports
 from store.settings import DatabaseSettings
 from tests.conftest import event_count
 from tests.report_history import History, office_history
+from workflows.reminders import record_lapses, reminders
 
 ADMIN = CommandMeta(actor="admin")
 METHOD = ("[method]\ncode='m'\nname='办法'\neffective_from=2025-01-01\n"
@@ -141,3 +142,26 @@ def test_a_unit_with_no_one_left_closes_without_a_successor(app: Tally) -> None:
     app.close_unit("u2", "2025-07-01", "撤销", meta=ADMIN)
     closed = app._unit("unit", "u2")  # noqa: SLF001
     assert (closed.closed_on, closed.successor_id) == (date(2025, 7, 1), None)
+
+
+def test_a_closed_units_commissions_lapse_no_more_and_no_one_chases_it(
+        app: Tally, database: DatabaseSettings) -> None:
+    found = history(app)  # C3 asks 城关镇 (u2) for an item by 2025-12-31
+    app.set_target("unit", "u2", 2025, items=24, meta=ADMIN)
+    app.close_unit("u2", "2025-07-01", "机构改革", successor="u1", meta=ADMIN)
+    boards, ledger = open_projection(database, "boards"), open_projection(database, "ledger")
+    catch_up(app, boards)
+    catch_up(app, ledger)
+    day = date(2026, 1, 10)  # C3 overdue, had u2 not closed
+
+    [part] = [row for row in boards.view.commissions(day) if row["commission_id"] == found.c3]
+    assert (part["state"], part["closed_on"]) == ("unit_closed", "2025-07-01")
+    assert [str(c) for c in record_lapses(app, boards.view, day)] == [found.c2]  # u1's only
+    with pytest.raises(WrongStateError) as refused:
+        app.record_lapse(found.c3, "u2", "2026-01-01", meta=ADMIN)
+    assert refused.value.field == "unit"
+    chased = reminders(ScoreReports(ledger.view, app.zone), boards.view, date(2025, 8, 20))
+    assert not [r for r in chased if r.to == "u2"]  # neither C3 nor the unit's quota
+    [open_part] = [row for row in boards.view.commissions(date(2025, 6, 1))
+                   if row["commission_id"] == found.c3]
+    assert open_part["state"] == "open"  # before it closed, the part was open

@@ -59,11 +59,13 @@ class LogFileDelivery:
 
 
 def quota_reminders(reports: ScoreReports, day: date) -> list[Reminder]:
+    closed = {unit.code for unit in reports.settings(day).units.values()
+              if unit.closed_on is not None and unit.closed_on <= day}  # no one to chase
     found = []
     for by in ("unit", "officer"):
         progress = quota_progress(reports, str(day.year), by, as_of=day)
         for holder in progress["holders"]:
-            if not holder["behind"]:
+            if not holder["behind"] or (by == "unit" and holder["id"] in closed):
                 continue
             found.append(Reminder(
                 "quota", holder["id"], holder["name"], holder["unit"] or holder["name"],
