@@ -1,8 +1,10 @@
 """Year-end honours by the [honours] rules of the method in force on the last day of the year:
 advanced units and officers by their year's standing, excellent items by their points, each
 category's top N (ties at the boundary all honoured) with at least the minimum points, units
-with too many lapsed commissions vetoed. Computed from the year-end bulletin's pinned log, so a
-replay awards the same honours; each has a deterministic id and is awarded once.
+with too many lapsed commissions vetoed, and units closed (撤并) by the year's end left out:
+there is no one to honour, and the next in rank takes the place. Computed from the year-end
+bulletin's pinned log, so a replay awards the same honours; each has a deterministic id and is
+awarded once.
 
 A retraction recorded after the year closed (``revise_honours``, run by the errata workflow)
 revokes, with the retraction's reason, every honour of the year whose holder it left with fewer
@@ -86,10 +88,13 @@ def honour_candidates(app: Tally, ledger: Projection[Any], year: str, position: 
             if lapse.lapsed_on in span:
                 lapses[lapse.unit_id] = lapses.get(lapse.unit_id, 0) + 1
         veto = rule.veto_missed_commissions
+        gone = {unit_id for unit_id, unit in facts.units.items()
+                if category == "units" and unit.closed_on is not None
+                and unit.closed_on <= span.end}
         found[category] = (text, rule, [
             (s.code, s.name, s.points)
             for s in reports.standings(span.label, category[:-1], as_of)
-            if veto is None or lapses.get(s.holder_id, 0) < veto])
+            if (veto is None or lapses.get(s.holder_id, 0) < veto) and s.holder_id not in gone])
     return found
 
 
