@@ -93,12 +93,9 @@ class DirectoryCommands:
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             target = self._unit("unit", args["unit"])
             day: date = args["closed_on"]
-            target.check_closable(day)
             heir = self._unit("successor", args["successor"]) if args["successor"] else None
+            target.check_closable(day, heir.id if heir else None)  # before the log is read
             if heir is not None:
-                if heir.id == target.id:
-                    raise InvalidInputError("a unit cannot be its own successor",
-                                            field="successor")
                 heir.check_open_on(day, "successor")
             staying = self._officers_staying(target, day)
             if staying and heir is None:

@@ -69,13 +69,12 @@ class Unit(Aggregate):
               cause: Cause) -> None:
         """The unit ends on ``closed_on`` (its last day the one before); ``successor_id``: the
         unit its work went to, if any."""
-        self.check_closable(closed_on)
-        if successor_id == self.id:
-            raise InvalidInputError("a unit cannot be its own successor", field="successor")
+        self.check_closable(closed_on, successor_id)
         self._closed(closed_on=closed_on, successor_id=successor_id, reason=reason, cause=cause)
 
-    def check_closable(self, closed_on: date) -> None:
-        """Refuses a unit closed already, or a closing not after its registration and names."""
+    def check_closable(self, closed_on: date, successor_id: UUID | None) -> None:
+        """Refuses a unit closed already, a closing not after its registration and names, and
+        the unit as its own successor."""
         if self.closed_on is not None:
             raise WrongStateError(f"unit {self.code} closed on {self.closed_on.isoformat()}",
                                   field="unit")
@@ -83,6 +82,8 @@ class Unit(Aggregate):
             raise InvalidInputError(
                 f"a unit can close only after {self.names[-1][0].isoformat()}",
                 field="closed_on")
+        if successor_id == self.id:
+            raise InvalidInputError("a unit cannot be its own successor", field="successor")
 
     @event("Closed")
     def _closed(self, closed_on: date, successor_id: UUID | None, reason: str,
