@@ -334,14 +334,33 @@ def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[s
     """The officers (enrolled in the period) or units a ranking lists: id to code, name and
     unit name."""
     if kind is HolderKind.UNIT:  # those not closed before the period began
+        closed = {uid for uid, u in facts.units.items()
+                  if u.closed_on is not None and u.closed_on <= period.start}
+        kept = _staffed(facts, period, closed) if closed else set()
         return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()
-                if u.closed_on is None or u.closed_on > period.start}
+                if uid not in closed or uid in kept}
     holders = {}
     for oid, officer in facts.officers.items():
         listed = officer_listed(facts, officer, period)
         if listed is not None:
             holders[oid] = listed
     return holders
+
+
+def _staffed(facts: Facts, period: Period, units: set[str]) -> set[str]:
+    """Those of ``units`` an officer belongs to at some time in the period. A closed unit
+    has none (its officers move on the day it closes), unless an enrolment or transfer into
+    it was recorded at the moment of the closing, in a race with it: then the unit is still
+    listed, so that the points it scored are shown, not dropped."""
+    found = set()
+    for officer in facts.officers.values():
+        left = officer.left_on
+        if officer.enrolled_on > period.end or (left is not None and left <= period.start):
+            continue
+        found.add(officer.unit_on(max(period.start, officer.enrolled_on)))
+        found.update(unit_id for since, unit_id in officer.postings
+                     if period.start < since <= period.end)
+    return found & units
 
 
 def officer_listed(facts: Facts, officer: OfficerInfo, period: Period

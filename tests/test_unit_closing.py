@@ -165,3 +165,23 @@ def test_a_closed_units_commissions_lapse_no_more_and_no_one_chases_it(
     [open_part] = [row for row in boards.view.commissions(date(2025, 6, 1))
                    if row["commission_id"] == found.c3]
     assert open_part["state"] == "open"  # before it closed, the part was open
+
+
+def test_a_closed_unit_an_officer_still_belongs_to_stays_listed_with_its_points(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An enrolment into a unit committed while the unit was being closed leaves the officer
+    in it (the closing read the log before): the unit's later points are listed, not lost."""
+    history(app)
+    monkeypatch.setattr(Tally, "_officers_staying", lambda self, unit, day: [])  # the race
+    app.close_unit("u2", "2025-07-01", "机构改革", successor="u1", meta=ADMIN)
+    monkeypatch.undo()
+    item = app.draft_submission("城关镇秋粮收购", "info", "other", "o3", "2025-08-01",
+                                meta=ADMIN)
+    app.submit(item, "2025-08-02", meta=ADMIN)
+    app.approve(item, "approver2", "2025-08-02T09:00", meta=ADMIN)
+    app.send_to_outlet(item, "prov", "direct", "2025-08-02", meta=ADMIN)
+    app.record_adoption(item, "prov", "full", "2025-08-05", meta=ADMIN)
+
+    assert dict(unit_ranking(app, database, "2025-Q3"))["u2"] == "20.00"  # o3's August item
+    assert "u2" in dict(unit_ranking(app, database, "2025-Q4"))  # o2 and o3 still belong to it
+    assert dict(unit_ranking(app, database, "2025-Q2"))["u2"] == "20.00"  # its own, as ever
