@@ -105,6 +105,10 @@ class UnitInfo:
     unit_class: str
     closed_on: date | None = None  # its first day closed: rankings from then on leave it out
 
+    def closed_by(self, day: date) -> bool:
+        """Whether the unit had closed (撤并) on or before ``day``."""
+        return self.closed_on is not None and self.closed_on <= day
+
 
 @dataclass
 class Facts:

@@ -334,8 +334,7 @@ def holders(facts: Facts, period: Period, kind: HolderKind) -> dict[str, tuple[s
     """The officers (enrolled in the period) or units a ranking lists: id to code, name and
     unit name."""
     if kind is HolderKind.UNIT:  # those not closed before the period began
-        closed = {uid for uid, u in facts.units.items()
-                  if u.closed_on is not None and u.closed_on <= period.start}
+        closed = {uid for uid, u in facts.units.items() if u.closed_by(period.start)}
         kept = _staffed(facts, period, closed) if closed else set()
         return {uid: (u.code, u.name, u.name) for uid, u in facts.units.items()
                 if uid not in closed or uid in kept}

@@ -89,8 +89,7 @@ def honour_candidates(app: Tally, ledger: Projection[Any], year: str, position: 
                 lapses[lapse.unit_id] = lapses.get(lapse.unit_id, 0) + 1
         veto = rule.veto_missed_commissions
         gone = {unit_id for unit_id, unit in facts.units.items()
-                if category == "units" and unit.closed_on is not None
-                and unit.closed_on <= span.end}
+                if unit.closed_by(span.end)} if category == "units" else set()
         found[category] = (text, rule, [
             (s.code, s.name, s.points)
             for s in reports.standings(span.label, category[:-1], as_of)

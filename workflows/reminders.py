@@ -60,7 +60,7 @@ class LogFileDelivery:
 
 def quota_reminders(reports: ScoreReports, day: date) -> list[Reminder]:
     closed = {unit.code for unit in reports.settings(day).units.values()
-              if unit.closed_on is not None and unit.closed_on <= day}  # no one to chase
+              if unit.closed_by(day)}  # no one to chase
     found = []
     for by in ("unit", "officer"):
         progress = quota_progress(reports, str(day.year), by, as_of=day)
