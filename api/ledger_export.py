@@ -4,7 +4,7 @@ CSV files, or one workbook with a sheet per file.
 The write model's log is read in order and each fact event becomes a row, with the moment the
 office knew it. Events that are consequences of other facts (a commission fulfilled by a
 submission, the method book opened) are not rows, since the import makes them again; events
-no file can hold (a unit renamed, an appeal, a bulletin published) are counted in the report,
+no file can hold (an appeal, a bulletin published) are counted in the report,
 so nothing is dropped silently."""
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ class Ledgers:
         self.codes: dict[UUID, str] = {}
         self.items: dict[UUID, dict[str, str]] = {}
         self.open_returns: dict[UUID, dict[str, str]] = {}
+        self.targets: dict[UUID, dict[str, Any]] = {}  # the holder and year, by target
+        self.findings: dict[UUID, dict[str, str]] = {}
+        self.closing: tuple[Any, ...] = ()  # the cause, successor and day of the last closing
         self.not_exported: Counter[str] = Counter()
 
     def when(self, moment: datetime) -> str:
@@ -85,6 +88,23 @@ class Ledgers:
         self.add("units.csv", unit_id=e.code, name=e.name, **{"class": e.unit_class},
                  registered_on=e.registered_on, known_on=known)
 
+    def unit_renamed(self, e: Unit.Renamed, known: str) -> None:
+        self.add("unit_renames.csv", unit_id=self.code(e.originator_id), name=e.name,
+                 effective_on=e.effective_on, reason=e.reason, known_on=known)
+
+    def unit_reclassified(self, e: Unit.Reclassified, known: str) -> None:
+        self.add("unit_classes.csv", unit_id=self.code(e.originator_id),
+                 **{"class": e.unit_class}, reason=e.reason, known_on=known)
+
+    def unit_closed(self, e: Unit.Closed, known: str) -> None:
+        """The officers it moved to its successor are no rows: the import's closing moves
+        them again (known at the closing's moment, where the store stamped each event of the
+        command a few microseconds apart)."""
+        self.closing = (e.cause, e.successor_id, e.closed_on)
+        self.add("unit_closings.csv", unit_id=self.code(e.originator_id),
+                 closed_on=e.closed_on, successor_id=self.code(e.successor_id),
+                 reason=e.reason, known_on=known)
+
     def outlet(self, e: Outlet.Registered, known: str) -> None:
         self.codes[e.originator_id] = e.code
         self.add("outlets.csv", outlet_id=e.code, name=e.name, channel=e.channel.value,
@@ -96,8 +116,14 @@ class Ledgers:
                  enrolled_on=e.enrolled_on, known_on=known)
 
     def transfer(self, e: Officer.Transferred, known: str) -> None:
+        if (e.cause, e.to_unit_id, e.effective_on) == self.closing:
+            return  # moved by the closing just read, in the same command
         self.add("transfers.csv", officer_id=self.code(e.originator_id),
                  to_unit_id=self.code(e.to_unit_id), effective_on=e.effective_on,
+                 reason=e.reason, known_on=known)
+
+    def left(self, e: Officer.Left, known: str) -> None:
+        self.add("leavings.csv", officer_id=self.code(e.originator_id), left_on=e.left_on,
                  reason=e.reason, known_on=known)
 
     def account(self, e: Account.Opened, known: str) -> None:
@@ -107,13 +133,13 @@ class Ledgers:
                  known_on=known)
 
     def target(self, e: Target.Set, known: str) -> None:
-        even_items = even_split(e.items) if e.items else None
-        even_points = even_split_amount(e.points) if e.points else None
-        self.add("targets.csv", holder_id=self.code(e.holder_id), year=e.year, items=e.items,
-                 points=e.points, holder_kind=e.holder_kind.value,
-                 monthly_items=None if e.monthly_items == even_items else e.monthly_items,
-                 monthly_points=None if e.monthly_points == even_points else e.monthly_points,
-                 known_on=known)
+        self.targets[e.originator_id] = {"holder_id": self.code(e.holder_id), "year": e.year,
+                                         "holder_kind": e.holder_kind.value}
+        self.add("targets.csv", **self.targets[e.originator_id], **amounts(e), known_on=known)
+
+    def target_adjusted(self, e: Target.Adjusted, known: str) -> None:
+        self.add("target_adjustments.csv", **self.targets[e.originator_id], **amounts(e),
+                 reason=e.reason, known_on=known)
 
     def method(self, e: MethodBook.VersionPublished, known: str) -> None:
         self.methods.append((e.code, e.source))
@@ -129,10 +155,19 @@ class Ledgers:
                  unit_id=self.code(e.unit_id), lapsed_on=e.lapsed_on, known_on=known)
 
     def finding(self, e: Finding.Recorded, known: str) -> None:
-        self.add("findings.csv", finding_id=e.ref, kind=e.kind.value,
-                 holder_id=self.code(e.holder_id), holder_kind=e.holder_kind.value,
-                 found_on=e.found_on, reason=e.reason,
-                 submission_id=self.code(e.submission_id), known_on=known)
+        self.findings[e.originator_id] = self.add(
+            "findings.csv", finding_id=e.ref, kind=e.kind.value,
+            holder_id=self.code(e.holder_id), holder_kind=e.holder_kind.value,
+            found_on=e.found_on, reason=e.reason, submission_id=self.code(e.submission_id),
+            known_on=known)
+
+    def finding_withdrawn(self, e: Finding.Withdrawn, known: str) -> None:
+        """A finding recorded without a reference is given its id as one, so that its
+        withdrawal can name it."""
+        finding = self.findings[e.originator_id]
+        finding["finding_id"] = finding["finding_id"] or str(e.originator_id)
+        self.add("withdrawn_findings.csv", finding_id=finding["finding_id"], reason=e.reason,
+                 known_on=known)
 
     # Items ------------------------------------------------------------------------------
 
@@ -213,12 +248,25 @@ class Ledgers:
                  fed_back_on=e.fed_back_on, text=e.text, known_on=known)
 
 
+def amounts(e: Target.Set | Target.Adjusted) -> dict[str, Any]:
+    """A target's amounts, with the months only where they are not an even split."""
+    even_items = even_split(e.items) if e.items else None
+    even_points = even_split_amount(e.points) if e.points else None
+    return {"items": e.items, "points": e.points,
+            "monthly_items": None if e.monthly_items == even_items else e.monthly_items,
+            "monthly_points": None if e.monthly_points == even_points else e.monthly_points}
+
+
 HANDLERS: dict[type, Any] = {
-    Unit.Registered: Ledgers.unit, Outlet.Registered: Ledgers.outlet,
-    Officer.Enrolled: Ledgers.officer, Officer.Transferred: Ledgers.transfer,
+    Unit.Registered: Ledgers.unit, Unit.Renamed: Ledgers.unit_renamed,
+    Unit.Reclassified: Ledgers.unit_reclassified, Unit.Closed: Ledgers.unit_closed,
+    Outlet.Registered: Ledgers.outlet, Officer.Enrolled: Ledgers.officer,
+    Officer.Transferred: Ledgers.transfer, Officer.Left: Ledgers.left,
     Account.Opened: Ledgers.account, Target.Set: Ledgers.target,
+    Target.Adjusted: Ledgers.target_adjusted,
     MethodBook.VersionPublished: Ledgers.method, Commission.Issued: Ledgers.commission,
     Commission.Lapsed: Ledgers.lapse, Finding.Recorded: Ledgers.finding,
+    Finding.Withdrawn: Ledgers.finding_withdrawn,
     Submission.Drafted: Ledgers.drafted, Submission.Submitted: Ledgers.submitted,
     Submission.Returned: Ledgers.returned, Submission.Revised: Ledgers.revised,
     Submission.Approved: Ledgers.approved, Submission.Withdrawn: Ledgers.withdrawn,

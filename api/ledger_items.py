@@ -173,10 +173,18 @@ class ItemPlanning:
             kind = self.holder(row)
             item = self.refer("submission", row, "submission_id")
             if new and kind and (item or not row["submission_id"]):
-                self.add(row, "record_finding", self.known(row, (kind, row["holder_id"])), None,
+                provides = ("finding", row["finding_id"]) if row["finding_id"] else None
+                self.add(row, "record_finding", self.known(row, (kind, row["holder_id"])),
+                         provides,
                          kind=row["kind"], holder_kind=kind, holder=row["holder_id"],
                          found_on=row["found_on"], reason=row["reason"],
                          submission_id=str(item) if item else None, ref=row["finding_id"])
+        for row in self.of("withdrawn_findings.csv"):
+            finding = self.refer("finding", row, "finding_id")
+            if finding:
+                self.add(row, "withdraw_finding",
+                         self.known(row, ("finding", row["finding_id"])), None,
+                         finding_id=str(finding), reason=row["reason"])
 
 
 def as_args(column: str, value: Any) -> Any:

@@ -28,11 +28,13 @@ from domain.values import HolderKind
 #: Ties of known time are broken by what a fact rests on: the directory first, then the steps
 #: of an item in the order of its workflow.
 RANKS = {command: rank for rank, command in enumerate((
-    "publish_method", "register_unit", "register_outlet", "enrol_officer", "open_account",
-    "set_target", "transfer_officer", "issue_commission", "draft_submission", "submit",
+    "publish_method", "register_unit", "rename_unit", "reclassify_unit", "register_outlet",
+    "enrol_officer", "open_account", "set_target", "adjust_target", "transfer_officer",
+    "record_leaving", "close_unit", "issue_commission", "draft_submission", "submit",
     "return_submission", "revise_submission", "resubmit", "approve", "withdraw",
     "send_to_outlet", "record_decline", "record_adoption", "retract_adoption",
-    "record_instruction", "record_feedback", "record_lapse", "record_finding"))}
+    "record_instruction", "record_feedback", "record_lapse", "record_finding",
+    "withdraw_finding"))}
 
 KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
          "commission": Commission, "submission": Submission, "finding": Finding}
@@ -40,7 +42,7 @@ KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
 #: Where a command's field is named differently from the file's column.
 COLUMNS = {"unit": "unit_id", "to_unit": "to_unit_id", "outlet": "outlet_id",
            "officer": "officer_id", "holder": "holder_id", "units": "unit_ids",
-           "commission": "commission_id", "approver": "approved_by",
+           "commission": "commission_id", "approver": "approved_by", "successor": "successor_id",
            "approved_at": "approved_on", "display_name": "name", "unit_class": "class",
            "known_at": "known_on"}
 
@@ -148,12 +150,12 @@ class Planner(ItemPlanning):
         derived = id_of(kind, code)
         if code in self.defined[kind] or self.store.exists(derived):
             return derived
-        if kind in ("commission", "submission") and is_uuid(code) and \
+        if kind in ("commission", "submission", "finding") and is_uuid(code) and \
                 self.store.exists(UUID(code)):
             return UUID(code)
         source = {"unit": "units.csv", "officer": "officers.csv", "outlet": "outlets.csv",
                   "account": "accounts.csv", "commission": "commissions.csv",
-                  "submission": "submissions.csv"}[kind]
+                  "submission": "submissions.csv", "finding": "findings.csv"}[kind]
         self.error(row, column, f"no {kind} {code} in {source} or in the store")
         return None
 
@@ -203,6 +205,15 @@ class Planner(ItemPlanning):
                 self.add(row, "register_unit", self.known(row, own="registered_on"),
                          ("unit", row["unit_id"]), code=row["unit_id"], name=row["name"],
                          unit_class=row["class"], registered_on=registered)
+        for row in self.of("unit_renames.csv"):
+            if self.refer("unit", row, "unit_id"):
+                self.add(row, "rename_unit", self.known(row, ("unit", row["unit_id"])), None,
+                         unit=row["unit_id"], name=row["name"],
+                         effective_on=row["effective_on"], reason=row["reason"])
+        for row in self.of("unit_classes.csv"):
+            if self.refer("unit", row, "unit_id"):
+                self.add(row, "reclassify_unit", self.known(row, ("unit", row["unit_id"])), None,
+                         unit=row["unit_id"], unit_class=row["class"], reason=row["reason"])
         for row in self.of("outlets.csv"):
             if self.define("outlet", row, "outlet_id"):
                 self.add(row, "register_outlet", self.known(row), ("outlet", row["outlet_id"]),
@@ -237,15 +248,23 @@ class Planner(ItemPlanning):
                            f"also on line {targets[key].line}")
                 continue
             targets[key] = row
-            holder_id = KINDS[kind].create_id(row["holder_id"])
-            if self.store.exists(Target.create_id(HolderKind(kind), holder_id, row["year"])):
+            if self.store.exists(target_id(*key)):
                 self.error(row, "year", f"the {row['year']} target of {row['holder_id']} is "
                            "already in the store")
                 continue
-            self.add(row, "set_target", self.known(row, (kind, row["holder_id"])), None,
-                     holder_kind=kind, holder=row["holder_id"], year=row["year"],
-                     items=row["items"], points=row["points"],
-                     monthly_items=row["monthly_items"], monthly_points=row["monthly_points"])
+            self.add(row, "set_target", self.known(row, (kind, row["holder_id"])),
+                     ("target", *key), **target_args(kind, row))
+        for row in self.of("target_adjustments.csv"):
+            kind = self.holder(row)
+            if kind is None or row["year"] is None:
+                continue
+            key = (kind, row["holder_id"], row["year"])
+            if key not in targets and not self.store.exists(target_id(*key)):
+                self.error(row, "year", f"no {row['year']} target of {row['holder_id']} in "
+                           "targets.csv or in the store")
+                continue
+            self.add(row, "adjust_target", self.known(row, ("target", *key)), None,
+                     **target_args(kind, row), reason=row["reason"])
         for row in self.of("transfers.csv"):
             found = [self.refer("officer", row, "officer_id"),
                      self.refer("unit", row, "to_unit_id")]
@@ -254,6 +273,19 @@ class Planner(ItemPlanning):
                 self.add(row, "transfer_officer", self.known(row, *needs), None,
                          officer=row["officer_id"], to_unit=row["to_unit_id"],
                          effective_on=row["effective_on"], reason=row["reason"] or "")
+        for row in self.of("leavings.csv"):
+            if self.refer("officer", row, "officer_id"):
+                self.add(row, "record_leaving", self.known(row, ("officer", row["officer_id"])),
+                         None, officer=row["officer_id"], left_on=row["left_on"],
+                         reason=row["reason"] or "")
+        for row in self.of("unit_closings.csv"):
+            found = [self.refer("unit", row, "unit_id"),
+                     self.refer("unit", row, "successor_id") if row["successor_id"] else True]
+            if all(found):
+                needs = [("unit", row["unit_id"]), ("unit", row["successor_id"])]
+                self.add(row, "close_unit", self.known(row, *needs), None, unit=row["unit_id"],
+                         closed_on=row["closed_on"], reason=row["reason"],
+                         successor=row["successor_id"])
         for row in self.of("commissions.csv"):
             new = self.define("commission", row, "commission_id")
             units = [self.refer("unit", row, "unit_ids", code) for code in row["unit_ids"] or []]
@@ -271,7 +303,20 @@ class Planner(ItemPlanning):
                          commission_id=str(commission), unit=row["unit_id"],
                          lapsed_on=row["lapsed_on"])
 
+def target_id(kind: str, holder: str, year: int) -> UUID:
+    return Target.create_id(HolderKind(kind), id_of(kind, holder), year)
+
+
+def target_args(kind: str, row: Row) -> dict[str, Any]:
+    """A target's row as ``set_target`` and ``adjust_target`` take it."""
+    return {"holder_kind": kind, "holder": row["holder_id"], "year": row["year"],
+            "items": row["items"], "points": row["points"],
+            "monthly_items": row["monthly_items"], "monthly_points": row["monthly_points"]}
+
+
 OWN_DATES = {"units.csv": "registered_on", "officers.csv": "enrolled_on",
+             "unit_renames.csv": "effective_on", "leavings.csv": "left_on",
+             "unit_closings.csv": "closed_on",
              "transfers.csv": "effective_on", "commissions.csv": "issued_on",
              "lapses.csv": "lapsed_on", "submissions.csv": "submitted_on",
              "returns.csv": "returned_on", "withdrawals.csv": "withdrawn_on",

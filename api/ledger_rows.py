@@ -125,10 +125,19 @@ def may(name: str, parse: Callable[[Cells, str], Any]) -> Column:
 
 KNOWN = may("known_on", Cells.moment)
 
+#: A target's columns, as set and as adjusted.
+TARGET = (need("holder_id", Cells.code), need("year", Cells.year), may("items", Cells.whole),
+          may("points", Cells.amount), may("holder_kind", one_of(HolderKind)),
+          may("monthly_items", Cells.wholes), may("monthly_points", Cells.amounts))
+
 #: Every file an import reads, in the order its facts rest on one another.
 FILES: dict[str, tuple[Column, ...]] = {
     "units.csv": (need("unit_id", Cells.code), need("name", Cells.text),
                   need("class", Cells.text), may("registered_on", Cells.day), KNOWN),
+    "unit_renames.csv": (need("unit_id", Cells.code), need("name", Cells.text),
+                         need("effective_on", Cells.day), need("reason", Cells.text), KNOWN),
+    "unit_classes.csv": (need("unit_id", Cells.code), need("class", Cells.text),
+                         need("reason", Cells.text), KNOWN),
     "outlets.csv": (need("outlet_id", Cells.code), need("name", Cells.text),
                     need("channel", one_of(Channel)), need("level", one_of(Level)), KNOWN),
     "officers.csv": (need("officer_id", Cells.code), need("name", Cells.text),
@@ -136,12 +145,14 @@ FILES: dict[str, tuple[Column, ...]] = {
     "accounts.csv": (need("username", Cells.code), need("name", Cells.text),
                      need("roles", roles), may("officer_id", Cells.code),
                      may("unit_id", Cells.code), KNOWN),
-    "targets.csv": (need("holder_id", Cells.code), need("year", Cells.year),
-                    may("items", Cells.whole), may("points", Cells.amount),
-                    may("holder_kind", one_of(HolderKind)), may("monthly_items", Cells.wholes),
-                    may("monthly_points", Cells.amounts), KNOWN),
+    "targets.csv": (*TARGET, KNOWN),
+    "target_adjustments.csv": (*TARGET, need("reason", Cells.text), KNOWN),
     "transfers.csv": (need("officer_id", Cells.code), need("to_unit_id", Cells.code),
                       need("effective_on", Cells.day), may("reason", Cells.text), KNOWN),
+    "leavings.csv": (need("officer_id", Cells.code), need("left_on", Cells.day),
+                     may("reason", Cells.text), KNOWN),
+    "unit_closings.csv": (need("unit_id", Cells.code), need("closed_on", Cells.day),
+                          may("successor_id", Cells.code), need("reason", Cells.text), KNOWN),
     "commissions.csv": (need("commission_id", Cells.code), need("topic", Cells.text),
                         need("unit_ids", Cells.codes), need("issued_on", Cells.day),
                         need("deadline", Cells.any_day), KNOWN),
@@ -180,6 +191,8 @@ FILES: dict[str, tuple[Column, ...]] = {
                      need("holder_id", Cells.code), may("holder_kind", one_of(HolderKind)),
                      need("found_on", Cells.day), need("reason", Cells.text),
                      may("submission_id", Cells.code), KNOWN),
+    "withdrawn_findings.csv": (need("finding_id", Cells.code), need("reason", Cells.text),
+                               KNOWN),
 }
 
 METHOD_SHEET = "method"

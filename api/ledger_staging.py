@@ -29,6 +29,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 
 from domain.application import Tally
+from domain.directory_commands import posted_to
 
 R = TypeVar("R")
 
@@ -101,6 +102,7 @@ class StagedTally(Tally):
         self._repository = StagedRepository(tally)  # type: ignore[assignment]
         self.staged: list[StoredEvent] = []  # not yet appended
         self.staged_by_id: dict[UUID, list[int]] = defaultdict(list)
+        self.posted: dict[UUID, set[UUID]] = defaultdict(set)  # unit: officers staged in it
         self.cursor: Cursor[Any] | None = None  # the open transaction, while appending
         self.committed = False
         self.appended = 0
@@ -118,6 +120,9 @@ class StagedTally(Tally):
     def save(self, *objs: Any, **_: Any) -> list[Any]:
         for aggregate in objs:
             for event in aggregate.collect_events():
+                unit_id = posted_to(event)
+                if unit_id is not None:
+                    self.posted[unit_id].add(aggregate.id)
                 self.staged_by_id[aggregate.id].append(len(self.staged))
                 self.staged.append(self.mapper.to_stored_event(event))
             self.stage.live[aggregate.id] = aggregate
@@ -125,6 +130,12 @@ class StagedTally(Tally):
             self.stage.absent.discard(aggregate.id)
             self.stage.let_go.discard(aggregate.id)
         return []
+
+    def _ever_posted_to(self, unit_id: UUID) -> set[UUID]:
+        """The officers posted to the unit in the store, and in this run (staged, or appended
+        to its open transaction)."""
+        stored = set() if self.stage.store_is_empty else super()._ever_posted_to(unit_id)
+        return stored | self.posted.get(unit_id, set())
 
     def attempt(self, command: Callable[[], R]) -> R:
         """Run one command; if it fails, undo what it did to the staged aggregates."""

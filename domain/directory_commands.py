@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -115,19 +115,8 @@ class DirectoryCommands:
         """The officers who belong to ``unit`` on ``day`` (enrolled in it or moved to it before
         then, and not left), by code. Refused: one whose postings or leaving are dated after
         ``day`` (the unit's closing would fall inside a posting already recorded)."""
-        topics = [get_topic(Officer.Enrolled), get_topic(Officer.Transferred)]
-        ids: set[UUID] = set()
-        position = 0
-        while page := self.recorder.select_notifications(position, 1000, topics=topics,
-                                                         inclusive_of_start=False):
-            position = page[-1].id
-            for notification in page:
-                fact = self.mapper.to_domain_event(notification)
-                if getattr(fact, "unit_id", None) == unit.id or \
-                        getattr(fact, "to_unit_id", None) == unit.id:
-                    ids.add(fact.originator_id)
         staying = []
-        for officer_id in ids:
+        for officer_id in self._ever_posted_to(unit.id):
             person = self._load(Officer, officer_id, "unit")
             if person.left_on is not None and person.left_on <= day:
                 continue
@@ -140,6 +129,20 @@ class DirectoryCommands:
             if person.unit_on(day) == unit.id:
                 staying.append(person)
         return sorted(staying, key=lambda person: person.code)
+
+    def _ever_posted_to(self, unit_id: UUID) -> set[UUID]:
+        """The officers ever enrolled in or moved to the unit, from the log."""
+        topics = [get_topic(Officer.Enrolled), get_topic(Officer.Transferred)]
+        ids: set[UUID] = set()
+        position = 0
+        while page := self.recorder.select_notifications(position, 1000, topics=topics,
+                                                         inclusive_of_start=False):
+            position = page[-1].id
+            for notification in page:
+                fact = self.mapper.to_domain_event(notification)
+                if posted_to(fact) == unit_id:
+                    ids.add(fact.originator_id)
+        return ids
 
     def enrol_officer(self, code: str, name: str, unit: str, enrolled_on: date | str,
                       *, meta: CommandMeta) -> UUID:
@@ -278,3 +281,12 @@ class DirectoryCommands:
             return outlet.id, [outlet]
 
         return self._execute("register_outlet", meta, args, decide)
+
+
+def posted_to(fact: Any) -> UUID | None:
+    """The unit an officer's enrolment or transfer posts the officer to (else None)."""
+    if isinstance(fact, Officer.Enrolled):
+        return fact.unit_id  # type: ignore[no-any-return]
+    if isinstance(fact, Officer.Transferred):
+        return fact.to_unit_id  # type: ignore[no-any-return]
+    return None
