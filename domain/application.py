@@ -7,7 +7,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +41,7 @@ from domain.publication_commands import PublicationCommands
 from domain.submission import Submission
 from domain.submission_commands import SubmissionCommands
 from domain.transcodings import register_tally_transcodings
+from domain.unchanged import Unchanged
 from domain.unit import Unit
 from domain.values import (
     Author,
@@ -180,11 +181,12 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
         command: str,
         meta: CommandMeta,
         args: dict[str, Any],
-        decide: Callable[[Cause], tuple[R, list[Aggregate]]],
+        decide: Callable[[Cause], tuple[R, Sequence[Aggregate | Unchanged]]],
         parse: Callable[[str], Any] = UUID,
     ) -> R:
         """Run ``decide`` and save its aggregates in one transaction, with the idempotency
-        record if a key is given; retry a bounded number of times when another writer wins."""
+        record if a key is given; retry a bounded number of times when another writer wins,
+        or when what ``decide`` read and named ``Unchanged`` changed before the save."""
         cause = self._cause(meta)
         key = inputs.text("idempotency_key", meta.idempotency_key, max_length=200,
                           required=False) or None
@@ -201,7 +203,7 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
                 if earlier is not None:
                     return parse(earlier)  # type: ignore[no-any-return]
             try:
-                result, changed = decide(cause)
+                result, decided = decide(cause)
             except TallyError:
                 if self._forget_reads() and attempt == 0:
                     continue  # refused on reads handed over: decide again on fresh ones
@@ -210,11 +212,13 @@ class Tally(DirectoryCommands, SubmissionCommands, PlanningCommands, AssessmentC
                 if earlier is not None:
                     return parse(earlier)  # type: ignore[no-any-return]
                 raise
+            changed = [part for part in decided if not isinstance(part, Unchanged)]
+            unchanged = [part for part in decided if isinstance(part, Unchanged)]
             if key is not None:
                 changed.append(CommandRecord(key=key, command=command, fingerprint=fingerprint,
                                              result=str(result), cause=cause))
             try:
-                self.save(*changed)
+                self.save(*changed, **({"unchanged": unchanged} if unchanged else {}))
             except IntegrityError:
                 self._forget_reads()
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311

@@ -17,6 +17,7 @@ from domain.errors import (
 )
 from domain.officer import Officer
 from domain.outlet import Outlet
+from domain.unchanged import Unchanged
 from domain.unit import Unit
 from domain.values import Cause, Channel, Level, Role
 
@@ -90,13 +91,14 @@ class DirectoryCommands:
             "successor": inputs.code("successor", successor) if successor else None,
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             target = self._unit("unit", args["unit"])
             day: date = args["closed_on"]
             heir = self._unit("successor", args["successor"]) if args["successor"] else None
             target.check_closable(day, heir.id if heir else None)  # before the log is read
             if heir is not None:
                 heir.check_open_on(day, "successor")
+            read_up_to = self.recorder.max_notification_id() or 0
             staying = self._officers_staying(target, day)
             if staying and heir is None:
                 raise InvalidInputError(
@@ -107,7 +109,11 @@ class DirectoryCommands:
             for person in staying:
                 assert heir is not None
                 person.transfer(heir.id, day, args["reason"], cause)
-            return target.id, [target, *staying]
+            # not if an officer was posted meanwhile (perhaps to this unit), nor if the
+            # successor closed
+            posted = Unchanged.no_facts_since(read_up_to, (Officer.Enrolled, Officer.Transferred))
+            unchanged = [posted, *([Unchanged.read(heir)] if heir is not None else [])]
+            return target.id, [target, *staying, *unchanged]
 
         return self._execute("close_unit", meta, args, decide)
 
@@ -161,7 +167,8 @@ class DirectoryCommands:
             unit_id = home.id
             officer = Officer(code=code, name=args["name"], unit_id=unit_id,
                               enrolled_on=args["enrolled_on"], cause=cause)
-            return officer.id, [officer]
+            # not if the unit closed meanwhile (its closing reads who is in it)
+            return officer.id, [officer, Unchanged.read(home)]
 
         return self._execute("enrol_officer", meta, args, decide)
 
@@ -179,7 +186,7 @@ class DirectoryCommands:
             to_unit = self._unit("to_unit", args["to_unit"])
             to_unit.check_open_on(args["effective_on"], "to_unit")
             person.transfer(to_unit.id, args["effective_on"], args["reason"], cause)
-            return person.id, [person]
+            return person.id, [person, Unchanged.read(to_unit)]
 
         return self._execute("transfer_officer", meta, args, decide)
 

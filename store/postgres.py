@@ -23,6 +23,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
+from domain.unchanged import Unchanged
 from store.chain import (
     GENESIS,
     NOT_EMPTY,
@@ -40,7 +41,13 @@ from store.guard import (
     postgres_guard_statements,
     postgres_lock_function_statements,
 )
-from store.recorded import Excerpt, RecordedNotification, RecordTimeRecorder, as_utc
+from store.recorded import (
+    Excerpt,
+    RecordedNotification,
+    RecordTimeRecorder,
+    as_utc,
+    check_unchanged,
+)
 
 #: Failures a fresh connection may cure: a connection broken by a server restart, a pool with
 #: no connection to give within its timeout.
@@ -150,6 +157,12 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             "FROM inserted i LEFT JOIN head h ON true "
             "ORDER BY i.notification_id"
         ).format(**names)
+        self._changed_since_statement = SQL(
+            "SELECT 1 FROM {schema}.{table} WHERE originator_id = %s "
+            "AND originator_version > %s LIMIT 1").format(**names)
+        self._facts_since_statement = SQL(
+            "SELECT 1 FROM {schema}.{table} WHERE notification_id > %s "
+            "AND topic = ANY(%s) LIMIT 1").format(**names)
         self._insert_links_statement = SQL(
             "INSERT INTO {schema}.{chain} (notification_id, previous_id, chain_hash) "
             "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bytea[])"
@@ -222,13 +235,20 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
     # one transaction under its EXCLUSIVE lock; the links go in with one more statement.
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **_: Any) -> None:
+                              unchanged: Sequence[Unchanged] = (), **_: Any) -> None:
         """The library's insert, with the events as four arrays sent in binary: dumping a
         composite-type array as text took half of a bulk import's write phase. The
         placeholders say so (``%b``); ``binary=True`` asks only for the rows back in binary,
         and with ``%s`` psycopg sent the ids and topics as text arrays, escaping every
         element with a regular expression (2 of the 4 s of the write at 100k events)."""
         self._lock_table(curs)
+        if unchanged:  # before anything is written, so a refusal leaves nothing to commit
+            check_unchanged(
+                unchanged,
+                lambda aggregate_id, version: self._found(
+                    curs, self._changed_since_statement, (aggregate_id, version)),
+                lambda after, topics: self._found(
+                    curs, self._facts_since_statement, (after, list(topics))))
         self._notify_channel(curs)
         curs.execute(self.insert_events_statement, (
             [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
@@ -268,6 +288,11 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             return [e.position for e in appended]
         positions = {(str(e.originator_id), e.originator_version): e.position for e in appended}
         return [positions[(str(e.originator_id), e.originator_version)] for e in stored_events]
+
+    @staticmethod
+    def _found(curs: Cursor[DictRow], statement: Any, params: Sequence[Any]) -> bool:
+        curs.execute(statement, params)
+        return curs.fetchone() is not None
 
     def select_events_in(self, curs: Cursor[DictRow], originator_id: Any) -> list[StoredEvent]:
         """One aggregate's events as seen by an open transaction (a bulk import reads back

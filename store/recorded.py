@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import IntegrityError, Notification
+
+from domain.unchanged import Unchanged
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,17 @@ def as_utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=UTC)
     return when.astimezone(UTC)
+
+
+def check_unchanged(unchanged: Sequence[Unchanged], changed_since: Callable[[UUID, int], bool],
+                    facts_since: Callable[[int, Sequence[str]], bool]) -> None:
+    """Refuse an append whose command read what has changed since (``domain.unchanged``):
+    ``changed_since(id, version)``, whether the aggregate has a later event;
+    ``facts_since(position, topics)``, whether an event of those kinds lies after it. Called in
+    the append's transaction, once it holds the log's write lock."""
+    for condition in unchanged:
+        for aggregate_id, version in condition.versions:
+            if changed_since(aggregate_id, version):
+                raise IntegrityError(f"{aggregate_id} changed after version {version} was read")
+        if condition.topics and facts_since(condition.after, condition.topics):
+            raise IntegrityError(f"facts recorded after position {condition.after} were not read")

@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from domain.unchanged import Unchanged
 from store.chain import (
     GENESIS,
     NOT_EMPTY,
@@ -33,7 +34,13 @@ from store.chain import (
     crosses_checkpoint,
 )
 from store.guard import sqlite_guard_statements
-from store.recorded import Excerpt, RecordedNotification, RecordTimeRecorder, as_utc
+from store.recorded import (
+    Excerpt,
+    RecordedNotification,
+    RecordTimeRecorder,
+    as_utc,
+    check_unchanged,
+)
 
 # ISO 8601 in UTC with milliseconds: text order is time order.
 _NOW = "strftime('%Y-%m-%dT%H:%M:%f', 'now')"
@@ -83,6 +90,15 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
             "ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
         )
         self._recorded_at_statement = f"SELECT recorded_at FROM {table} WHERE rowid = ?"  # noqa: S608
+        # What a command read, checked under the write lock: rows before its own first one.
+        self._changed_since_statement = (
+            f"SELECT 1 FROM {table} WHERE originator_id = ? "  # noqa: S608
+            "AND originator_version > ? AND rowid < ? LIMIT 1"
+        )
+        self._facts_since_statement = (
+            f"SELECT 1 FROM {table} WHERE rowid > ? AND rowid < ? "  # noqa: S608
+            "AND topic IN (SELECT value FROM json_each(?)) LIMIT 1"
+        )
         self._excerpts_statement = (
             "SELECT rowid, recorded_at, CASE WHEN instr(state, :marker) > 0 "  # noqa: S608
             "THEN substr(state, instr(state, :marker) + :skip, :length) END "
@@ -147,7 +163,8 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
     # Appending: each event is inserted and chained in the one transaction of the append.
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+        unchanged: Sequence[Unchanged] = (), **_: Any
     ) -> Sequence[int] | None:
         appended, after, after_hash = [], 0, GENESIS
         for event in stored_events:
@@ -161,6 +178,16 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
                 after, after_hash = head, bytes(head_hash)
             appended.append(Appended(position, _parse(recorded_at), event.originator_id,
                                      event.originator_version, event.topic, event.state))
+        if unchanged and appended:
+            # checked once the first insert holds the write lock (a deferred transaction's
+            # earlier read could be overtaken), over the rows before this append's own
+            first = appended[0].position
+            check_unchanged(
+                unchanged,
+                lambda aggregate_id, version: self._found(
+                    c, self._changed_since_statement, (aggregate_id.hex, version, first)),
+                lambda after, topics: self._found(
+                    c, self._facts_since_statement, (after, first, json.dumps(list(topics)))))
         links = chain_links(after, after_hash, appended)
         rows = [(link.position, link.previous, link.chain_hash) for link in links]
         if len(rows) == 1:
@@ -170,6 +197,11 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
         if crosses_checkpoint(after, links, self.checkpoint_every):
             c.execute(self._insert_checkpoint_statement, (links[-1].position, links[-1].chain_hash))
         return [event.position for event in appended]
+
+    @staticmethod
+    def _found(c: SQLiteCursor, statement: str, params: Sequence[Any]) -> bool:
+        c.execute(statement, params)
+        return bool(c.fetchall())
 
     # The chain, read back.
 

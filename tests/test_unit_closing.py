@@ -5,6 +5,7 @@ replay of the facts alike), its history stays its own, and it takes no one from 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from domain.values import HolderKind
 from projections.registry import open_projection
 from projections.runner import catch_up
 from projections.scores import ScoreReports
+from store.bootstrap import open_tally
 from store.settings import DatabaseSettings
 from tests.conftest import event_count
 from tests.report_history import History, office_history
@@ -169,8 +171,9 @@ def test_a_closed_units_commissions_lapse_no_more_and_no_one_chases_it(
 
 def test_a_closed_unit_an_officer_still_belongs_to_stays_listed_with_its_points(
         app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An enrolment into a unit committed while the unit was being closed leaves the officer
-    in it (the closing read the log before): the unit's later points are listed, not lost."""
+    """An officer left in a closed unit (a closing that read the log before an enrolment
+    into the unit committed; the closing's save refuses that now, see below, but a store may
+    hold such a history): the unit's later points are listed, not lost."""
     history(app)
     monkeypatch.setattr(Tally, "_officers_staying", lambda self, unit, day: [])  # the race
     app.close_unit("u2", "2025-07-01", "机构改革", successor="u1", meta=ADMIN)
@@ -185,3 +188,62 @@ def test_a_closed_unit_an_officer_still_belongs_to_stays_listed_with_its_points(
     assert dict(unit_ranking(app, database, "2025-Q3"))["u2"] == "20.00"  # o3's August item
     assert "u2" in dict(unit_ranking(app, database, "2025-Q4"))  # o2 and o3 still belong to it
     assert dict(unit_ranking(app, database, "2025-Q2"))["u2"] == "20.00"  # its own, as ever
+
+
+# Races: each command's save checks what it read ----------------------------------------------
+
+def test_an_officer_posted_while_the_unit_closes_is_moved_by_the_closing_too(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer enrols an officer into the unit after the closing read who is in it,
+    before it saves: the save is refused, and the closing decides again and moves both."""
+    office_history(app)
+    other = open_tally(database)
+    staying = app._officers_staying
+    reads = []
+
+    def racing(unit: Any, day: date) -> list[Any]:
+        found = staying(unit, day)
+        if not reads:
+            other.enrol_officer("o9", "陈静", "u2", "2025-06-01", meta=ADMIN)
+        reads.append([person.code for person in found])
+        return found
+
+    monkeypatch.setattr(app, "_officers_staying", racing)
+    app.close_unit("u2", "2025-07-01", "机构改革", successor="u1", meta=ADMIN)
+    other.close()
+
+    assert reads == [["o2", "o3"], ["o2", "o3", "o9"]]
+    assert [app.officer_unit_on(code, "2025-07-01") for code in ("o2", "o3", "o9")] == \
+        ["u1"] * 3
+
+
+@pytest.mark.parametrize("command", ["enrol", "transfer"])
+def test_a_posting_decided_before_the_unit_closed_is_refused_when_it_saves(
+        app: Tally, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch,
+        command: str) -> None:
+    """The unit closes after an enrolment (or a transfer) into it read the unit open, before
+    it saves: the save is refused, and deciding again on the closed unit refuses it."""
+    office_history(app)
+    other = open_tally(database)
+    read_unit = app._unit
+    closed = []
+
+    def racing(field: str, code: str) -> Any:
+        found = read_unit(field, code)
+        if code == "u2" and not closed:
+            closed.append(other.close_unit("u2", "2025-07-01", "机构改革", successor="u1",
+                                           meta=ADMIN))
+        return found
+
+    monkeypatch.setattr(app, "_unit", racing)
+    before = event_count(app)
+    with pytest.raises(WrongStateError) as refused:
+        if command == "enrol":
+            app.enrol_officer("o9", "陈静", "u2", "2025-08-01", meta=ADMIN)
+        else:
+            app.transfer_officer("o1", "u2", "2025-08-01", meta=ADMIN)
+    other.close()
+
+    assert closed and refused.value.field == ("unit" if command == "enrol" else "to_unit")
+    assert event_count(app) == before + 3  # the closing, o2's and o3's moves; no posting
+    assert app.officer_unit_on("o1", "2025-08-01") == "u1"
