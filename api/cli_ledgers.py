@@ -90,9 +90,13 @@ def summary_table(report: ImportReport) -> Table:
 
 def export_command(
     target: Annotated[Path, typer.Argument(help="A folder for the CSV files, or a .xlsx file.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Only the facts the office knew then (a date: its end); default all.",
+    )] = None,
 ) -> None:
     """Write the store's facts as the ledger files `tally import` reads."""
     from api.ledger_export import export_ledgers
+    from domain import inputs
     from store.bootstrap import open_tally
     from store.settings import DatabaseSettings
 
@@ -100,10 +104,12 @@ def export_command(
         raise typer.BadParameter(f"{target} is not empty", param_hint="TARGET")
     tally = open_tally(DatabaseSettings.from_environment())
     try:
-        report = export_ledgers(tally, target)
+        moment = None if as_of is None else inputs.instant("as_of", as_of, zone=tally.zone,
+                                                           end_of_day=True)
+        report = export_ledgers(tally, target, moment)
     finally:
         tally.close()
-    table = Table(title=f"导出 Export to {target}")
+    table = Table(title=f"导出 Export to {target}" + (f"（截至 {as_of}）" if as_of else ""))
     table.add_column("文件 file")
     table.add_column("行数 rows", justify="right")
     for name, rows in report.rows.items():

@@ -67,9 +67,12 @@ class Ledgers:
         self.files[file].append(cells)
         return cells
 
-    def take(self, event: Any, recorded_at: datetime) -> None:
-        known = self.when(event.cause.known_at or recorded_at) if hasattr(event, "cause") \
-            else ""
+    def take(self, event: Any, recorded_at: datetime, as_of: datetime | None = None) -> None:
+        """The event as a row; with ``as_of``, only if the office knew it by then."""
+        moment = event.cause.known_at or recorded_at if hasattr(event, "cause") else None
+        if as_of is not None and (moment or recorded_at) > as_of:
+            return
+        known = self.when(moment) if moment is not None else ""
         if isinstance(event, CONSEQUENCES):
             return
         handler = HANDLERS.get(type(event))
@@ -289,25 +292,32 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def read_ledgers(tally: Tally) -> Ledgers:
+def read_ledgers(tally: Tally, as_of: datetime | None = None) -> Ledgers:
+    """Every fact of the log, or those the office knew at ``as_of``, as rows."""
     ledgers = Ledgers(tally)
     position = 0
     while batch := tally.recorder.select_notifications(start=position, limit=BATCH,
                                                        inclusive_of_start=False):
         for notification in batch:
             ledgers.take(tally.mapper.to_domain_event(notification),
-                         notification.recorded_at)  # type: ignore[attr-defined]
+                         notification.recorded_at, as_of)  # type: ignore[attr-defined]
         position = batch[-1].id
     return ledgers
 
 
-def export_ledgers(tally: Tally, target: Path) -> ExportReport:
-    """Write the store's facts to the folder ``target`` (or the workbook, for ``.xlsx``)."""
-    ledgers = read_ledgers(tally)
+def report_of(ledgers: Ledgers) -> ExportReport:
     report = ExportReport(rows={name: len(rows) for name, rows in ledgers.files.items()},
                           methods=[code for code, _ in ledgers.methods],
                           not_exported=ledgers.not_exported)
     report.events = sum(report.rows.values())
+    return report
+
+
+def export_ledgers(tally: Tally, target: Path, as_of: datetime | None = None) -> ExportReport:
+    """Write the store's facts (known at ``as_of``, if given) to the folder ``target`` (or
+    the workbook, for ``.xlsx``)."""
+    ledgers = read_ledgers(tally, as_of)
+    report = report_of(ledgers)
     if target.suffix.lower() == ".xlsx":
         target.write_bytes(workbook_bytes(ledgers))
         return report

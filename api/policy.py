@@ -81,6 +81,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "read_audit": _roles(EDITOR, ADMINISTRATOR, AUDITOR, LEADER),
     "read_accounts": _roles(ADMINISTRATOR, AUDITOR),
     "export": READERS,
+    "export_ledgers": _roles(ADMINISTRATOR, AUDITOR),  # every fact, as the import's files
 }
 
 #: Actions that change nothing: the auditor and the leader hold only these.

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from api.ledger_export import export_ledgers
+from api.pages.rendering import MEDIA_TYPES
 from api.services import Services
 from api.web import create_app
 from domain.application import Tally
@@ -127,3 +129,29 @@ def test_malformed_rows_are_listed_by_file_line_and_column(desk: Desk) -> None:
     assert errors.count("<tr>") >= 3
     assert "<td>submissions.csv</td>" in errors
     assert event_count(desk.tally) == events
+
+
+def test_the_ledgers_download_as_a_workbook_an_import_reads_again(
+        desk: Desk, tmp_path: Path) -> None:
+    """The store's facts as one workbook of the files an import reads (the round trip is
+    tests/test_ledger_import.py's); with a date, only the facts known by its end."""
+    if not event_count(desk.tally):
+        assert desk.upload(small()).status_code == 200
+    everything = desk.client.get("/imports/ledgers.xlsx")
+    assert everything.status_code == 200
+    assert everything.headers["content-type"].startswith(MEDIA_TYPES["xlsx"])
+    assert 'filename="tally-ledgers-' in everything.headers["content-disposition"]
+    workbook = tmp_path / "all.xlsx"
+    workbook.write_bytes(everything.content)
+    sheets = load_workbook(workbook, read_only=True).sheetnames
+    assert {"units", "officers", "submissions", "adoptions", "method"} <= set(sheets)
+
+    early = desk.client.get("/imports/ledgers.xlsx", params={"as_of": "2025-03-01"})
+    assert early.status_code == 200
+    (tmp_path / "early.xlsx").write_bytes(early.content)
+    adopted = load_workbook(tmp_path / "early.xlsx", read_only=True)["adoptions"]
+    # of the small ledger's two adoptions, the one known on 12 March is left out
+    assert [row[0] for row in adopted.iter_rows(min_row=2, values_only=True)] == ["s1"]
+
+    refused = desk.client.get("/imports/ledgers.xlsx", params={"as_of": "2025-02-30"})
+    assert refused.status_code == 422 and 'id="error-field">as_of<' in refused.text

@@ -335,3 +335,10 @@ def test_tally_export_ledgers_writes_the_files_an_import_reads(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in (LEDGERS / "small").iterdir())
     assert "not exported" not in done.output
+
+    early = runner.invoke(cli.app, ["export-ledgers", str(tmp_path / "early"),
+                                    "--as-of", "2025-03-01"], env=env)
+    assert early.exit_code == 0, early.output
+    # of the two adoptions, the one known on 12 March is left out
+    assert (tmp_path / "early" / "adoptions.csv").read_text(encoding="utf-8-sig").count(
+        "\n") == 2

@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import PagePrincipal, ServicesDep
+from api.ledger_export import read_ledgers, workbook_bytes
 from api.ledger_import import ImportReport, import_ledgers
 from api.ledger_rows import FILES
-from api.pages.common import CSRF, Field
-from api.pages.rendering import render
+from api.pages.common import CSRF, Field, as_of_day, today
+from api.pages.rendering import MEDIA_TYPES, render
 from api.policy import allow
+from domain import inputs
 from domain.errors import InvalidInputError
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +43,22 @@ def import_form(request: Request, principal: PagePrincipal) -> Response:
     allow(principal, "import_ledgers")
     return render(request, "imports.html", {"user": principal, "files": expected_files(),
                                             "report": None})
+
+
+@router.get("/imports/ledgers.xlsx")
+def export_workbook(principal: PagePrincipal, services: ServicesDep,
+                    as_of: str | None = None) -> Response:
+    """Every fact of the store (or those the office knew at the end of ``as_of``) as one
+    workbook of the files an import reads, a sheet per file, with the method versions."""
+    allow(principal, "export_ledgers")
+    day = as_of_day(as_of)
+    tally = services.tally
+    moment = None if day is None else inputs.instant("as_of", day, zone=tally.zone,
+                                                     end_of_day=True)
+    data = workbook_bytes(read_ledgers(tally, moment))
+    name = f"tally-ledgers-{day or today(services).isoformat()}.xlsx"
+    return Response(data, media_type=MEDIA_TYPES["xlsx"],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 async def saved(files: list[UploadFile], folder: Path) -> tuple[Path, Path | None]:
