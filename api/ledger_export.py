@@ -146,6 +146,15 @@ class Ledgers:
 
     def method(self, e: MethodBook.VersionPublished, known: str) -> None:
         self.methods.append((e.code, e.source))
+        self.add("method_changes.csv", code=e.code, change="published", known_on=known)
+
+    def method_rescheduled(self, e: MethodBook.VersionRescheduled, known: str) -> None:
+        self.add("method_changes.csv", code=e.code, change="rescheduled",
+                 effective_from=e.effective_from, reason=e.reason, known_on=known)
+
+    def method_withdrawn(self, e: MethodBook.VersionWithdrawn, known: str) -> None:
+        self.add("method_changes.csv", code=e.code, change="withdrawn", reason=e.reason,
+                 known_on=known)
 
     def commission(self, e: Commission.Issued, known: str) -> None:
         self.codes[e.originator_id] = e.ref or str(e.originator_id)
@@ -267,7 +276,9 @@ HANDLERS: dict[type, Any] = {
     Officer.Transferred: Ledgers.transfer, Officer.Left: Ledgers.left,
     Account.Opened: Ledgers.account, Target.Set: Ledgers.target,
     Target.Adjusted: Ledgers.target_adjusted,
-    MethodBook.VersionPublished: Ledgers.method, Commission.Issued: Ledgers.commission,
+    MethodBook.VersionPublished: Ledgers.method,
+    MethodBook.VersionRescheduled: Ledgers.method_rescheduled,
+    MethodBook.VersionWithdrawn: Ledgers.method_withdrawn, Commission.Issued: Ledgers.commission,
     Commission.Lapsed: Ledgers.lapse, Finding.Recorded: Ledgers.finding,
     Finding.Withdrawn: Ledgers.finding_withdrawn,
     Submission.Drafted: Ledgers.drafted, Submission.Submitted: Ledgers.submitted,

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError
@@ -108,13 +107,12 @@ def check(read: Source, staged: StagedTally, now: datetime, report: ImportReport
     """The first phase: every row parsed and checked, and the commands planned; the steps
     come in known order, with their number."""
     planner = Planner(Rows(read, Cells(now, staged.zone)), staged.stage, now, staged.zone)
-    # The methods are known at the earliest moment of the run, before every other fact.
-    methods = plan_methods(read, staged, planner, report)
-    steps = chain(methods, planner.plan())
+    plan_methods(read, staged, planner, report)
+    steps = planner.plan()
     report.errors = sorted(read.errors + planner.errors, key=file_order)
     if progress is not None:
         progress("checking", read.rows, read.rows)
-    return steps, len(methods) + planner.count
+    return steps, planner.count
 
 
 def file_order(error: RowError) -> tuple[int, int]:
@@ -124,9 +122,11 @@ def file_order(error: RowError) -> tuple[int, int]:
 
 
 def plan_methods(read: Source, staged: StagedTally, planner: Planner,
-                 report: ImportReport) -> list[Step]:
+                 report: ImportReport) -> None:
+    """The method files checked: each parsed, and one already published with the same text
+    skipped; then planned with method_changes.csv (``Planner.plan_methods``)."""
     published = staged.method_sources()
-    steps = []
+    files = []
     for where, text in read.methods:
         try:
             method = parse_method(text)
@@ -140,8 +140,8 @@ def plan_methods(read: Source, staged: StagedTally, planner: Planner,
             read.errors.append(RowError(where, 0, "method.code",
                                         f"another method {method.code} is already published"))
             continue
-        steps.append(Step(planner.start, 0, -1, where, 0, "publish_method", {"source": text}))
-    return steps
+        files.append((where, method.code, text))
+    planner.plan_methods(files, set(published))
 
 
 def record(staged: StagedTally, steps: Iterator[Step], total: int, report: ImportReport,

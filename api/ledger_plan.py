@@ -28,7 +28,8 @@ from domain.values import HolderKind
 #: Ties of known time are broken by what a fact rests on: the directory first, then the steps
 #: of an item in the order of its workflow.
 RANKS = {command: rank for rank, command in enumerate((
-    "publish_method", "register_unit", "rename_unit", "reclassify_unit", "register_outlet",
+    "publish_method", "reschedule_method", "withdraw_method", "register_unit", "rename_unit",
+    "reclassify_unit", "register_outlet",
     "enrol_officer", "open_account", "set_target", "adjust_target", "transfer_officer",
     "record_leaving", "close_unit", "issue_commission", "draft_submission", "submit",
     "return_submission", "revise_submission", "resubmit", "approve", "withdraw",
@@ -184,6 +185,42 @@ class Planner(ItemPlanning):
         return self.rows.of(name, only)
 
     # The plan -------------------------------------------------------------------------
+
+    def plan_methods(self, files: list[tuple[str, str, str]], stored: set[str]) -> None:
+        """The method files (``(where, code, text)``) published, each when a ``published``
+        row of method_changes.csv says the office knew it, else at the run's earliest moment;
+        and the versions rescheduled or withdrawn, of the files or of the store."""
+        published: dict[str, Row] = {}
+        changes = []
+        for row in self.of("method_changes.csv"):
+            code, change = row["code"], row["change"]
+            if code is None or change is None:
+                continue
+            needed = {"published": [], "withdrawn": ["reason"],
+                      "rescheduled": ["effective_from", "reason"]}[change]
+            missing = [column for column in needed if row[column] is None]
+            for column in missing:
+                self.error(row, column, f"must not be empty when the change is {change}")
+            if code not in stored and all(code != c for _, c, _ in files):
+                self.error(row, "code", f"no method {code} in the method files or in the store")
+            elif change == "published" and code in published:
+                self.error(row, "code",
+                           f"method {code} is also published on line {published[code].line}")
+            elif change == "published":
+                published[code] = row
+            elif row.ok and not missing:
+                changes.append(row)
+        for where, code, text in files:
+            row = published.get(code)
+            self.add(Row(where, 0, {}, row is None or row.ok), "publish_method",
+                     self.start if row is None else self.known(row), ("method", code),
+                     source=text)
+        for row in changes:
+            command = f"{'withdraw' if row['change'] == 'withdrawn' else 'reschedule'}_method"
+            when = {} if command == "withdraw_method" else {
+                "effective_from": row["effective_from"]}
+            self.add(row, command, self.known(row, ("method", row["code"])), None,
+                     code=row["code"], reason=row["reason"], **when)
 
     def plan(self) -> Iterator[Step]:
         """Every row checked and planned; then the steps, read in known order (``count``)."""

@@ -104,6 +104,16 @@ def one_of(enum_type: type[Any]) -> Callable[[Cells, str], str]:
     return parse
 
 
+METHOD_CHANGES = ("published", "rescheduled", "withdrawn")
+
+
+def method_change(_: Cells, value: str) -> str:
+    change = value.strip()
+    if change not in METHOD_CHANGES:
+        raise InvalidInputError(f"must be one of: {', '.join(METHOD_CHANGES)}", field="")
+    return change
+
+
 def roles(cells: Cells, value: str) -> list[str]:
     return [inputs.choice("", Role, part).value for part in cells.codes(value)]
 
@@ -132,6 +142,9 @@ TARGET = (need("holder_id", Cells.code), need("year", Cells.year), may("items", 
 
 #: Every file an import reads, in the order its facts rest on one another.
 FILES: dict[str, tuple[Column, ...]] = {
+    "method_changes.csv": (need("code", Cells.code), need("change", method_change),
+                           may("effective_from", Cells.any_day), may("reason", Cells.text),
+                           KNOWN),
     "units.csv": (need("unit_id", Cells.code), need("name", Cells.text),
                   need("class", Cells.text), may("registered_on", Cells.day), KNOWN),
     "unit_renames.csv": (need("unit_id", Cells.code), need("name", Cells.text),

@@ -69,15 +69,14 @@ def known(app: Tally) -> list[tuple[Any, datetime]]:
     found = []
     for notification in app.recorder.select_notifications(start=1, limit=10_000):
         event = app.mapper.to_domain_event(notification)
-        given = None if isinstance(event, MethodBook.Event) else event.cause.known_at
-        found.append((event, given or notification.recorded_at))  # type: ignore[attr-defined]
+        found.append((event, event.cause.known_at
+                      or notification.recorded_at))  # type: ignore[attr-defined]
     return found
 
 
 def facts(app: Tally) -> Counter[tuple[Any, ...]]:
     """Each event by kind, aggregate, version and the moment it was known."""
-    return Counter((type(e).__qualname__, e.originator_id, e.originator_version,
-                    None if isinstance(e, MethodBook.Event) else moment)
+    return Counter((type(e).__qualname__, e.originator_id, e.originator_version, moment)
                    for e, moment in known(app))
 
 
@@ -116,6 +115,18 @@ def changed(app: Tally) -> None:
     unreferenced = next(e.originator_id for e in events(app)
                         if isinstance(e, Finding.Recorded) and e.ref is None)
     app.withdraw_finding(str(unreferenced), "重复登记", meta=META)
+    # a version published wrong and withdrawn, its correction on the same day, rescheduled
+    app.publish_method(method("wrong-2026", "2026-01-01"), meta=META)
+    app.withdraw_method("wrong-2026", "发布有误", meta=META)
+    app.publish_method(method("office-2026", "2026-01-01"), meta=META)
+    app.reschedule_method("office-2026", "2026-02-01", "推迟执行", meta=META)
+
+
+def method(code: str, effective_from: str) -> str:
+    """The small ledger's method under another code and date."""
+    text = (LEDGERS / "small" / "method.toml").read_text(encoding="utf-8")
+    return text.replace('code = "office-2025"', f'code = "{code}"').replace(
+        "effective_from = 2025-01-01", f"effective_from = {effective_from}")
 
 
 # The round trip -------------------------------------------------------------------------------
@@ -133,12 +144,16 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
         "target_adjustments.csv", "withdrawn_findings.csv")} == {
         "unit_renames.csv": 1, "unit_classes.csv": 1, "unit_closings.csv": 1,
         "leavings.csv": 1, "target_adjustments.csv": 1, "withdrawn_findings.csv": 2}
+    assert report.methods == ["office-2025", "wrong-2026", "office-2026"]
+    assert report.rows["method_changes.csv"] == 5
     # The officer the closing moved is no row: the closing moves the officer again.
     assert "transfers.csv" not in report.rows
 
     again = imported(other, tmp_path / "out")
 
     assert again.commands["close_unit"] == 1 and again.commands["withdraw_finding"] == 2
+    assert (again.commands["publish_method"], again.commands["withdraw_method"],
+            again.commands["reschedule_method"]) == (3, 1, 1)
     # A finding recorded without a reference has a new id, derived from the old one as its
     # reference; every other fact is the same event of the same aggregate, known alike.
     [old_id] = {e.originator_id for e in events(app) if isinstance(e, Finding.Recorded)
@@ -229,3 +244,31 @@ def test_a_change_to_nothing_known_is_refused_naming_file_line_and_column(
         ("leavings.csv", 2, "left_on"), ("target_adjustments.csv", 2, "year"),
         ("unit_renames.csv", 2, "unit_id"), ("withdrawn_findings.csv", 2, "finding_id")]
     assert event_count(app) == 0
+
+
+def test_method_changes_are_named_by_file_line_and_column(app: Tally, tmp_path: Path) -> None:
+    files = write(tmp_path / "files", {
+        "method.toml": method("office-2025", "2025-01-01"),
+        "method_changes.csv": "code,change,effective_from,reason\n"
+                              "office-2025,rescheduled,,推迟\n"
+                              "office-2024,withdrawn,,有误\n"
+                              "office-2025,withdrawn,,\n"
+                              "office-2025,renamed,,\n"})
+
+    report = import_ledgers(app, files)
+
+    assert sorted((e.file, e.line, e.field) for e in report.errors) == [
+        ("method_changes.csv", 2, "effective_from"), ("method_changes.csv", 3, "code"),
+        ("method_changes.csv", 4, "reason"), ("method_changes.csv", 5, "change")]
+    assert event_count(app) == 0
+
+
+def test_a_method_is_known_when_its_published_row_says(app: Tally, tmp_path: Path) -> None:
+    imported(app, write(tmp_path / "files", {
+        "method.toml": method("office-2025", "2025-01-01"),
+        "method_changes.csv": "code,change,known_on\noffice-2025,published,2024-12-20\n",
+        "units.csv": "unit_id,name,class,registered_on\nu1,县委办公室,A类,2025-01-02\n"}))
+
+    [(published, moment)] = [(e, m) for e, m in known(app)
+                             if isinstance(e, MethodBook.VersionPublished)]
+    assert moment.astimezone(app.zone).isoformat() == "2024-12-20T23:59:59+08:00"
