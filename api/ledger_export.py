@@ -130,10 +130,23 @@ class Ledgers:
                  reason=e.reason, known_on=known)
 
     def account(self, e: Account.Opened, known: str) -> None:
+        self.codes[e.originator_id] = e.username
         self.add("accounts.csv", username=e.username, name=e.display_name,
                  roles=";".join(role.value for role in e.roles),
                  officer_id=self.code(e.officer_id), unit_id=self.code(e.unit_id),
                  known_on=known)
+
+    def role_granted(self, e: Account.RoleGranted, known: str) -> None:
+        self.add("account_changes.csv", username=self.code(e.originator_id), change="granted",
+                 role=e.role.value, known_on=known)
+
+    def role_revoked(self, e: Account.RoleRevoked, known: str) -> None:
+        self.add("account_changes.csv", username=self.code(e.originator_id), change="revoked",
+                 role=e.role.value, reason=e.reason, known_on=known)
+
+    def account_closed(self, e: Account.Closed, known: str) -> None:
+        self.add("account_changes.csv", username=self.code(e.originator_id), change="closed",
+                 reason=e.reason, known_on=known)
 
     def target(self, e: Target.Set, known: str) -> None:
         self.targets[e.originator_id] = {"holder_id": self.code(e.holder_id), "year": e.year,
@@ -259,6 +272,17 @@ class Ledgers:
         self.add("feedback.csv", submission_id=self.code(e.originator_id), instruction=e.number,
                  fed_back_on=e.fed_back_on, text=e.text, known_on=known)
 
+    def appealed(self, e: Submission.AppealFiled, known: str) -> None:
+        self.add("appeals.csv", submission_id=self.code(e.originator_id),
+                 officer_id=self.code(e.officer_id), filed_on=e.filed_on, reason=e.reason,
+                 known_on=known)
+
+    def appeal_decided(self, e: Submission.AppealDecided, known: str) -> None:
+        """A correction the decision made is a row of its own (an adoption, say)."""
+        self.add("appeal_decisions.csv", submission_id=self.code(e.originator_id),
+                 appeal=e.number, upheld=e.upheld, decided_on=e.decided_on, reason=e.reason,
+                 known_on=known)
+
 
 def amounts(e: Target.Set | Target.Adjusted) -> dict[str, Any]:
     """A target's amounts, with the months only where they are not an even split."""
@@ -274,7 +298,9 @@ HANDLERS: dict[type, Any] = {
     Unit.Reclassified: Ledgers.unit_reclassified, Unit.Closed: Ledgers.unit_closed,
     Outlet.Registered: Ledgers.outlet, Officer.Enrolled: Ledgers.officer,
     Officer.Transferred: Ledgers.transfer, Officer.Left: Ledgers.left,
-    Account.Opened: Ledgers.account, Target.Set: Ledgers.target,
+    Account.Opened: Ledgers.account, Account.RoleGranted: Ledgers.role_granted,
+    Account.RoleRevoked: Ledgers.role_revoked, Account.Closed: Ledgers.account_closed,
+    Target.Set: Ledgers.target,
     Target.Adjusted: Ledgers.target_adjusted,
     MethodBook.VersionPublished: Ledgers.method,
     MethodBook.VersionRescheduled: Ledgers.method_rescheduled,
@@ -288,6 +314,7 @@ HANDLERS: dict[type, Any] = {
     Submission.Adopted: Ledgers.adopted, Submission.AdoptionRetracted: Ledgers.retracted,
     Submission.InstructionRecorded: Ledgers.instructed,
     Submission.InstructionFeedbackRecorded: Ledgers.fed_back,
+    Submission.AppealFiled: Ledgers.appealed, Submission.AppealDecided: Ledgers.appeal_decided,
 }
 
 

@@ -4,6 +4,7 @@ answers, leader instructions and feedback, and findings (mixed into ``Planner``)
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -118,6 +119,7 @@ class ItemPlanning:
             for row in self.of(name):
                 self.plan_outcome(row, command)
         self.plan_instructions()
+        self.plan_appeals()
 
     def plan_outcome(self: Planner, row: Row, command: str) -> None:
         item = self.refer("submission", row, "submission_id")
@@ -142,6 +144,18 @@ class ItemPlanning:
                     "record_adoption": ("adopted", code, place)}.get(command)
         self.add(row, command, self.known(row, *needs), provides, **args)
 
+    def numbered(self: Planner, given: dict[str, list[tuple[datetime, Row, UUID]]],
+                 held: str) -> Iterator[tuple[int, datetime, Row, UUID]]:
+        """Each item's rows numbered in known order, after those of the kind (``held``: the
+        item's list of them) the store holds already, as the item numbers them."""
+        for code, rows in given.items():
+            earlier = 0
+            if code not in self.defined["submission"]:
+                earlier = len(getattr(self.store.load(rows[0][2]), held))
+            for number, (known, row, item) in enumerate(
+                    sorted(rows, key=lambda r: (r[0], r[1].line)), earlier + 1):
+                yield number, known, row, item
+
     def plan_instructions(self: Planner) -> None:
         given: dict[str, list[tuple[datetime, Row, UUID]]] = defaultdict(list)
         for row in self.of("instructions.csv"):
@@ -149,16 +163,12 @@ class ItemPlanning:
             if item:
                 code = row["submission_id"]
                 given[code].append((self.known(row, ("approved", code)), row, item))
-        for code, rows in given.items():
-            earlier = 0
-            if code not in self.defined["submission"]:
-                earlier = len(self.store.load(rows[0][2]).instructions)
-            for number, (known, row, item) in enumerate(
-                    sorted(rows, key=lambda r: (r[0], r[1].line)), earlier + 1):
-                self.add(row, "record_instruction", known, ("instruction", code, number),
-                         submission_id=str(item), leader_level=row["leader_level"],
-                         leader=row["leader"] or LEADERS[row["leader_level"]],
-                         instructed_on=row["instructed_on"], text=row["text"] or "")
+        for number, known, row, item in self.numbered(given, "instructions"):
+            self.add(row, "record_instruction", known,
+                     ("instruction", row["submission_id"], number), submission_id=str(item),
+                     leader_level=row["leader_level"],
+                     leader=row["leader"] or LEADERS[row["leader_level"]],
+                     instructed_on=row["instructed_on"], text=row["text"] or "")
         for row in self.of("feedback.csv"):
             item = self.refer("submission", row, "submission_id")
             if item:
@@ -166,6 +176,27 @@ class ItemPlanning:
                 known = self.known(row, ("instruction", row["submission_id"], number))
                 self.add(row, "record_feedback", known, None, submission_id=str(item),
                          instruction=number, fed_back_on=row["fed_back_on"], text=row["text"])
+
+    def plan_appeals(self: Planner) -> None:
+        filed: dict[str, list[tuple[datetime, Row, UUID]]] = defaultdict(list)
+        for row in self.of("appeals.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item and self.refer("officer", row, "officer_id"):
+                code = row["submission_id"]
+                filed[code].append((self.known(row, ("submitted", code),
+                                               ("officer", row["officer_id"])), row, item))
+        for number, known, row, item in self.numbered(filed, "appeals"):
+            self.add(row, "file_appeal", known, ("appeal", row["submission_id"], number),
+                     submission_id=str(item), officer=row["officer_id"],
+                     filed_on=row["filed_on"], reason=row["reason"])
+        for row in self.of("appeal_decisions.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item:
+                number = row["appeal"] or 1
+                self.add(row, "decide_appeal",
+                         self.known(row, ("appeal", row["submission_id"], number)), None,
+                         submission_id=str(item), appeal=number, upheld=row["upheld"],
+                         decided_on=row["decided_on"], reason=row["reason"])
 
     def plan_findings(self: Planner) -> None:
         for row in self.of("findings.csv"):

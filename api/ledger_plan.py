@@ -26,16 +26,17 @@ from domain.unit import Unit
 from domain.values import HolderKind
 
 #: Ties of known time are broken by what a fact rests on: the directory first, then the steps
-#: of an item in the order of its workflow.
+#: of an item in the order of its workflow (an appeal's decision after the corrections it may
+#: make).
 RANKS = {command: rank for rank, command in enumerate((
     "publish_method", "reschedule_method", "withdraw_method", "register_unit", "rename_unit",
-    "reclassify_unit", "register_outlet",
-    "enrol_officer", "open_account", "set_target", "adjust_target", "transfer_officer",
+    "reclassify_unit", "register_outlet", "enrol_officer", "open_account", "grant_role",
+    "revoke_role", "close_account", "set_target", "adjust_target", "transfer_officer",
     "record_leaving", "close_unit", "issue_commission", "draft_submission", "submit",
-    "return_submission", "revise_submission", "resubmit", "approve", "withdraw",
+    "return_submission", "revise_submission", "resubmit", "approve", "withdraw", "file_appeal",
     "send_to_outlet", "record_decline", "record_adoption", "retract_adoption",
-    "record_instruction", "record_feedback", "record_lapse", "record_finding",
-    "withdraw_finding"))}
+    "record_instruction", "record_feedback", "decide_appeal", "record_lapse",
+    "record_finding", "withdraw_finding"))}
 
 KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
          "commission": Commission, "submission": Submission, "finding": Finding}
@@ -196,11 +197,8 @@ class Planner(ItemPlanning):
             code, change = row["code"], row["change"]
             if code is None or change is None:
                 continue
-            needed = {"published": [], "withdrawn": ["reason"],
-                      "rescheduled": ["effective_from", "reason"]}[change]
-            missing = [column for column in needed if row[column] is None]
-            for column in missing:
-                self.error(row, column, f"must not be empty when the change is {change}")
+            missing = self.missing(row, {"withdrawn": ["reason"],
+                                         "rescheduled": ["effective_from", "reason"]})
             if code not in stored and all(code != c for _, c, _ in files):
                 self.error(row, "code", f"no method {code} in the method files or in the store")
             elif change == "published" and code in published:
@@ -222,9 +220,21 @@ class Planner(ItemPlanning):
             self.add(row, command, self.known(row, ("method", row["code"])), None,
                      code=row["code"], reason=row["reason"], **when)
 
+    def missing(self, row: Row, needed: dict[str, list[str]]) -> list[str]:
+        """The columns a row's kind of change needs that it leaves empty, each an error (in a
+        row whose cells are all valid: an invalid cell is named already)."""
+        change = row["change"]
+        missing = [column for column in needed.get(change, []) if row[column] is None]
+        if not row.ok:
+            return missing
+        for column in missing:
+            self.error(row, column, f"must not be empty when the change is {change}")
+        return missing
+
     def plan(self) -> Iterator[Step]:
         """Every row checked and planned; then the steps, read in known order (``count``)."""
         self.plan_directory()
+        self.plan_account_changes()
         self.plan_planning()
         self.plan_items()
         self.plan_outcomes()
@@ -272,6 +282,21 @@ class Planner(ItemPlanning):
                          ("account", row["username"]), username=row["username"],
                          display_name=row["name"], roles=row["roles"],
                          officer=row["officer_id"], unit=row["unit_id"])
+
+    def plan_account_changes(self) -> None:
+        for row in self.of("account_changes.csv"):
+            if row["change"] is None:
+                continue
+            missing = self.missing(row, {"granted": ["role"], "revoked": ["role", "reason"],
+                                         "closed": ["reason"]})
+            if self.refer("account", row, "username") and not missing:
+                command = {"granted": "grant_role", "revoked": "revoke_role",
+                           "closed": "close_account"}[row["change"]]
+                args = {"role": row["role"]} if command != "close_account" else {}
+                if command != "grant_role":
+                    args["reason"] = row["reason"]
+                self.add(row, command, self.known(row, ("account", row["username"])), None,
+                         username=row["username"], **args)
 
     def plan_planning(self) -> None:
         targets: dict[tuple[str, str, int], Row] = {}
@@ -359,7 +384,8 @@ OWN_DATES = {"units.csv": "registered_on", "officers.csv": "enrolled_on",
              "returns.csv": "returned_on", "withdrawals.csv": "withdrawn_on",
              "sends.csv": "sent_on", "declines.csv": "declined_on",
              "adoptions.csv": "adopted_on", "instructions.csv": "instructed_on",
-             "feedback.csv": "fed_back_on", "findings.csv": "found_on"}
+             "feedback.csv": "fed_back_on", "appeals.csv": "filed_on",
+             "appeal_decisions.csv": "decided_on", "findings.csv": "found_on"}
 #: Every column that gives a moment the office knew something.
 KNOWN_COLUMNS = ("known_on", "drafted_known_on", "approved_known_on", "revised_known_on",
                  "resubmitted_known_on", *OWN_DATES.values())

@@ -104,14 +104,13 @@ def one_of(enum_type: type[Any]) -> Callable[[Cells, str], str]:
     return parse
 
 
-METHOD_CHANGES = ("published", "rescheduled", "withdrawn")
-
-
-def method_change(_: Cells, value: str) -> str:
-    change = value.strip()
-    if change not in METHOD_CHANGES:
-        raise InvalidInputError(f"must be one of: {', '.join(METHOD_CHANGES)}", field="")
-    return change
+def one_word(*words: str) -> Callable[[Cells, str], str]:
+    def parse(_: Cells, value: str) -> str:
+        word = value.strip()
+        if word not in words:
+            raise InvalidInputError(f"must be one of: {', '.join(words)}", field="")
+        return word
+    return parse
 
 
 def roles(cells: Cells, value: str) -> list[str]:
@@ -142,7 +141,8 @@ TARGET = (need("holder_id", Cells.code), need("year", Cells.year), may("items", 
 
 #: Every file an import reads, in the order its facts rest on one another.
 FILES: dict[str, tuple[Column, ...]] = {
-    "method_changes.csv": (need("code", Cells.code), need("change", method_change),
+    "method_changes.csv": (need("code", Cells.code),
+                           need("change", one_word("published", "rescheduled", "withdrawn")),
                            may("effective_from", Cells.any_day), may("reason", Cells.text),
                            KNOWN),
     "units.csv": (need("unit_id", Cells.code), need("name", Cells.text),
@@ -158,6 +158,9 @@ FILES: dict[str, tuple[Column, ...]] = {
     "accounts.csv": (need("username", Cells.code), need("name", Cells.text),
                      need("roles", roles), may("officer_id", Cells.code),
                      may("unit_id", Cells.code), KNOWN),
+    "account_changes.csv": (need("username", Cells.code),
+                            need("change", one_word("granted", "revoked", "closed")),
+                            may("role", one_of(Role)), may("reason", Cells.text), KNOWN),
     "targets.csv": (*TARGET, KNOWN),
     "target_adjustments.csv": (*TARGET, need("reason", Cells.text), KNOWN),
     "transfers.csv": (need("officer_id", Cells.code), need("to_unit_id", Cells.code),
@@ -200,6 +203,11 @@ FILES: dict[str, tuple[Column, ...]] = {
                          may("text", Cells.text)),
     "feedback.csv": (need("submission_id", Cells.code), may("instruction", Cells.whole),
                      need("fed_back_on", Cells.day), need("text", Cells.text), KNOWN),
+    "appeals.csv": (need("submission_id", Cells.code), need("officer_id", Cells.code),
+                    need("filed_on", Cells.day), need("reason", Cells.text), KNOWN),
+    "appeal_decisions.csv": (need("submission_id", Cells.code), may("appeal", Cells.whole),
+                             need("upheld", Cells.flag), need("decided_on", Cells.day),
+                             need("reason", Cells.text), KNOWN),
     "findings.csv": (may("finding_id", Cells.code), need("kind", one_of(FindingKind)),
                      need("holder_id", Cells.code), may("holder_kind", one_of(HolderKind)),
                      need("found_on", Cells.day), need("reason", Cells.text),

@@ -15,10 +15,12 @@ import pytest
 
 from api.ledger_export import export_ledgers
 from api.ledger_import import ImportReport, import_ledgers
+from domain.account import Account
 from domain.application import CommandMeta, Tally
 from domain.finding import Finding
 from domain.method_book import MethodBook
 from domain.officer import Officer
+from domain.submission import Submission
 from domain.target import Target
 from domain.unit import Unit
 from domain.values import HolderKind
@@ -115,6 +117,16 @@ def changed(app: Tally) -> None:
     unreferenced = next(e.originator_id for e in events(app)
                         if isinstance(e, Finding.Recorded) and e.ref is None)
     app.withdraw_finding(str(unreferenced), "重复登记", meta=META)
+    app.grant_role("approver-u2", "editor", meta=META)
+    app.revoke_role("approver-u2", "editor", "岗位调整", meta=META)
+    app.close_account("approver-u1", "调离", meta=META)
+    s1, s2 = (str(Submission.create_id(code)) for code in ("s1", "s2"))
+    app.file_appeal(s1, "o1", "2025-03-01", "采用级别登记有误", meta=META)
+    app.decide_appeal(s1, 1, False, "2025-03-05", "登记无误", meta=META)
+    app.file_appeal(s2, "o2", "2025-03-20", "漏登市领导批示", meta=META)
+    app.decide_appeal(s2, 1, True, "2025-03-25", "补登批示", correction=(
+        "record_instruction", {"leader_level": "city", "leader": "市委书记",
+                               "instructed_on": "2025-03-15"}), meta=META)
     # a version published wrong and withdrawn, its correction on the same day, rescheduled
     app.publish_method(method("wrong-2026", "2026-01-01"), meta=META)
     app.withdraw_method("wrong-2026", "发布有误", meta=META)
@@ -144,6 +156,8 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
         "target_adjustments.csv", "withdrawn_findings.csv")} == {
         "unit_renames.csv": 1, "unit_classes.csv": 1, "unit_closings.csv": 1,
         "leavings.csv": 1, "target_adjustments.csv": 1, "withdrawn_findings.csv": 2}
+    assert (report.rows["account_changes.csv"], report.rows["appeals.csv"],
+            report.rows["appeal_decisions.csv"]) == (3, 2, 2)
     assert report.methods == ["office-2025", "wrong-2026", "office-2026"]
     assert report.rows["method_changes.csv"] == 5
     # The officer the closing moved is no row: the closing moves the officer again.
@@ -187,6 +201,12 @@ def test_the_imported_changes_hold_as_they_did(app: Tally, other: Tally, tmp_pat
     assert (target.items, str(target.points)) == (30, "120")
     assert all(other.repository.get(e.originator_id).withdrawn for e in events(other)
                if isinstance(e, Finding.Recorded))
+    approver = other.repository.get(Account.create_id("approver-u2"))
+    assert [role.value for role in approver.roles] == ["approver"]
+    assert other.repository.get(Account.create_id("approver-u1")).closed
+    item = other.repository.get(Submission.create_id("s2"))
+    assert [(a.number, a.upheld) for a in item.appeals] == [(1, True)]
+    assert [(i.number, i.leader_level.value) for i in item.instructions] == [(1, "city")]
     unit_ranking = rankings(other)[("2025-H2", "unit")]
     assert "u3" not in {row["id"] for row in unit_ranking}
 
@@ -238,10 +258,16 @@ def test_a_change_to_nothing_known_is_refused_naming_file_line_and_column(
         "unit_renames.csv": "unit_id,name,effective_on,reason\nu9,新名,2025-03-01,更名\n",
         "target_adjustments.csv": "holder_id,year,items,reason\nu1,2025,10,加码\n",
         "withdrawn_findings.csv": "finding_id,reason\nF9,撤销\n",
-        "leavings.csv": "officer_id,left_on\no1,2025-13-01\n"}))
+        "leavings.csv": "officer_id,left_on\no1,2025-13-01\n",
+        "account_changes.csv": "username,change,role,reason\nnobody,closed,,\n"
+                               "nobody,granted,chief,\n",
+        "appeals.csv": "submission_id,officer_id,filed_on,reason\ns9,o1,2025-03-01,有误\n"}))
 
     assert sorted((e.file, e.line, e.field) for e in report.errors) == [
-        ("leavings.csv", 2, "left_on"), ("target_adjustments.csv", 2, "year"),
+        ("account_changes.csv", 2, "reason"), ("account_changes.csv", 2, "username"),
+        ("account_changes.csv", 3, "role"), ("account_changes.csv", 3, "username"),
+        ("appeals.csv", 2, "submission_id"), ("leavings.csv", 2, "left_on"),
+        ("target_adjustments.csv", 2, "year"),
         ("unit_renames.csv", 2, "unit_id"), ("withdrawn_findings.csv", 2, "finding_id")]
     assert event_count(app) == 0
 
