@@ -20,6 +20,7 @@ from domain.errors import (
 )
 from domain.officer import Officer
 from domain.submission import Submission
+from domain.unchanged import Unchanged
 from domain.values import Category, Cause, Channel, Form, Level, Role, Route
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class SubmissionCommands:
             "approved_at": self._past_instant("approved_at", approved_at),
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             item = self._submission(args["submission_id"])
             account = self._account("approver", args["approver"])
             if not account.has_role(Role.APPROVER):
@@ -147,7 +148,8 @@ class SubmissionCommands:
                 raise NotAuthorisedError(f"{account.username} approves for another unit",
                                          field="approver")
             item.approve(account.username, args["approved_at"], cause)
-            return item.id, [item]
+            # not if the account lost its role (or was closed) meanwhile
+            return item.id, [item, Unchanged.read(account)]
 
         return self._execute("approve", meta, args, decide)
 
