@@ -10,11 +10,12 @@ the benchmark call."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +56,18 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def to_json(self) -> str:
+        data = asdict(replace(self, commands=Counter()))  # asdict rebuilds a Counter wrongly
+        return json.dumps({**data, "commands": dict(self.commands)}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportReport:
+        data = json.loads(text)
+        data["commands"] = Counter(data["commands"])
+        data["positions"] = tuple(data["positions"]) if data["positions"] else None
+        data["errors"] = [RowError(**error) for error in data["errors"]]
+        return cls(**data)
 
 
 def new_run_id(now: datetime) -> str:

@@ -167,6 +167,7 @@ TEMPLATES: tuple[str, ...] = (
     N_('no %(v0)s %(v1)s in %(v2)s or in the store'),
     N_('no %(v0)s target of %(v1)s in targets.csv or in the store'),
     N_('no appeal number %(v0)s on this item'),
+    N_('no import run %(v0)s'),
     N_('no instruction number %(v0)s on this item'),
     N_('no item %(v0)s'),
     N_('no method %(v0)s in the method files or in the store'),

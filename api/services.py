@@ -13,6 +13,7 @@ from projections.registry import open_projections
 from projections.runner import refresh
 from store.bootstrap import open_tally
 from store.credentials import open_credentials
+from store.import_runs import open_import_runs
 from store.settings import DatabaseSettings
 
 
@@ -24,6 +25,7 @@ class Services:
         self.tally = tally or open_tally(settings)
         self.projections = open_projections(settings)
         self.credentials = open_credentials(settings)
+        self.import_runs = open_import_runs(settings)
         self.auth = Authenticator(self.tally, self.credentials, clock=self.tally.clock)
         self._lock = threading.RLock()
         # Each read first catches the read models up with the log, so a page shows what its

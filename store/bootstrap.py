@@ -37,8 +37,10 @@ def init_database(settings: DatabaseSettings | None = None) -> list[str]:
     renewed = [projection_class.name for projection_class, views in PROJECTIONS
                if renew_changed(settings, projection_class.name, views)]
     from store.credentials import open_credentials
+    from store.import_runs import open_import_runs
 
     open_credentials(settings, create_table=True).datastore.close()
+    open_import_runs(settings, create_table=True).datastore.close()
     return renewed
 
 

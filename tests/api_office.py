@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.ledger_import import ImportReport
 from api.services import Services
 from api.web import SessionSettings, create_app
 from domain.application import CommandMeta, Tally
@@ -212,6 +213,15 @@ class Office:
     def finding(self) -> str:
         return str(self.tally.record_finding("missed", "officer", "o2", "2025-06-10",
                                              "漏报突发事件", meta=SETUP))
+
+    def import_run(self) -> str:
+        """A web import run that has ended (checked, nothing written)."""
+        run_id = self.fresh("20250101T000000-run")
+        runs = self.services.import_runs
+        runs.start(run_id, "admin", True, self.tally.clock())
+        runs.finish(run_id, "done", ImportReport(run_id, dry_run=True).to_json(),
+                    self.tally.clock())
+        return run_id
 
 
 def module_office(request: pytest.FixtureRequest, folder: Path,

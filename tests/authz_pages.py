@@ -166,6 +166,8 @@ PAGE_CASES: list[Case] = [
         f"/findings/{o.finding()}/withdraw", form={"reason": "复核后撤销"})),
     page("GET", "/ledger", READERS, lambda o: Call("/ledger", params=REPORT)),
     page("GET", "/imports", ADMIN, lambda o: Call("/imports")),
+    page("GET", "/imports/runs/{run_id}", ADMIN, lambda o: Call(
+        f"/imports/runs/{o.import_run()}")),
     page("GET", "/imports/ledgers.xlsx", ADMIN | {"auditor"}, lambda o: Call(
         "/imports/ledgers.xlsx", params={"as_of": "2025-06-30"})),
     page("POST", "/imports", ADMIN, lambda o: Call("/imports", files=[("files", (

@@ -4,7 +4,10 @@ a refused import lists every problem by file, line and column and writes nothing
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.ledger_export import export_ledgers
+from api.pages import imports as imports_page
 from api.pages.rendering import MEDIA_TYPES
 from api.services import Services
 from api.web import create_app
@@ -30,10 +34,15 @@ class Desk:
         self.tally, self.client = tally, client
 
     def upload(self, paths: list[Path], **form: str) -> Any:
+        """The upload's answer: the run's page once the run has ended."""
         token = csrf_of(self.client.get("/imports").text)
         files = [("files", (path.name, path.read_bytes(), "application/octet-stream"))
                  for path in paths]
-        return self.client.post("/imports", data={"csrf_token": token, **form}, files=files)
+        answer = self.client.post("/imports", data={"csrf_token": token, **form}, files=files)
+        while 'id="import-running"' in answer.text:
+            time.sleep(0.05)
+            answer = self.client.get(answer.url)
+        return answer
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -86,6 +95,7 @@ def test_a_ledger_is_checked_then_imported_once(desk: Desk) -> None:
 def test_a_workbook_imports_like_its_folder(desk: Desk, tmp_path: Path) -> None:
     """The store's own ledger exported as a workbook, checked against itself: every row is
     refused as existing, which shows the workbook was read sheet by sheet."""
+    desk.upload(small())  # unless an earlier test imported it (then refused as existing)
     workbook = tmp_path / "ledger.xlsx"
     export_ledgers(desk.tally, workbook)
     events = event_count(desk.tally)
@@ -155,3 +165,52 @@ def test_the_ledgers_download_as_a_workbook_an_import_reads_again(
 
     refused = desk.client.get("/imports/ledgers.xlsx", params={"as_of": "2025-02-30"})
     assert refused.status_code == 422 and 'id="error-field">as_of<' in refused.text
+
+
+def test_a_long_run_answers_with_its_progress_and_its_page_follows_it_to_the_end(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload answers once the run ends or after a few seconds: a run still going shows
+    its progress on a page that reloads itself, then its report."""
+    release = threading.Event()
+    real = imports_page.import_ledgers
+
+    def slow(*args: Any, progress: Any, **kwargs: Any) -> Any:
+        progress("recording", 3, 10)
+        release.wait(10)
+        return real(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(imports_page, "import_ledgers", slow)
+    monkeypatch.setattr(imports_page, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(imports_page, "PROGRESS_SECONDS", 0.0)
+    token = csrf_of(desk.client.get("/imports").text)
+    running = desk.client.post("/imports", data={"csrf_token": token, "check": "yes"},
+                               files=[("files", ("units.csv", (LEDGERS / "small" / "units.csv")
+                                                 .read_bytes(), "text/csv"))])
+    assert running.status_code == 200 and 'id="import-running"' in running.text
+    assert '<meta http-equiv="refresh" content="2">' in running.text
+    assert "3 / 10" in running.text or "3 of 10" in running.text
+    assert "/imports/runs/" in str(running.url)
+
+    release.set()
+    answer = running
+    for _ in range(200):
+        answer = desk.client.get(running.url)
+        if 'id="import-running"' not in answer.text:
+            break
+        time.sleep(0.05)
+    assert 'http-equiv="refresh"' not in answer.text
+    assert 'id="import-checked"' in answer.text or 'id="import-refused"' in answer.text
+
+
+def test_a_run_whose_worker_stopped_is_shown_as_lost_and_an_unknown_run_is_named(
+        desk: Desk) -> None:
+    runs = desk.client.app.state.services.import_runs  # type: ignore[attr-defined]
+    runs.start("20250101T000000-dead", "admin", False,
+               desk.tally.clock() - imports_page.LOST_AFTER - timedelta(minutes=1))
+
+    lost = desk.client.get("/imports/runs/20250101T000000-dead")
+    assert lost.status_code == 200 and 'id="import-lost"' in lost.text
+    assert 'http-equiv="refresh"' not in lost.text
+
+    unknown = desk.client.get("/imports/runs/no-such-run")
+    assert unknown.status_code == 404 and 'id="error-field">run_id<' in unknown.text

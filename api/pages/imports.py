@@ -5,29 +5,43 @@ them all or nothing; refusals list each problem by file, line and column."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 import tempfile
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import PagePrincipal, ServicesDep
 from api.ledger_export import read_ledgers, workbook_bytes
-from api.ledger_import import ImportReport, import_ledgers
-from api.ledger_rows import FILES
+from api.ledger_import import ImportReport, import_ledgers, new_run_id
+from api.ledger_rows import FILES, RowError
 from api.pages.common import CSRF, Field, as_of_day, today
 from api.pages.rendering import MEDIA_TYPES, render
 from api.policy import allow
+from api.services import Services
 from domain import inputs
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
 
 #: The most an upload may hold in all (a county's years of ledgers are a few megabytes).
 MAX_BYTES = 64 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx", ".toml")
+#: How long an upload's answer waits for its run: a county's ledger is imported by then.
+WAIT_SECONDS = 5.0
+#: How often a run's progress is written for its page, at most.
+PROGRESS_SECONDS = 1.0
+#: A run with no progress for this long is shown as lost (its worker stopped: an import is
+#: one transaction, so nothing of it was written).
+LOST_AFTER = timedelta(minutes=15)
+LOG = logging.getLogger(__name__)
 
 
 def expected_files() -> list[dict[str, object]]:
@@ -94,16 +108,67 @@ async def saved(files: list[UploadFile], folder: Path) -> tuple[Path, Path | Non
 @router.post("/imports", dependencies=CSRF)
 async def import_files(request: Request, principal: PagePrincipal, services: ServicesDep,
                        check: Field = "") -> Response:
-    """Check the uploaded ledgers (``check=yes``), or import them, all or nothing. A refused
-    import answers 422 with every problem found, and nothing is written."""
+    """Check the uploaded ledgers (``check=yes``), or import them, all or nothing, in a run
+    of its own: the answer is the run's page, once the run has ended or after a few seconds
+    (a large ledger goes on in the background, and its page follows its progress)."""
     allow(principal, "import_ledgers")
     # read from the form itself: a file input left empty sends a part with no file in it
     files = [part for part in (await request.form()).getlist("files")
              if isinstance(part, UploadFile)]
-    with tempfile.TemporaryDirectory(prefix="tally-import-") as folder:
-        source, method = await saved(files, Path(folder))
-        report: ImportReport = await run_in_threadpool(
-            import_ledgers, services.tally, source, method=method, dry_run=bool(check))
+    folder = Path(tempfile.mkdtemp(prefix="tally-import-"))
+    try:
+        source, method = await saved(files, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    tally = services.tally
+    run_id = new_run_id(tally.clock().astimezone(tally.zone))
+    services.import_runs.start(run_id, principal.username, bool(check), tally.clock())
+    worker = threading.Thread(target=run_import, name=f"import-{run_id}", daemon=True,
+                              args=(services, run_id, folder, source, method, bool(check)))
+    worker.start()
+    await run_in_threadpool(worker.join, WAIT_SECONDS)
+    return RedirectResponse(f"/imports/runs/{run_id}", status_code=303)
+
+
+def run_import(services: Services, run_id: str, folder: Path, source: Path,
+               method: Path | None, dry_run: bool) -> None:
+    """One run, in a thread: its progress and its report kept for its page; the uploaded
+    files removed at the end."""
+    runs, clock = services.import_runs, services.tally.clock
+    reported = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - reported[0] >= PROGRESS_SECONDS or done == total:
+            reported[0] = time.monotonic()
+            runs.progress(run_id, stage, done, total, clock())
+
+    try:
+        report = import_ledgers(services.tally, source, method=method, progress=progress,
+                                run_id=run_id, dry_run=dry_run)
+        runs.finish(run_id, "done" if report.ok else "refused", report.to_json(), clock())
+    except Exception as error:  # the run's page says it failed; nothing was written
+        LOG.exception("import run %s failed", run_id)
+        runs.finish(run_id, "failed", ImportReport(
+            run_id, errors=[RowError("", 0, "", str(error))], dry_run=dry_run).to_json(),
+            clock())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get("/imports/runs/{run_id}", response_class=HTMLResponse)
+def import_run(request: Request, principal: PagePrincipal, services: ServicesDep,
+               run_id: str) -> Response:
+    """A run's page: its progress while it runs (the page reloads itself), then its report;
+    a refused or failed run answers 422, as the upload of a refused ledger did."""
+    allow(principal, "import_ledgers")
+    run = services.import_runs.get(run_id)
+    if run is None:
+        raise NotFoundError(f"no import run {run_id}", field="run_id")
+    report = ImportReport.from_json(run["report"]) if run["report"] else None
+    quiet = services.tally.clock() - run["updated_at"]
     return render(request, "imports.html", {
-        "user": principal, "files": expected_files(), "report": report},
-        status_code=200 if report.ok else 422)
+        "user": principal, "files": expected_files(), "report": report, "run": run,
+        "lost": run["state"] == "running" and quiet > LOST_AFTER,
+        "since": run["updated_at"].astimezone(services.tally.zone).strftime("%Y-%m-%d %H:%M")},
+        status_code=422 if run["state"] in ("refused", "failed") else 200)

@@ -1,0 +1,79 @@
+"""The web's ledger imports as they run: each run's stage and progress, and its report once it
+ends, in a plain table beside the read models. An import runs in a thread of the worker that
+took the upload; any worker shows its page, so what the page reads is kept here, not in the
+worker's memory. Nothing here is a fact: the import's facts go to the log, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.view import PostgresView, SQLiteView, SQLView
+from store.settings import DatabaseSettings
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS tally_import_runs ("
+    " run_id TEXT PRIMARY KEY, username TEXT NOT NULL, dry_run INTEGER NOT NULL,"
+    " state TEXT NOT NULL, stage TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " started_at TEXT NOT NULL, updated_at TEXT NOT NULL, report TEXT)",
+)
+#: A run's states: ``running``, then ``done`` (its facts written, or checked in a dry run),
+#: ``refused`` (nothing written; the report lists why) or ``failed`` (nothing written; an
+#: error the report names).
+ENDED = ("done", "refused", "failed")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ImportRuns(SQLView):
+    schema = SCHEMA
+    tables = ()  # never emptied by a rebuild: nothing here comes from the log
+
+    def start(self, run_id: str, username: str, dry_run: bool, at: datetime) -> None:
+        self.commit(None, [(
+            "INSERT INTO tally_import_runs (run_id, username, dry_run, state, stage, done,"
+            " total, started_at, updated_at) VALUES (?, ?, ?, 'running', 'reading', 0, 0, ?, ?)",
+            (run_id, username, int(dry_run), _stamp(at), _stamp(at)))])
+
+    def progress(self, run_id: str, stage: str, done: int, total: int, at: datetime) -> None:
+        self.commit(None, [(
+            "UPDATE tally_import_runs SET stage = ?, done = ?, total = ?, updated_at = ?"
+            " WHERE run_id = ? AND state = 'running'",
+            (stage, done, total, _stamp(at), run_id))])
+
+    def finish(self, run_id: str, state: str, report: str, at: datetime) -> None:
+        assert state in ENDED, state
+        self.commit(None, [(
+            "UPDATE tally_import_runs SET state = ?, report = ?, updated_at = ?"
+            " WHERE run_id = ?", (state, report, _stamp(at), run_id))])
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM tally_import_runs WHERE run_id = ?", (run_id,))
+        if not rows:
+            return None
+        run = rows[0]
+        for column in ("started_at", "updated_at"):
+            run[column] = datetime.strptime(run[column], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=UTC)
+        run["dry_run"] = bool(run["dry_run"])
+        return run
+
+
+class SQLiteImportRuns(SQLiteView, ImportRuns):
+    pass
+
+
+class PostgresImportRuns(PostgresView, ImportRuns):
+    pass
+
+
+IMPORT_RUNS: dict[str, type[SQLView]] = {"sqlite": SQLiteImportRuns,
+                                         "postgres": PostgresImportRuns}
+
+
+def open_import_runs(settings: DatabaseSettings, *, create_table: bool = False) -> Any:
+    from projections.runner import open_view
+
+    return open_view(settings, IMPORT_RUNS, create_table=create_table)
