@@ -146,6 +146,22 @@ def test_the_navigation_is_grouped_and_shows_a_group_only_with_an_entry(site: Si
             assert client.get(path).status_code == 200, (role, path)
 
 
+def test_a_page_under_an_entry_marks_that_entry_as_here(site: Site) -> None:
+    """An item's page is under the items, a bulletin's under the bulletins; the one entry of
+    the longest path a page lies under is marked, and "/" only on the dashboard itself."""
+    editor = site.client("editor")
+
+    def marked(path: str) -> list[str]:
+        page = editor.get(path).text
+        nav = page[page.index('<nav class="main"'):page.index("</nav>")]
+        return re.findall(r'href="([^"]+)" class="here"', nav)
+
+    assert marked(f"/submissions/{site.history.item_a}") == ["/submissions"]
+    assert marked("/bulletins/2025") == ["/bulletins"]
+    assert marked("/") == ["/"]
+    assert marked("/rankings") == ["/rankings"]
+
+
 def post_routes(site: Site) -> list[tuple[str, dict[str, str]]]:
     draft = str(site.tally.draft_submission("测试稿件：春耕进展", "info", "other", "o1",
                                             "2025-05-01", meta=SETUP))

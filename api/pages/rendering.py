@@ -99,6 +99,14 @@ def navigation(principal: Principal | None) -> list[tuple[str, list[NavEntry]]]:
     return [(title, entries) for title, entries in groups if entries]
 
 
+def here(path: str, groups: list[tuple[str, list[NavEntry]]]) -> str:
+    """The entry a page belongs to: its own, or the one it lies under (an item's page under
+    the items, a run's under the imports); the longest such path wins."""
+    under = [entry.path for _, entries in groups for entry in entries
+             if path == entry.path or (entry.path != "/" and path.startswith(entry.path + "/"))]
+    return max(under, key=len, default=path)
+
+
 def with_query(request: Request, **changes: str | None) -> str:
     """This page's address with some query parameters changed (None removes one)."""
     params = {k: v for k, v in request.query_params.items() if k not in changes}
@@ -112,9 +120,10 @@ def render(request: Request, template: str, context: dict[str, Any],
     """A page in the request's language; a ``?lang=`` switch is remembered in a cookie."""
     language = i18n.chosen(request)
     principal = context.get("user")  # error pages show no navigation: they may be about it
+    groups = navigation(principal)
     base = {
         "csrf_token": csrf_token(request), "user": principal,
-        "navigation": navigation(principal), "here": request.url.path,
+        "navigation": groups, "here": here(request.url.path, groups),
         "language": language, "html_lang": i18n.HTML_LANG[language],
         "languages": [(code, name, with_query(request, lang=code))
                       for code, name in i18n.LANGUAGES.items()],
