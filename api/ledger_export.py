@@ -113,6 +113,10 @@ class Ledgers:
         self.add("outlets.csv", outlet_id=e.code, name=e.name, channel=e.channel.value,
                  level=e.level.value, known_on=known)
 
+    def outlet_renamed(self, e: Outlet.Renamed, known: str) -> None:
+        self.add("outlet_renames.csv", outlet_id=self.code(e.originator_id), name=e.name,
+                 reason=e.reason, known_on=known)
+
     def officer(self, e: Officer.Enrolled, known: str) -> None:
         self.codes[e.originator_id] = e.code
         self.add("officers.csv", officer_id=e.code, name=e.name, unit_id=self.code(e.unit_id),
@@ -296,7 +300,8 @@ def amounts(e: Target.Set | Target.Adjusted) -> dict[str, Any]:
 HANDLERS: dict[type, Any] = {
     Unit.Registered: Ledgers.unit, Unit.Renamed: Ledgers.unit_renamed,
     Unit.Reclassified: Ledgers.unit_reclassified, Unit.Closed: Ledgers.unit_closed,
-    Outlet.Registered: Ledgers.outlet, Officer.Enrolled: Ledgers.officer,
+    Outlet.Registered: Ledgers.outlet, Outlet.Renamed: Ledgers.outlet_renamed,
+    Officer.Enrolled: Ledgers.officer,
     Officer.Transferred: Ledgers.transfer, Officer.Left: Ledgers.left,
     Account.Opened: Ledgers.account, Account.RoleGranted: Ledgers.role_granted,
     Account.RoleRevoked: Ledgers.role_revoked, Account.Closed: Ledgers.account_closed,

@@ -30,8 +30,9 @@ from domain.values import HolderKind
 #: make).
 RANKS = {command: rank for rank, command in enumerate((
     "publish_method", "reschedule_method", "withdraw_method", "register_unit", "rename_unit",
-    "reclassify_unit", "register_outlet", "enrol_officer", "open_account", "grant_role",
-    "revoke_role", "close_account", "set_target", "adjust_target", "transfer_officer",
+    "reclassify_unit", "register_outlet", "rename_outlet", "enrol_officer", "open_account",
+    "grant_role", "revoke_role", "close_account", "set_target", "adjust_target",
+    "transfer_officer",
     "record_leaving", "close_unit", "issue_commission", "draft_submission", "submit",
     "return_submission", "revise_submission", "resubmit", "approve", "withdraw", "file_appeal",
     "send_to_outlet", "record_decline", "record_adoption", "retract_adoption",
@@ -266,6 +267,10 @@ class Planner(ItemPlanning):
                 self.add(row, "register_outlet", self.known(row), ("outlet", row["outlet_id"]),
                          code=row["outlet_id"], name=row["name"], channel=row["channel"],
                          level=row["level"])
+        for row in self.of("outlet_renames.csv"):
+            if self.refer("outlet", row, "outlet_id"):
+                self.add(row, "rename_outlet", self.known(row, ("outlet", row["outlet_id"])),
+                         None, outlet=row["outlet_id"], name=row["name"], reason=row["reason"])
         for row in self.of("officers.csv"):
             new = self.define("officer", row, "officer_id")
             if self.refer("unit", row, "unit_id") and new:

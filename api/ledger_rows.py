@@ -153,6 +153,8 @@ FILES: dict[str, tuple[Column, ...]] = {
                          need("reason", Cells.text), KNOWN),
     "outlets.csv": (need("outlet_id", Cells.code), need("name", Cells.text),
                     need("channel", one_of(Channel)), need("level", one_of(Level)), KNOWN),
+    "outlet_renames.csv": (need("outlet_id", Cells.code), need("name", Cells.text),
+                           need("reason", Cells.text), KNOWN),
     "officers.csv": (need("officer_id", Cells.code), need("name", Cells.text),
                      need("unit_id", Cells.code), need("enrolled_on", Cells.day), KNOWN),
     "accounts.csv": (need("username", Cells.code), need("name", Cells.text),

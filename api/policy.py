@@ -57,6 +57,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "transfer_officer": _roles(ADMINISTRATOR),
     "record_leaving": _roles(ADMINISTRATOR),
     "register_outlet": _roles(ADMINISTRATOR),
+    "rename_outlet": _roles(ADMINISTRATOR),
     "open_account": _roles(ADMINISTRATOR),
     "grant_role": _roles(ADMINISTRATOR),
     "revoke_role": _roles(ADMINISTRATOR),

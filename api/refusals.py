@@ -205,6 +205,7 @@ TEMPLATES: tuple[str, ...] = (
     N_('the known time of event %(v0)s is not readable'),
     N_('the month must be 01 to 12'),
     N_('the officer already belongs to this unit'),
+    N_('the outlet is named %(v0)s already'),
     N_('the table [%(v0)s] is missing'),
     N_('the unit is of class %(v0)s already'),
     N_('the version already takes effect on that day'),

@@ -289,6 +289,23 @@ class DirectoryCommands:
 
         return self._execute("register_outlet", meta, args, decide)
 
+    def rename_outlet(self, outlet: str, name: str, reason: str, *, meta: CommandMeta) -> UUID:
+        """An outlet's new name (a newspaper renamed, an office merged): reports made from now
+        on show it; published bulletins keep the name they were published with."""
+        args = {"outlet": inputs.code("outlet", outlet),
+                "name": inputs.text("name", name, max_length=100),
+                "reason": inputs.text("reason", reason)}
+
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+            found = self._by_code(Outlet, "outlet", args["outlet"])
+            if found.name == args["name"]:
+                raise InvalidInputError(f"the outlet is named {found.name} already",
+                                        field="name")
+            found.rename(args["name"], args["reason"], cause)
+            return found.id, [found]
+
+        return self._execute("rename_outlet", meta, args, decide)
+
 
 def posted_to(fact: Any) -> UUID | None:
     """The unit an officer's enrolment or transfer posts the officer to (else None)."""

@@ -70,6 +70,12 @@ PAGE_CASES: list[Case] = [
     page("POST", "/directory/units", ADMIN, lambda o: Call("/directory/units", form={
         "code": o.fresh("pu"), "name": "网页登记单位", "unit_class": "B类",
         "registered_on": "2025-01-01"})),
+    page("POST", "/directory/outlets", ADMIN, lambda o: Call("/directory/outlets", form={
+        "code": o.fresh("po"), "name": "网页登记媒体", "channel": "publicity",
+        "level": "county"})),
+    page("POST", "/directory/outlets/rename", ADMIN, lambda o: Call(
+        "/directory/outlets/rename", form={"outlet": "city", "name": o.fresh("市委办公室"),
+                                           "reason": "更名"})),
     page("POST", "/directory/units/rename", ADMIN, lambda o: Call(
         "/directory/units/rename", form={"unit": o.unit(), "name": "更名后的单位",
                                          "effective_on": "2025-06-01", "reason": "机构改革"})),

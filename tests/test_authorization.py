@@ -71,6 +71,8 @@ API_CASES: list[Case] = [
     api("POST", "/officers/{code}/leave", ADMINISTRATOR, lambda o: Call(
         f"{V1}/officers/{o.officer()}/leave", json={"left_on": "2025-08-01", "reason": "退休"})),
     api("GET", "/officers", EVERYONE, lambda o: Call(f"{V1}/officers")),
+    api("POST", "/outlets/{code}/rename", ADMINISTRATOR, lambda o: Call(
+        f"{V1}/outlets/city/rename", json={"name": o.fresh("市委办公室"), "reason": "更名"})),
     api("POST", "/outlets", ADMINISTRATOR, lambda o: Call(f"{V1}/outlets", json={
         "code": o.fresh("out"), "name": "县融媒体中心", "channel": "publicity",
         "level": "county"})),

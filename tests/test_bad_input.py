@@ -161,6 +161,7 @@ GOOD: dict[str, dict[str, Any]] = {
     "close_account": dict(username="approver2", reason="调离本县"),
     "register_outlet": dict(code="prov-info", name="省委办公厅", channel="info",
                             level="provincial"),
+    "rename_outlet": dict(outlet="city-info", name="市委办公室（市委机要局）", reason="机构改革"),
     "draft_submission": dict(title="城关镇“街长制”见实效", channel="info",
                              category="typical_experience", authors="o1:0.6;o2:0.4",
                              event_date="2026-03-01"),
@@ -257,6 +258,10 @@ BAD = [
     bad("register_outlet", InvalidInputError, "channel", "unknown channel", channel="radio"),
     bad("register_outlet", InvalidInputError, "level", "unknown level", level="township"),
     bad("register_outlet", AlreadyExistsError, "code", "duplicate outlet code", code="city-info"),
+    bad("rename_outlet", NotFoundError, "outlet", "unknown outlet", outlet="nowhere"),
+    bad("rename_outlet", InvalidInputError, "name", "the name it has", name="市委办公室"),
+    bad("rename_outlet", InvalidInputError, "name", "blank name", name=" "),
+    bad("rename_outlet", InvalidInputError, "reason", "no reason", reason=""),
     # Drafting
     bad("draft_submission", InvalidInputError, "title", "empty title", title=""),
     bad("draft_submission", InvalidInputError, "title", "whitespace title", title=" \t\n "),

@@ -102,6 +102,25 @@ def test_an_administrator_closes_a_unit_from_its_page(office: Office) -> None:
     assert "<td>o40</td><td>邓超</td><td>县委办公室" in table(page, "officers")  # moved on
 
 
+def test_an_administrator_registers_and_renames_an_outlet_from_the_directory(
+        office: Office) -> None:
+    admin = office.page_client("administrator")
+    page = admin.get("/directory").text
+    assert 'id="outlet-form"' in page and 'id="rename-outlet-form"' in page
+    assert "<td>city</td>" in table(page, "outlets")
+    page = done(admin, "/directory/outlets", {"code": "county-media", "name": "县融媒体中心",
+                                              "channel": "publicity", "level": "county"},
+                "outlet_registered")
+    assert "<td>county-media</td><td>县融媒体中心</td><td>宣传稿件</td><td>县级</td>" in \
+        table(page, "outlets")
+    page = done(admin, "/directory/outlets/rename", {"outlet": "county-media",
+                                                     "name": "县新闻中心", "reason": "更名"},
+                "outlet_renamed")
+    assert "<td>county-media</td><td>县新闻中心</td>" in table(page, "outlets")
+    officer = office.page_client("officer").get("/directory").text
+    assert "县新闻中心" in table(officer, "outlets") and 'id="outlet-form"' not in officer
+
+
 @pytest.mark.parametrize(("path", "form", "field"), [
     ("/directory/units", {"code": "u1", "name": "重复", "unit_class": "A类",
                           "registered_on": "2025-01-01"}, "code"),
@@ -109,6 +128,10 @@ def test_an_administrator_closes_a_unit_from_its_page(office: Office) -> None:
                           "registered_on": "2025-01-01"}, "name"),
     ("/directory/units/rename", {"unit": "nope", "name": "新名", "effective_on": "2025-03-01",
                                  "reason": "改"}, "unit"),
+    ("/directory/outlets", {"code": "nobody", "name": "某媒体", "channel": "radio",
+                            "level": "county"}, "channel"),
+    ("/directory/outlets/rename", {"outlet": "nobody", "name": "新名", "reason": "改"},
+     "outlet"),
     ("/directory/units/reclassify", {"unit": "u1", "unit_class": "A类", "reason": "改"},
      "unit_class"),  # u1 is of class A already
     ("/directory/units/close", {"unit": "u2", "closed_on": "2025-07-01", "reason": "撤并"},

@@ -117,6 +117,7 @@ def changed(app: Tally) -> None:
     unreferenced = next(e.originator_id for e in events(app)
                         if isinstance(e, Finding.Recorded) and e.ref is None)
     app.withdraw_finding(str(unreferenced), "重复登记", meta=META)
+    app.rename_outlet("city", "市委办公室（市委政研室）", "机构改革", meta=META)
     app.grant_role("approver-u2", "editor", meta=META)
     app.revoke_role("approver-u2", "editor", "岗位调整", meta=META)
     app.close_account("approver-u1", "调离", meta=META)
@@ -157,7 +158,7 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
         "unit_renames.csv": 1, "unit_classes.csv": 1, "unit_closings.csv": 1,
         "leavings.csv": 1, "target_adjustments.csv": 1, "withdrawn_findings.csv": 2}
     assert (report.rows["account_changes.csv"], report.rows["appeals.csv"],
-            report.rows["appeal_decisions.csv"]) == (3, 2, 2)
+            report.rows["appeal_decisions.csv"], report.rows["outlet_renames.csv"]) == (3, 2, 2, 1)
     assert report.methods == ["office-2025", "wrong-2026", "office-2026"]
     assert report.rows["method_changes.csv"] == 5
     # The officer the closing moved is no row: the closing moves the officer again.

@@ -1,8 +1,8 @@
-"""The directory: units, officers and (for those who may read them) accounts as they stand
-on a day; and the administrators' work on it: units registered, renamed, reclassified and
-closed, officers enrolled, transferred and leaving, accounts opened, their roles granted and
-revoked, their passwords set and accounts closed. Each form posts here and returns to the
-directory."""
+"""The directory: units, officers, outlets and (for those who may read them) accounts as they
+stand on a day; and the administrators' work on it: units registered, renamed, reclassified and
+closed, officers enrolled, transferred and leaving, outlets registered and renamed, accounts
+opened, their roles granted and revoked, their passwords set and accounts closed. Each form
+posts here and returns to the directory."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def directory(request: Request, principal: PagePrincipal, services: ServicesDep,
     catalog, today = services.view("catalog"), services.tally.today()
     return render(request, "directory.html", {
         "user": principal, "counts": catalog.counts(), "units": catalog.units(today),
-        "officers": catalog.officers(today), "done": done, "today": today.isoformat(),
+        "officers": catalog.officers(today), "outlets": catalog.outlets(), "done": done,
+        "today": today.isoformat(),
         "accounts": catalog.accounts(today) if can(principal, "read_accounts") else None,
     })
 
@@ -64,6 +65,25 @@ def reclassify_unit(principal: PagePrincipal, services: ServicesDep, unit: Field
     services.tally.reclassify_unit(unit, unit_class, reason,
                                    meta=command_meta(principal, idempotency_key or None))
     return back_to_directory("unit_reclassified")
+
+
+@router.post("/directory/outlets", dependencies=CSRF)
+def register_outlet(principal: PagePrincipal, services: ServicesDep, code: Field = "",
+                    name: Field = "", channel: Field = "", level: Field = "",
+                    idempotency_key: Key = None) -> Response:
+    allow(principal, "register_outlet")
+    services.tally.register_outlet(code, name, channel, level,
+                                   meta=command_meta(principal, idempotency_key or None))
+    return back_to_directory("outlet_registered")
+
+
+@router.post("/directory/outlets/rename", dependencies=CSRF)
+def rename_outlet(principal: PagePrincipal, services: ServicesDep, outlet: Field = "",
+                  name: Field = "", reason: Field = "", idempotency_key: Key = None) -> Response:
+    allow(principal, "rename_outlet")
+    services.tally.rename_outlet(outlet, name, reason,
+                                 meta=command_meta(principal, idempotency_key or None))
+    return back_to_directory("outlet_renamed")
 
 
 @router.post("/directory/units/close", dependencies=CSRF)

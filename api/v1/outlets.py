@@ -30,6 +30,19 @@ def register_outlet(body: OutletCreate, principal: ApiPrincipal, meta: ApiMeta,
     return CommandResult(id=str(outlet_id))
 
 
+class OutletRename(BaseModel):
+    name: Name
+    reason: str
+
+
+@router.post("/{code}/rename", response_model=CommandResult, summary="Rename an outlet")
+def rename_outlet(code: str, body: OutletRename, principal: ApiPrincipal, meta: ApiMeta,
+                  services: ServicesDep) -> CommandResult:
+    allow(principal, "rename_outlet")
+    outlet_id = services.tally.rename_outlet(code, body.name, body.reason, meta=meta)
+    return CommandResult(id=str(outlet_id))
+
+
 @router.get("", summary="Every outlet with its channel and level")
 def list_outlets(principal: ApiPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
     allow(principal, "read_directory")
