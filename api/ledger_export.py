@@ -232,8 +232,10 @@ class Ledgers:
 
     def revised(self, e: Submission.Revised, known: str) -> None:
         returned = self.open_returns.get(e.originator_id)
-        if returned is None:
-            self.not_exported["Submission.Revised"] += 1
+        if returned is None:  # a draft revised before it was first submitted
+            self.add("revisions.csv", submission_id=self.code(e.originator_id), title=e.title,
+                     category=e.category.value, authors=self.authors(e.authors),
+                     event_date=e.event_date, research=e.research, known_on=known)
             return
         returned.update(title=e.title, category=e.category.value,
                         authors=self.authors(e.authors), event_date=text(e.event_date),

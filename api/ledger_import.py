@@ -30,6 +30,8 @@ from domain.method import parse_method
 from projections.collector import infrequent_collections
 from store.settings import DatabaseSettings
 
+#: Steps ranked apart (``api.ledger_plan.RANKS``) that run the same command.
+ALIASES = {"resubmit": "submit", "revise_draft": "revise_submission"}
 #: ``progress(stage, done, total)``: stage is "checking", "recording" or "writing".
 Progress = Callable[[str, int, int], None]
 ACTOR = "import"
@@ -163,7 +165,7 @@ def record(staged: StagedTally, steps: Iterator[Step], total: int, report: Impor
     for done, step in enumerate(steps, 1):
         meta = CommandMeta(actor=ACTOR, correlation_id=f"import/{report.run_id}/{step.file}:"
                            f"{step.line}", known_at=step.known_at)
-        command = getattr(staged, step.command if step.command != "resubmit" else "submit")
+        command = getattr(staged, ALIASES.get(step.command, step.command))
         try:
             staged.attempt(lambda c=command, s=step, m=meta: c(**s.kwargs, meta=m))
         except TallyError as error:

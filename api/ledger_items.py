@@ -26,8 +26,10 @@ class ItemPlanning:
     """The second half of ``Planner``: what happened to each item."""
 
     def plan_items(self: Planner) -> None:
-        # The drafts a return revises are kept; the file is read again for the sign-offs.
-        returned = {row["submission_id"] for row in self.of("returns.csv", ("submission_id",))}
+        # The drafts a return or a revision revises are kept; the file is read again for the
+        # sign-offs.
+        returned = {row["submission_id"] for name in ("returns.csv", "revisions.csv")
+                    for row in self.of(name, ("submission_id",))}
         drafts: dict[str, Row] = {}
         for row in self.of("submissions.csv"):
             if row["submission_id"] in returned:
@@ -39,17 +41,23 @@ class ItemPlanning:
             if not (new and all(authors) and (commission or not row["commission_id"])):
                 continue
             code = row["submission_id"]
-            submitted = self.known(row, *[("officer", c) for c, _ in row["authors"]],
-                                   ("commission", row["commission_id"]))
+            needs = [*[("officer", c) for c, _ in row["authors"]],
+                     ("commission", row["commission_id"])]
+            submitted = self.known(row, *needs)
             drafted = min(self.when(row["drafted_known_on"]) or submitted, submitted)
-            self.add(row, "draft_submission", drafted, None,
+            if row["submitted_on"] is None:  # a draft not submitted yet
+                drafted = self.known(row, *needs, column="drafted_known_on")
+            self.add(row, "draft_submission", drafted, ("drafted", code),
                      title=row["title"], channel=row["channel"], category=row["category"],
                      authors=as_args("authors", row["authors"]),
                      event_date=row["event_date"], research=row["research"] or False, ref=code,
                      commission=str(commission) if commission else None)
+            if row["submitted_on"] is None:
+                continue
             self.add(row, "submit", submitted, ("submitted", code),
                      submission_id=str(Submission.create_id(code)),
                      submitted_on=row["submitted_on"])
+        self.plan_revisions(drafts)
         self.plan_returns(drafts)
         del drafts
         for row in self.of("submissions.csv", APPROVAL_COLUMNS):
@@ -66,6 +74,18 @@ class ItemPlanning:
                 self.add(row, "approve", known, ("approved", code),
                          submission_id=str(Submission.create_id(code)),
                          approver=row["approved_by"], approved_at=approved_at)
+
+    def plan_revisions(self: Planner, drafts: dict[str, Row]) -> None:
+        """Drafts revised before they were first submitted: a column left empty keeps the
+        draft's."""
+        for row in self.of("revisions.csv"):
+            item = self.refer("submission", row, "submission_id")
+            if item is None:
+                continue
+            base = self.current(drafts.get(row["submission_id"]), item)
+            self.add(row, "revise_draft", self.known(row, ("drafted", row["submission_id"])), None,
+                     submission_id=str(item),
+                     **{c: base[c] if row[c] is None else as_args(c, row[c]) for c in REVISED})
 
     def plan_returns(self: Planner, drafts: dict[str, Row]) -> None:
         for row in self.of("returns.csv"):

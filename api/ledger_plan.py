@@ -32,12 +32,14 @@ RANKS = {command: rank for rank, command in enumerate((
     "publish_method", "reschedule_method", "withdraw_method", "register_unit", "rename_unit",
     "reclassify_unit", "register_outlet", "rename_outlet", "enrol_officer", "open_account",
     "grant_role", "revoke_role", "close_account", "set_target", "adjust_target",
-    "transfer_officer",
-    "record_leaving", "close_unit", "issue_commission", "draft_submission", "submit",
-    "return_submission", "revise_submission", "resubmit", "approve", "withdraw", "file_appeal",
-    "send_to_outlet", "record_decline", "record_adoption", "retract_adoption",
-    "record_instruction", "record_feedback", "decide_appeal", "record_lapse",
-    "record_finding", "withdraw_finding"))}
+    "transfer_officer", "record_leaving", "close_unit", "issue_commission", "draft_submission",
+    "revise_draft", "submit", "return_submission", "revise_submission", "resubmit", "approve",
+    "withdraw", "file_appeal", "send_to_outlet", "record_decline", "record_adoption",
+    "retract_adoption", "record_instruction", "record_feedback", "decide_appeal",
+    "record_lapse", "record_finding", "withdraw_finding"))}
+
+# A method's steps keep the order of their rows at one moment (``Planner.plan_methods``).
+RANKS.update(reschedule_method=RANKS["publish_method"], withdraw_method=RANKS["publish_method"])
 
 KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
          "commission": Commission, "submission": Submission, "finding": Finding}
@@ -191,9 +193,10 @@ class Planner(ItemPlanning):
     def plan_methods(self, files: list[tuple[str, str, str]], stored: set[str]) -> None:
         """The method files (``(where, code, text)``) published, each when a ``published``
         row of method_changes.csv says the office knew it, else at the run's earliest moment;
-        and the versions rescheduled or withdrawn, of the files or of the store."""
-        published: dict[str, Row] = {}
-        changes = []
+        and the versions rescheduled or withdrawn, of the files or of the store. A method's
+        steps share one rank, so at one moment they keep the order of their rows (a version
+        withdrawn, then its correction published for the same day)."""
+        rows, published = [], {}
         for row in self.of("method_changes.csv"):
             code, change = row["code"], row["change"]
             if code is None or change is None:
@@ -207,19 +210,27 @@ class Planner(ItemPlanning):
                            f"method {code} is also published on line {published[code].line}")
             elif change == "published":
                 published[code] = row
-            elif row.ok and not missing:
-                changes.append(row)
+                rows.append(row)
+            elif not missing:
+                rows.append(row)
+        texts = {code: (where, text) for where, code, text in files}
         for where, code, text in files:
-            row = published.get(code)
-            self.add(Row(where, 0, {}, row is None or row.ok), "publish_method",
-                     self.start if row is None else self.known(row), ("method", code),
-                     source=text)
-        for row in changes:
-            command = f"{'withdraw' if row['change'] == 'withdrawn' else 'reschedule'}_method"
-            when = {} if command == "withdraw_method" else {
-                "effective_from": row["effective_from"]}
-            self.add(row, command, self.known(row, ("method", row["code"])), None,
-                     code=row["code"], reason=row["reason"], **when)
+            if code not in published:
+                self.add(Row(where, 0, {}), "publish_method", self.start, ("method", code),
+                         source=text)
+        for row in rows:
+            code = row["code"]
+            if row["change"] == "published":
+                where, text = texts[code] if code in texts else (None, None)
+                if text is not None:  # else published in the store already
+                    self.add(Row(where, 0, {}, row.ok), "publish_method", self.known(row),
+                             ("method", code), source=text)
+            elif row["change"] == "withdrawn":
+                self.add(row, "withdraw_method", self.known(row, ("method", code)), None,
+                         code=code, reason=row["reason"])
+            else:
+                self.add(row, "reschedule_method", self.known(row, ("method", code)), None,
+                         code=code, effective_from=row["effective_from"], reason=row["reason"])
 
     def missing(self, row: Row, needed: dict[str, list[str]]) -> list[str]:
         """The columns a row's kind of change needs that it leaves empty, each an error (in a

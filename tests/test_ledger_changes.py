@@ -118,6 +118,16 @@ def changed(app: Tally) -> None:
                         if isinstance(e, Finding.Recorded) and e.ref is None)
     app.withdraw_finding(str(unreferenced), "重复登记", meta=META)
     app.rename_outlet("city", "市委办公室（市委政研室）", "机构改革", meta=META)
+    # a draft revised and not submitted yet, and one revised before it was submitted
+    draft = app.draft_submission("关于秋粮收购的情况", "info", "other", "o1", "2025-09-01",
+                                 meta=META)
+    app.revise_submission(draft, "关于秋粮收购进展的情况", "other", "o1", "2025-09-01",
+                          meta=META)
+    later = app.draft_submission("城关镇防汛工作动态", "info", "other", "o2", "2025-07-01",
+                                 meta=META)
+    app.revise_submission(later, "城关镇防汛抗旱工作动态", "other", "o2", "2025-07-02",
+                          meta=META)
+    app.submit(later, "2025-07-03", meta=META)
     app.grant_role("approver-u2", "editor", meta=META)
     app.revoke_role("approver-u2", "editor", "岗位调整", meta=META)
     app.close_account("approver-u1", "调离", meta=META)
@@ -158,7 +168,8 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
         "unit_renames.csv": 1, "unit_classes.csv": 1, "unit_closings.csv": 1,
         "leavings.csv": 1, "target_adjustments.csv": 1, "withdrawn_findings.csv": 2}
     assert (report.rows["account_changes.csv"], report.rows["appeals.csv"],
-            report.rows["appeal_decisions.csv"], report.rows["outlet_renames.csv"]) == (3, 2, 2, 1)
+            report.rows["appeal_decisions.csv"], report.rows["outlet_renames.csv"],
+            report.rows["revisions.csv"]) == (3, 2, 2, 1, 2)
     assert report.methods == ["office-2025", "wrong-2026", "office-2026"]
     assert report.rows["method_changes.csv"] == 5
     # The officer the closing moved is no row: the closing moves the officer again.
@@ -169,11 +180,14 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
     assert again.commands["close_unit"] == 1 and again.commands["withdraw_finding"] == 2
     assert (again.commands["publish_method"], again.commands["withdraw_method"],
             again.commands["reschedule_method"]) == (3, 1, 1)
-    # A finding recorded without a reference has a new id, derived from the old one as its
-    # reference; every other fact is the same event of the same aggregate, known alike.
-    [old_id] = {e.originator_id for e in events(app) if isinstance(e, Finding.Recorded)
-                and e.ref is None}
-    renamed = {old_id: Finding.create_id(str(old_id))}
+    # Every fact is the same event of the same aggregate, known alike.
+    # A finding or an item recorded without a reference is exported with its id as its
+    # reference, and imported with the id derived from it.
+    renamed = {e.originator_id: kind.create_id(str(e.originator_id)) for e in events(app)
+               for kind in (Finding, Submission)
+               if isinstance(e, (Finding.Recorded, Submission.Drafted)) and e.ref is None
+               and isinstance(e, kind.Event)}
+    assert len(renamed) == 3
     # The officer the closing moved is known at the closing's moment (the store stamps each
     # event of a command apart, PostgreSQL by some microseconds).
     [closed] = [moment for e, moment in known(app) if isinstance(e, Unit.Closed)]
@@ -299,3 +313,20 @@ def test_a_method_is_known_when_its_published_row_says(app: Tally, tmp_path: Pat
     [(published, moment)] = [(e, m) for e, m in known(app)
                              if isinstance(e, MethodBook.VersionPublished)]
     assert moment.astimezone(app.zone).isoformat() == "2024-12-20T23:59:59+08:00"
+
+
+def test_at_one_moment_a_methods_changes_keep_the_order_of_their_rows(
+        app: Tally, tmp_path: Path) -> None:
+    """A version withdrawn and its correction published for the same day, both known on 10
+    December: the withdrawal's row comes first, so the correction's date is free."""
+    report = imported(app, write(tmp_path / "files", {
+        "method-a.toml": method("wrong-2026", "2026-01-01"),
+        "method-b.toml": method("office-2026", "2026-01-01"),
+        "method_changes.csv": "code,change,reason,known_on\n"
+                              "wrong-2026,published,,2025-12-01\n"
+                              "wrong-2026,withdrawn,发布有误,2025-12-10\n"
+                              "office-2026,published,,2025-12-10\n"}))
+
+    assert report.commands["publish_method"] == 2 and report.commands["withdraw_method"] == 1
+    assert app.repository.get(MethodBook.create_id()).versions["wrong-2026"].withdrawn
+    assert not app.repository.get(MethodBook.create_id()).versions["office-2026"].withdrawn
