@@ -44,9 +44,10 @@ class ItemPlanning:
             needs = [*[("officer", c) for c, _ in row["authors"]],
                      ("commission", row["commission_id"])]
             submitted = self.known(row, *needs)
-            drafted = min(self.when(row["drafted_known_on"]) or submitted, submitted)
             if row["submitted_on"] is None:  # a draft not submitted yet
                 drafted = self.known(row, *needs, column="drafted_known_on")
+            else:
+                drafted = min(self.when(row["drafted_known_on"]) or submitted, submitted)
             self.add(row, "draft_submission", drafted, ("drafted", code),
                      title=row["title"], channel=row["channel"], category=row["category"],
                      authors=as_args("authors", row["authors"]),

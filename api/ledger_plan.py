@@ -41,6 +41,13 @@ RANKS = {command: rank for rank, command in enumerate((
 # A method's steps keep the order of their rows at one moment (``Planner.plan_methods``).
 RANKS.update(reschedule_method=RANKS["publish_method"], withdraw_method=RANKS["publish_method"])
 
+#: A change's command, and the columns it takes (which it needs filled), by the change column.
+METHOD_CHANGES = {"rescheduled": ("reschedule_method", ["effective_from", "reason"]),
+                  "withdrawn": ("withdraw_method", ["reason"])}
+ACCOUNT_CHANGES = {"granted": ("grant_role", ["role"]),
+                   "revoked": ("revoke_role", ["role", "reason"]),
+                   "closed": ("close_account", ["reason"])}
+
 KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
          "commission": Commission, "submission": Submission, "finding": Finding}
 
@@ -201,8 +208,7 @@ class Planner(ItemPlanning):
             code, change = row["code"], row["change"]
             if code is None or change is None:
                 continue
-            missing = self.missing(row, {"withdrawn": ["reason"],
-                                         "rescheduled": ["effective_from", "reason"]})
+            missing = self.missing(row, METHOD_CHANGES.get(change, ("", []))[1])
             if code not in stored and all(code != c for _, c, _ in files):
                 self.error(row, "code", f"no method {code} in the method files or in the store")
             elif change == "published" and code in published:
@@ -225,22 +231,19 @@ class Planner(ItemPlanning):
                 if text is not None:  # else published in the store already
                     self.add(Row(where, 0, {}, row.ok), "publish_method", self.known(row),
                              ("method", code), source=text)
-            elif row["change"] == "withdrawn":
-                self.add(row, "withdraw_method", self.known(row, ("method", code)), None,
-                         code=code, reason=row["reason"])
             else:
-                self.add(row, "reschedule_method", self.known(row, ("method", code)), None,
-                         code=code, effective_from=row["effective_from"], reason=row["reason"])
+                command, columns = METHOD_CHANGES[row["change"]]
+                self.add(row, command, self.known(row, ("method", code)), None, code=code,
+                         **{column: row[column] for column in columns})
 
-    def missing(self, row: Row, needed: dict[str, list[str]]) -> list[str]:
+    def missing(self, row: Row, needed: list[str]) -> list[str]:
         """The columns a row's kind of change needs that it leaves empty, each an error (in a
         row whose cells are all valid: an invalid cell is named already)."""
-        change = row["change"]
-        missing = [column for column in needed.get(change, []) if row[column] is None]
+        missing = [column for column in needed if row[column] is None]
         if not row.ok:
             return missing
         for column in missing:
-            self.error(row, column, f"must not be empty when the change is {change}")
+            self.error(row, column, f"must not be empty when the change is {row['change']}")
         return missing
 
     def plan(self) -> Iterator[Step]:
@@ -303,16 +306,11 @@ class Planner(ItemPlanning):
         for row in self.of("account_changes.csv"):
             if row["change"] is None:
                 continue
-            missing = self.missing(row, {"granted": ["role"], "revoked": ["role", "reason"],
-                                         "closed": ["reason"]})
+            command, columns = ACCOUNT_CHANGES[row["change"]]
+            missing = self.missing(row, columns)
             if self.refer("account", row, "username") and not missing:
-                command = {"granted": "grant_role", "revoked": "revoke_role",
-                           "closed": "close_account"}[row["change"]]
-                args = {"role": row["role"]} if command != "close_account" else {}
-                if command != "grant_role":
-                    args["reason"] = row["reason"]
                 self.add(row, command, self.known(row, ("account", row["username"])), None,
-                         username=row["username"], **args)
+                         username=row["username"], **{column: row[column] for column in columns})
 
     def plan_planning(self) -> None:
         targets: dict[tuple[str, str, int], Row] = {}
@@ -380,6 +378,7 @@ class Planner(ItemPlanning):
                 self.add(row, "record_lapse", self.known(row, *needs), None,
                          commission_id=str(commission), unit=row["unit_id"],
                          lapsed_on=row["lapsed_on"])
+
 
 def target_id(kind: str, holder: str, year: int) -> UUID:
     return Target.create_id(HolderKind(kind), id_of(kind, holder), year)
