@@ -38,8 +38,8 @@ SUFFIXES = (".csv", ".xlsx", ".toml")
 WAIT_SECONDS = 5.0
 #: How often a run's progress is written for its page, at most.
 PROGRESS_SECONDS = 1.0
-#: A run with no progress for this long is shown as lost (its worker stopped: an import is
-#: one transaction, so nothing of it was written).
+#: A run with no progress for this long is shown as lost (its worker stopped; an import is
+#: one transaction, so nothing of it was written unless it stopped after its commit).
 LOST_AFTER = timedelta(minutes=15)
 LOG = logging.getLogger(__name__)
 
@@ -141,7 +141,11 @@ def run_import(services: Services, run_id: str, folder: Path, source: Path,
     def progress(stage: str, done: int, total: int) -> None:
         if time.monotonic() - reported[0] >= PROGRESS_SECONDS or done == total:
             reported[0] = time.monotonic()
-            runs.progress(run_id, stage, done, total, clock())
+            try:
+                runs.progress(run_id, stage, done, total, clock())
+            except Exception:  # the page's figures may lag; the import goes on
+                LOG.warning("import run %s: its progress was not written", run_id,
+                            exc_info=True)
 
     try:
         report = import_ledgers(services.tally, source, method=method, progress=progress,
