@@ -5,6 +5,7 @@ dashboard and a printed bulletin are kept as screenshots (and a PDF) under artif
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,34 @@ def test_an_item_submitted_approved_and_adopted_moves_the_ranking_and_the_bullet
     assert (artifacts / "bulletin-2025-Q2.pdf").read_bytes().startswith(b"%PDF")
     for page in (leader, officer, approver, editor):
         page.context.close()
+
+
+def test_a_large_import_shows_its_progress_and_its_page_follows_it_to_the_end(
+        browser: Any, served: Served, artifacts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An administrator checks a ledger whose run outlasts the upload's wait: the browser is
+    sent to the run's page, which reloads itself until the report shows. (Last in this
+    module: the check writes nothing, but it runs on the shared demo store.)"""
+    from api.pages import imports as imports_page
+
+    real = imports_page.import_ledgers
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(3)  # long enough for the page to be shown running and reload once
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports_page, "import_ledgers", slow)
+    monkeypatch.setattr(imports_page, "WAIT_SECONDS", 0.1)
+    admin = logged_in(browser, served, "administrator")
+    admin.goto("/imports")
+    ledger = Path(__file__).resolve().parent.parent / "data" / "ledgers" / "small"
+    admin.set_input_files("#import-form input[name=files]",
+                          [str(ledger / name) for name in ("units.csv", "officers.csv")])
+    admin.click("#import-form button[name=check]")
+    admin.wait_for_selector("#import-running")
+    assert "/imports/runs/" in admin.url
+    admin.screenshot(path=str(artifacts / "import-running.png"))
+    admin.wait_for_selector("#import-checked", timeout=20_000)  # after a reload or two
+    assert "/imports/runs/" in admin.url
+    assert "导入台账" in admin.locator("nav.main a.here").inner_text()
+    admin.screenshot(path=str(artifacts / "import-checked.png"))
+    admin.context.close()
