@@ -96,7 +96,6 @@ def export_command(
 ) -> None:
     """Write the store's facts as the ledger files `tally import` reads."""
     from api.ledger_export import export_ledgers
-    from domain import inputs
     from store.bootstrap import open_tally
     from store.settings import DatabaseSettings
 
@@ -104,9 +103,7 @@ def export_command(
         raise typer.BadParameter(f"{target} is not empty", param_hint="TARGET")
     tally = open_tally(DatabaseSettings.from_environment())
     try:
-        moment = None if as_of is None else inputs.instant("as_of", as_of, zone=tally.zone,
-                                                           end_of_day=True)
-        report = export_ledgers(tally, target, moment)
+        report = export_ledgers(tally, target, as_of)
     finally:
         tally.close()
     table = Table(title=f"导出 Export to {target}" + (f"（截至 {as_of}）" if as_of else ""))

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from api.ledger_rows import FILES, METHOD_SHEET
+from domain import inputs
 from domain.account import Account
 from domain.application import Tally
 from domain.commission import Commission
@@ -336,32 +337,31 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def read_ledgers(tally: Tally, as_of: datetime | None = None) -> Ledgers:
-    """Every fact of the log, or those the office knew at ``as_of``, as rows."""
+def read_ledgers(tally: Tally, as_of: date | datetime | str | None = None) -> Ledgers:
+    """Every fact of the log, or those the office knew at ``as_of`` (a date: its end), as
+    rows; a bad ``as_of`` is refused naming it."""
+    moment = None if as_of is None else inputs.instant("as_of", as_of, zone=tally.zone,
+                                                       end_of_day=True)
     ledgers = Ledgers(tally)
     position = 0
     while batch := tally.recorder.select_notifications(start=position, limit=BATCH,
                                                        inclusive_of_start=False):
         for notification in batch:
             ledgers.take(tally.mapper.to_domain_event(notification),
-                         notification.recorded_at, as_of)  # type: ignore[attr-defined]
+                         notification.recorded_at, moment)  # type: ignore[attr-defined]
         position = batch[-1].id
     return ledgers
 
 
-def report_of(ledgers: Ledgers) -> ExportReport:
+def export_ledgers(tally: Tally, target: Path,
+                   as_of: date | datetime | str | None = None) -> ExportReport:
+    """Write the store's facts (known at ``as_of``, if given) to the folder ``target`` (or
+    the workbook, for ``.xlsx``)."""
+    ledgers = read_ledgers(tally, as_of)
     report = ExportReport(rows={name: len(rows) for name, rows in ledgers.files.items()},
                           methods=[code for code, _ in ledgers.methods],
                           not_exported=ledgers.not_exported)
     report.events = sum(report.rows.values())
-    return report
-
-
-def export_ledgers(tally: Tally, target: Path, as_of: datetime | None = None) -> ExportReport:
-    """Write the store's facts (known at ``as_of``, if given) to the folder ``target`` (or
-    the workbook, for ``.xlsx``)."""
-    ledgers = read_ledgers(tally, as_of)
-    report = report_of(ledgers)
     if target.suffix.lower() == ".xlsx":
         target.write_bytes(workbook_bytes(ledgers))
         return report

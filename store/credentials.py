@@ -27,7 +27,7 @@ SCHEMA = (
 )
 
 
-def _stamp(moment: datetime) -> str:
+def utc_stamp(moment: datetime) -> str:
     """UTC instants as fixed-width ISO text, so that text order is time order on both backends."""
     if moment.tzinfo is None:
         raise ValueError("credential times must carry a time zone")
@@ -49,7 +49,7 @@ class Credentials(SQLView):
         self.commit(None, [
             ("DELETE FROM tally_credentials WHERE username = ?", (username,)),
             ("INSERT INTO tally_credentials (username, password_hash, changed_at)"
-             " VALUES (?, ?, ?)", (username, password_hash, _stamp(at))),
+             " VALUES (?, ?, ?)", (username, password_hash, utc_stamp(at))),
         ])
 
     def add_token(self, digest: str, username: str, label: str, created_at: datetime,
@@ -57,28 +57,28 @@ class Credentials(SQLView):
         self.commit(None, [(
             "INSERT INTO tally_api_tokens"
             " (token_digest, username, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (digest, username, label, _stamp(created_at), _stamp(expires_at)),
+            (digest, username, label, utc_stamp(created_at), utc_stamp(expires_at)),
         )])
 
     def token_owner(self, digest: str, at: datetime) -> str | None:
         rows = self.query(
             "SELECT username FROM tally_api_tokens WHERE token_digest = ?"
-            " AND revoked_at IS NULL AND expires_at > ?", (digest, _stamp(at)))
+            " AND revoked_at IS NULL AND expires_at > ?", (digest, utc_stamp(at)))
         return rows[0]["username"] if rows else None
 
     def revoke_tokens(self, username: str, at: datetime) -> None:
         self.commit(None, [(
             "UPDATE tally_api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL",
-            (_stamp(at), username),
+            (utc_stamp(at), username),
         )])
 
     def record_failure(self, username: str, at: datetime) -> None:
         self.commit(None, [("INSERT INTO tally_login_failures (username, failed_at)"
-                            " VALUES (?, ?)", (username, _stamp(at)))])
+                            " VALUES (?, ?)", (username, utc_stamp(at)))])
 
     def failures_since(self, username: str, since: datetime) -> int:
         rows = self.query("SELECT COUNT(*) AS n FROM tally_login_failures"
-                          " WHERE username = ? AND failed_at > ?", (username, _stamp(since)))
+                          " WHERE username = ? AND failed_at > ?", (username, utc_stamp(since)))
         return int(rows[0]["n"])
 
     def clear_failures(self, username: str) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.view import PostgresView, SQLiteView, SQLView
+from store.credentials import utc_stamp
 from store.settings import DatabaseSettings
 
 SCHEMA = (
@@ -23,10 +24,6 @@ SCHEMA = (
 ENDED = ("done", "refused", "failed")
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class ImportRuns(SQLView):
     schema = SCHEMA
     tables = ()  # never emptied by a rebuild: nothing here comes from the log
@@ -35,19 +32,19 @@ class ImportRuns(SQLView):
         self.commit(None, [(
             "INSERT INTO tally_import_runs (run_id, username, dry_run, state, stage, done,"
             " total, started_at, updated_at) VALUES (?, ?, ?, 'running', 'reading', 0, 0, ?, ?)",
-            (run_id, username, int(dry_run), _stamp(at), _stamp(at)))])
+            (run_id, username, int(dry_run), utc_stamp(at), utc_stamp(at)))])
 
     def progress(self, run_id: str, stage: str, done: int, total: int, at: datetime) -> None:
         self.commit(None, [(
             "UPDATE tally_import_runs SET stage = ?, done = ?, total = ?, updated_at = ?"
             " WHERE run_id = ? AND state = 'running'",
-            (stage, done, total, _stamp(at), run_id))])
+            (stage, done, total, utc_stamp(at), run_id))])
 
     def finish(self, run_id: str, state: str, report: str, at: datetime) -> None:
         assert state in ENDED, state
         self.commit(None, [(
             "UPDATE tally_import_runs SET state = ?, report = ?, updated_at = ?"
-            " WHERE run_id = ?", (state, report, _stamp(at), run_id))])
+            " WHERE run_id = ?", (state, report, utc_stamp(at), run_id))])
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM tally_import_runs WHERE run_id = ?", (run_id,))

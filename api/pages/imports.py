@@ -26,7 +26,6 @@ from api.pages.common import CSRF, Field, as_of_day, today
 from api.pages.rendering import MEDIA_TYPES, render
 from api.policy import allow
 from api.services import Services
-from domain import inputs
 from domain.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
@@ -66,10 +65,7 @@ def export_workbook(principal: PagePrincipal, services: ServicesDep,
     workbook of the files an import reads, a sheet per file, with the method versions."""
     allow(principal, "export_ledgers")
     day = as_of_day(as_of)
-    tally = services.tally
-    moment = None if day is None else inputs.instant("as_of", day, zone=tally.zone,
-                                                     end_of_day=True)
-    data = workbook_bytes(read_ledgers(tally, moment))
+    data = workbook_bytes(read_ledgers(services.tally, day))
     name = f"tally-ledgers-{day or today(services).isoformat()}.xlsx"
     return Response(data, media_type=MEDIA_TYPES["xlsx"],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -136,11 +132,12 @@ def run_import(services: Services, run_id: str, folder: Path, source: Path,
     """One run, in a thread: its progress and its report kept for its page; the uploaded
     files removed at the end."""
     runs, clock = services.import_runs, services.tally.clock
-    reported = [0.0]
+    reported = 0.0
 
     def progress(stage: str, done: int, total: int) -> None:
-        if time.monotonic() - reported[0] >= PROGRESS_SECONDS or done == total:
-            reported[0] = time.monotonic()
+        nonlocal reported
+        if time.monotonic() - reported >= PROGRESS_SECONDS or done == total:
+            reported = time.monotonic()
             try:
                 runs.progress(run_id, stage, done, total, clock())
             except Exception:  # the page's figures may lag; the import goes on
