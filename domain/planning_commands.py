@@ -16,6 +16,7 @@ from domain.errors import (
     InvalidInputError,
 )
 from domain.target import Target, check_monthly, even_split, even_split_amount
+from domain.unchanged import Unchanged
 from domain.values import Cause, HolderKind
 
 if TYPE_CHECKING:
@@ -43,19 +44,19 @@ class PlanningCommands:
         if args["deadline"] < args["issued_on"]:
             raise InvalidInputError("the deadline precedes the issue date", field="deadline")
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             if args["ref"]:
                 self._check_new(Commission.create_id(args["ref"]), "ref",
                                 f"commission {args['ref']}")
-            unit_ids = []
-            for code in args["units"]:
-                unit = self._unit("units", code)
+            units = [self._unit("units", code) for code in args["units"]]
+            for unit in units:
                 unit.check_open_on(args["issued_on"], "units")
-                unit_ids.append(unit.id)
-            commission = Commission(ref=args["ref"], topic=args["topic"], unit_ids=unit_ids,
+            commission = Commission(ref=args["ref"], topic=args["topic"],
+                                    unit_ids=[unit.id for unit in units],
                                     issued_on=args["issued_on"], deadline=args["deadline"],
                                     cause=cause)
-            return commission.id, [commission]
+            # not to a unit closed meanwhile
+            return commission.id, [commission, Unchanged.read(*units)]
 
         return self._execute("issue_commission", meta, args, decide)
 
@@ -67,12 +68,12 @@ class PlanningCommands:
             "lapsed_on": self._past_day("lapsed_on", lapsed_on),
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             commission = self._load(Commission, args["commission_id"], "commission_id")
             unit = self._unit("unit", args["unit"])
             unit.check_open_on(args["lapsed_on"], "unit")  # a closed unit misses nothing
             commission.lapse(unit.id, args["lapsed_on"], cause)
-            return commission.id, [commission]
+            return commission.id, [commission, Unchanged.read(unit)]
 
         return self._execute("record_lapse", meta, args, decide)
 
@@ -85,18 +86,22 @@ class PlanningCommands:
         args = self._target_args(holder_kind, holder, year, items, points, monthly_items,
                                  monthly_points)
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
-            holder_id = self._holder_id(args["holder_kind"], args["holder"])
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
+            read: list[Aggregate | Unchanged] = []
             if args["holder_kind"] is HolderKind.UNIT:  # a year it is open in
-                self._unit("holder", args["holder"]).check_open_on(
-                    date(args["year"], 1, 1), "holder")
+                unit = self._unit("holder", args["holder"])
+                unit.check_open_on(date(args["year"], 1, 1), "holder")
+                holder_id = unit.id
+                read.append(Unchanged.read(unit))
+            else:
+                holder_id = self._holder_id(args["holder_kind"], args["holder"])
             target_id = Target.create_id(args["holder_kind"], holder_id, args["year"])
             self._check_new(target_id, "year", f"a {args['year']} target for {args['holder']}")
             target = Target(holder_kind=args["holder_kind"], holder_id=holder_id,
                             year=args["year"], items=args["items"], points=args["points"],
                             monthly_items=args["monthly_items"],
                             monthly_points=args["monthly_points"], cause=cause)
-            return target.id, [target]
+            return target.id, [target, *read]
 
         return self._execute("set_target", meta, args, decide)
 

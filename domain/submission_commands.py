@@ -21,7 +21,7 @@ from domain.errors import (
 from domain.officer import Officer
 from domain.submission import Submission
 from domain.unchanged import Unchanged
-from domain.values import Category, Cause, Channel, Form, Level, Role, Route
+from domain.values import Author, Category, Cause, Channel, Form, Level, Role, Route
 
 if TYPE_CHECKING:
     from domain.application import CommandMeta
@@ -54,12 +54,14 @@ class SubmissionCommands:
             "ref": inputs.code("ref", ref) if ref else None,
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             if args["ref"]:
                 self._check_new(Submission.create_id(args["ref"]), "ref",
                                 f"submission {args['ref']}")
-            authors = self._authors(args["authors"])
-            lead = self._officer("authors", args["authors"][0][0])
+            people = [self._officer("authors", code) for code, _ in args["authors"]]
+            authors = [Author(officer_id=person.id, share=share)
+                       for person, (_, share) in zip(people, args["authors"], strict=True)]
+            lead = people[0]
             if lead.left_on is not None:
                 raise AuthorNotEnrolledError(
                     f"author {lead.code} left on {lead.left_on.isoformat()}", field="authors"
@@ -78,7 +80,8 @@ class SubmissionCommands:
                 research=args["research"],
                 cause=cause,
             )
-            return submission.id, [submission]
+            # not by a lead author who left (or moved) meanwhile
+            return submission.id, [submission, Unchanged.read(lead)]
 
         return self._execute("draft_submission", meta, args, decide)
 
@@ -109,24 +112,26 @@ class SubmissionCommands:
             "submitted_on": self._past_day("submitted_on", submitted_on),
         }
 
-        def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
+        def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             item = self._submission(args["submission_id"])
             day = args["submitted_on"]
-            for author in item.authors:
-                person = self._load(Officer, author.officer_id, "authors")
+            authors = [self._load(Officer, author.officer_id, "authors")
+                       for author in item.authors]
+            for person in authors:
                 if not person.is_enrolled_on(day):
                     raise AuthorNotEnrolledError(
                         f"author {person.code} was not enrolled on {day.isoformat()}",
                         field="authors",
                     )
             item.submit(day, cause)
-            changed: list[Aggregate] = [item]
+            changed: list[Aggregate | Unchanged] = [item]
             if item.commission_id is not None:
                 commission = self._load(Commission, item.commission_id, "commission")
                 if commission.is_open_for(item.unit_id):
                     commission.fulfil(item.unit_id, item.id, day, cause)
                     changed.append(commission)
-            return item.id, changed
+            # not by authors who left meanwhile
+            return item.id, [*changed, Unchanged.read(*authors)]
 
         return self._execute("submit", meta, args, decide)
 
