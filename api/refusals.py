@@ -200,6 +200,7 @@ TEMPLATES: tuple[str, ...] = (
     N_('the deadline precedes the issue date'),
     N_('the deferred facts were scored by another process meanwhile'),
     N_('the demo year ends with a notice received on %(v0)s; today is %(v1)s'),
+    N_('the files of run %(v0)s are not kept: choose them again'),
     N_("the form's CSRF token is missing or stale; reload the page"),
     N_('the item was already sent to this outlet'),
     N_('the known time of event %(v0)s is not readable'),

@@ -5,7 +5,7 @@ worker's memory. Nothing here is a fact: the import's facts go to the log, all o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.view import PostgresView, SQLiteView, SQLView
@@ -17,11 +17,18 @@ SCHEMA = (
     " run_id TEXT PRIMARY KEY, username TEXT NOT NULL, dry_run INTEGER NOT NULL,"
     " state TEXT NOT NULL, stage TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER NOT NULL,"
     " started_at TEXT NOT NULL, updated_at TEXT NOT NULL, report TEXT)",
+    # The files a check read, kept so that they can be imported as checked, without being
+    # chosen again (BYTEA is a blob on SQLite too).
+    "CREATE TABLE IF NOT EXISTS tally_import_files ("
+    " run_id TEXT NOT NULL, name TEXT NOT NULL, content BYTEA NOT NULL,"
+    " PRIMARY KEY (run_id, name))",
 )
 #: A run's states: ``running``, then ``done`` (its facts written, or checked in a dry run),
 #: ``refused`` (nothing written; the report lists why) or ``failed`` (nothing written; an
 #: error the report names).
 ENDED = ("done", "refused", "failed")
+#: How long the files of a check are kept for an import of them.
+KEEP_FILES = timedelta(hours=24)
 
 
 class ImportRuns(SQLView):
@@ -29,10 +36,16 @@ class ImportRuns(SQLView):
     tables = ()  # never emptied by a rebuild: nothing here comes from the log
 
     def start(self, run_id: str, username: str, dry_run: bool, at: datetime) -> None:
-        self.commit(None, [(
-            "INSERT INTO tally_import_runs (run_id, username, dry_run, state, stage, done,"
-            " total, started_at, updated_at) VALUES (?, ?, ?, 'running', 'reading', 0, 0, ?, ?)",
-            (run_id, username, int(dry_run), utc_stamp(at), utc_stamp(at)))])
+        """A new run; the files of checks started ``KEEP_FILES`` before ``at`` are no longer
+        kept."""
+        self.commit(None, [
+            ("INSERT INTO tally_import_runs (run_id, username, dry_run, state, stage, done,"
+             " total, started_at, updated_at)"
+             " VALUES (?, ?, ?, 'running', 'reading', 0, 0, ?, ?)",
+             (run_id, username, int(dry_run), utc_stamp(at), utc_stamp(at))),
+            ("DELETE FROM tally_import_files WHERE run_id IN (SELECT run_id FROM"
+             " tally_import_runs WHERE started_at < ?)", (utc_stamp(at - KEEP_FILES),)),
+        ])
 
     def progress(self, run_id: str, stage: str, done: int, total: int, at: datetime) -> None:
         self.commit(None, [(
@@ -46,15 +59,31 @@ class ImportRuns(SQLView):
             "UPDATE tally_import_runs SET state = ?, report = ?, updated_at = ?"
             " WHERE run_id = ?", (state, report, utc_stamp(at), run_id))])
 
+    def keep_files(self, run_id: str, files: dict[str, bytes]) -> None:
+        self.commit(None, [
+            ("INSERT INTO tally_import_files (run_id, name, content) VALUES (?, ?, ?)",
+             (run_id, name, content)) for name, content in sorted(files.items())])
+
+    def kept_files(self, run_id: str) -> dict[str, bytes]:
+        return {row["name"]: bytes(row["content"]) for row in self.query(
+            "SELECT name, content FROM tally_import_files WHERE run_id = ?", (run_id,))}
+
+    def forget_files(self, run_id: str) -> None:
+        self.commit(None, [("DELETE FROM tally_import_files WHERE run_id = ?", (run_id,))])
+
     def get(self, run_id: str) -> dict[str, Any] | None:
-        rows = self.query("SELECT * FROM tally_import_runs WHERE run_id = ?", (run_id,))
+        """The run, with ``kept``: whether its files are kept (a check that found no
+        problem, until they are imported or ``KEEP_FILES`` has passed)."""
+        rows = self.query(
+            "SELECT r.*, EXISTS (SELECT 1 FROM tally_import_files f WHERE f.run_id = r.run_id)"
+            " AS kept FROM tally_import_runs r WHERE r.run_id = ?", (run_id,))
         if not rows:
             return None
         run = rows[0]
         for column in ("started_at", "updated_at"):
             run[column] = datetime.strptime(run[column], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
                 tzinfo=UTC)
-        run["dry_run"] = bool(run["dry_run"])
+        run["dry_run"], run["kept"] = bool(run["dry_run"]), bool(run["kept"])
         return run
 
 

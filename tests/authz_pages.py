@@ -174,6 +174,8 @@ PAGE_CASES: list[Case] = [
     page("GET", "/imports", ADMIN, lambda o: Call("/imports")),
     page("GET", "/imports/runs/{run_id}", ADMIN, lambda o: Call(
         f"/imports/runs/{o.import_run()}")),
+    page("POST", "/imports/runs/{run_id}/import", ADMIN, lambda o: Call(
+        f"/imports/runs/{o.checked_run()}/import")),
     page("GET", "/imports/ledgers.xlsx", ADMIN | {"auditor"}, lambda o: Call(
         "/imports/ledgers.xlsx", params={"as_of": "2025-06-30"})),
     page("POST", "/imports", ADMIN, lambda o: Call("/imports", files=[("files", (

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.ledger_export import export_ledgers
+from api.ledger_import import ImportReport
 from api.pages import imports as imports_page
 from api.pages.rendering import MEDIA_TYPES
 from api.services import Services
@@ -39,6 +40,15 @@ class Desk:
         files = [("files", (path.name, path.read_bytes(), "application/octet-stream"))
                  for path in paths]
         answer = self.client.post("/imports", data={"csrf_token": token, **form}, files=files)
+        return self.ended(answer)
+
+    def import_checked(self, checked: Any) -> Any:
+        """The answer to the button that imports a check's kept files, on its page."""
+        action = checked.text.split('id="import-kept"')[0].rsplit('action="', 1)[1]
+        return self.ended(self.client.post(action.split('"')[0],
+                                           data={"csrf_token": csrf_of(checked.text)}))
+
+    def ended(self, answer: Any) -> Any:
         while 'id="import-running"' in answer.text:
             time.sleep(0.05)
             answer = self.client.get(answer.url)
@@ -69,15 +79,24 @@ def small() -> list[Path]:
 
 
 def test_a_ledger_is_checked_then_imported_once(desk: Desk) -> None:
+    """The check keeps its files: its page's button imports them without choosing them
+    again, once; a new upload of the same files is refused as existing."""
     before = event_count(desk.tally)
     checked = desk.upload(small(), check="yes")
     assert checked.status_code == 200, checked.text[-800:]
-    assert 'id="import-checked"' in checked.text
+    assert 'id="import-checked"' in checked.text and 'id="import-kept"' in checked.text
     assert event_count(desk.tally) == before  # a check writes nothing
     would = int(checked.text.split('id="import-checked">')[1].split("将记录 ")[1].split(" ")[0])
 
-    imported = desk.upload(small())
+    imported = desk.import_checked(checked)
     assert imported.status_code == 200 and 'id="import-done"' in imported.text
+    assert imported.url != checked.url  # a run of its own
+    assert event_count(desk.tally) == before + would
+    # once imported, the check's files are no longer kept
+    assert 'id="import-kept"' not in desk.client.get(checked.url).text
+    gone = desk.import_checked(checked)
+    assert gone.status_code == 404 and 'id="error-field">run_id<' in gone.text
+    assert "的文件已不再保留" in gone.text
     assert event_count(desk.tally) == before + would
     rows = imported.text.split('<table id="import-rows">')[1].split("</table>")[0]
     assert "<td>units.csv</td><td class=\"num\">2</td>" in rows
@@ -214,3 +233,21 @@ def test_a_run_whose_worker_stopped_is_shown_as_lost_and_an_unknown_run_is_named
 
     unknown = desk.client.get("/imports/runs/no-such-run")
     assert unknown.status_code == 404 and 'id="error-field">run_id<' in unknown.text
+
+
+def test_a_refused_check_keeps_no_files_and_a_check_keeps_them_for_a_day(desk: Desk) -> None:
+    refused = desk.upload([LEDGERS / "small" / "units.csv"], check="yes")  # units exist now
+    assert refused.status_code == 422 and 'id="import-kept"' not in refused.text
+
+    runs = desk.client.app.state.services.import_runs  # type: ignore[attr-defined]
+    old = "20250101T000000-old-check"
+    runs.start(old, "admin", True, desk.tally.clock() - timedelta(hours=25))
+    units = "unit_id,name,class\nu9,新设单位,B类\n".encode()
+    runs.keep_files(old, {"units.csv": units})
+    runs.finish(old, "done", ImportReport(old, dry_run=True).to_json(), desk.tally.clock())
+    assert 'id="import-kept"' in desk.client.get(f"/imports/runs/{old}").text
+    assert runs.kept_files(old) == {"units.csv": units}
+
+    desk.upload([LEDGERS / "small" / "units.csv"], check="yes")  # any run starting forgets it
+    assert runs.kept_files(old) == {}
+    assert 'id="import-kept"' not in desk.client.get(f"/imports/runs/{old}").text

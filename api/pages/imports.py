@@ -1,7 +1,9 @@
 """Importing existing ledgers (导入台账) as a page: an administrator uploads the CSV files a
 ledger folder holds (or one .xlsx workbook with a sheet per file), with the scoring-method
 file, checks them (every row checked and every command run, nothing written), and imports
-them all or nothing; refusals list each problem by file, line and column."""
+them all or nothing; refusals list each problem by file, line and column. A check that found
+no problem keeps its files for a day, so that they are imported as they were checked without
+being chosen again."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from api.pages.rendering import MEDIA_TYPES, render
 from api.policy import allow
 from api.services import Services
 from domain.errors import InvalidInputError, NotFoundError
+from store.import_runs import KEEP_FILES
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +92,12 @@ async def saved(files: list[UploadFile], folder: Path) -> tuple[Path, Path | Non
             raise InvalidInputError(f"must be at most {MAX_BYTES // (1024 * 1024)} MB in all",
                                     field="files")
         (folder / name).write_bytes(data)
+    return ledger_source(folder)
+
+
+def ledger_source(folder: Path) -> tuple[Path, Path | None]:
+    """What ``folder``'s files are to an import: the source (the folder, or its workbook) and
+    the method file given beside a workbook."""
     workbooks = sorted(folder.glob("*.xlsx"))
     if not workbooks:
         return folder, None
@@ -117,20 +126,50 @@ async def import_files(request: Request, principal: PagePrincipal, services: Ser
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    return await started(services, principal.username, folder, source, method, bool(check))
+
+
+@router.post("/imports/runs/{run_id}/import", dependencies=CSRF)
+async def import_checked(principal: PagePrincipal, services: ServicesDep,
+                         run_id: str) -> Response:
+    """Import the files a check found no problem in, as they were checked (kept for a day),
+    in a run of its own; once they are imported, they are no longer kept."""
+    allow(principal, "import_ledgers")
+    run = services.import_runs.get(run_id)
+    if run is None:
+        raise NotFoundError(f"no import run {run_id}", field="run_id")
+    kept = services.import_runs.kept_files(run_id)
+    if not kept:
+        raise NotFoundError(f"the files of run {run_id} are not kept: choose them again",
+                            field="run_id")
+    folder = Path(tempfile.mkdtemp(prefix="tally-import-"))
+    for name, content in kept.items():
+        (folder / Path(name).name).write_bytes(content)
+    source, method = ledger_source(folder)
+    return await started(services, principal.username, folder, source, method, False,
+                         checked=run_id)
+
+
+async def started(services: Services, username: str, folder: Path, source: Path,
+                  method: Path | None, dry_run: bool, checked: str | None = None) -> Response:
+    """A run started in a thread of its own; the answer is its page, once it has ended or
+    after ``WAIT_SECONDS``."""
     tally = services.tally
     run_id = new_run_id(tally.clock().astimezone(tally.zone))
-    services.import_runs.start(run_id, principal.username, bool(check), tally.clock())
+    services.import_runs.start(run_id, username, dry_run, tally.clock())
     worker = threading.Thread(target=run_import, name=f"import-{run_id}", daemon=True,
-                              args=(services, run_id, folder, source, method, bool(check)))
+                              args=(services, run_id, folder, source, method, dry_run,
+                                    checked))
     worker.start()
     await run_in_threadpool(worker.join, WAIT_SECONDS)
     return RedirectResponse(f"/imports/runs/{run_id}", status_code=303)
 
 
 def run_import(services: Services, run_id: str, folder: Path, source: Path,
-               method: Path | None, dry_run: bool) -> None:
-    """One run, in a thread: its progress and its report kept for its page; the uploaded
-    files removed at the end."""
+               method: Path | None, dry_run: bool, checked: str | None = None) -> None:
+    """One run, in a thread: its progress and its report kept for its page; the files
+    removed at the end. A check that found no problem keeps its files for an import of
+    them; the import of a check's files (``checked``) forgets them once it is written."""
     runs, clock = services.import_runs, services.tally.clock
     reported = 0.0
 
@@ -147,6 +186,11 @@ def run_import(services: Services, run_id: str, folder: Path, source: Path,
     try:
         report = import_ledgers(services.tally, source, method=method, progress=progress,
                                 run_id=run_id, dry_run=dry_run)
+        if report.ok and dry_run:
+            runs.keep_files(run_id, {path.name: path.read_bytes()
+                                     for path in sorted(folder.iterdir())})
+        elif report.ok and checked is not None:
+            runs.forget_files(checked)
         runs.finish(run_id, "done" if report.ok else "refused", report.to_json(), clock())
     except Exception as error:  # the run's page says it failed; nothing was written
         LOG.exception("import run %s failed", run_id)
@@ -167,9 +211,12 @@ def import_run(request: Request, principal: PagePrincipal, services: ServicesDep
     if run is None:
         raise NotFoundError(f"no import run {run_id}", field="run_id")
     report = ImportReport.from_json(run["report"]) if run["report"] else None
+    zone = services.tally.zone
     quiet = services.tally.clock() - run["updated_at"]
     return render(request, "imports.html", {
         "user": principal, "files": expected_files(), "report": report, "run": run,
         "lost": run["state"] == "running" and quiet > LOST_AFTER,
-        "since": run["updated_at"].astimezone(services.tally.zone).strftime("%Y-%m-%d %H:%M")},
+        "since": run["updated_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "kept_until": (run["started_at"] + KEEP_FILES).astimezone(zone).strftime(
+            "%Y-%m-%d %H:%M")},
         status_code=422 if run["state"] in ("refused", "failed") else 200)

@@ -144,8 +144,9 @@ def test_an_item_submitted_approved_and_adopted_moves_the_ranking_and_the_bullet
 def test_a_large_import_shows_its_progress_and_its_page_follows_it_to_the_end(
         browser: Any, served: Served, artifacts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An administrator checks a ledger whose run outlasts the upload's wait: the browser is
-    sent to the run's page, which reloads itself until the report shows. (Last in this
-    module: the check writes nothing, but it runs on the shared demo store.)"""
+    sent to the run's page, which reloads itself until the report shows; its button imports
+    the checked files. (Last in this module: it adds two units and their officers to the
+    shared demo store.)"""
     from api.pages import imports as imports_page
 
     real = imports_page.import_ledgers
@@ -169,4 +170,12 @@ def test_a_large_import_shows_its_progress_and_its_page_follows_it_to_the_end(
     assert "/imports/runs/" in admin.url
     assert "导入台账" in admin.locator("nav.main a.here").inner_text()
     admin.screenshot(path=str(artifacts / "import-checked.png"))
+    checked = admin.url
+
+    admin.click("#import-kept button")  # the checked files, not chosen again
+    admin.wait_for_selector("#import-done", timeout=20_000)
+    assert "/imports/runs/" in admin.url and admin.url != checked
+    rows = admin.locator("#import-rows").inner_text()
+    assert "units.csv" in rows and "officers.csv" in rows
+    admin.screenshot(path=str(artifacts / "import-done.png"))
     admin.context.close()
