@@ -56,7 +56,6 @@ class Ledgers:
         self.items: dict[UUID, dict[str, str]] = {}
         self.open_returns: dict[UUID, dict[str, str]] = {}
         self.targets: dict[UUID, dict[str, Any]] = {}  # the holder and year, by target
-        self.findings: dict[UUID, dict[str, str]] = {}
         self.closing: tuple[Any, ...] = ()  # the cause, successor and day of the last closing
         self.not_exported: Counter[str] = Counter()
 
@@ -185,19 +184,18 @@ class Ledgers:
                  unit_id=self.code(e.unit_id), lapsed_on=e.lapsed_on, known_on=known)
 
     def finding(self, e: Finding.Recorded, known: str) -> None:
-        self.findings[e.originator_id] = self.add(
-            "findings.csv", finding_id=e.ref, kind=e.kind.value,
+        """A finding recorded without a reference is given its id as one: imported, it
+        keeps the id, and its withdrawal can name it."""
+        self.codes[e.originator_id] = e.ref or str(e.originator_id)
+        self.add(
+            "findings.csv", finding_id=self.code(e.originator_id), kind=e.kind.value,
             holder_id=self.code(e.holder_id), holder_kind=e.holder_kind.value,
             found_on=e.found_on, reason=e.reason, submission_id=self.code(e.submission_id),
             known_on=known)
 
     def finding_withdrawn(self, e: Finding.Withdrawn, known: str) -> None:
-        """A finding recorded without a reference is given its id as one, so that its
-        withdrawal can name it."""
-        finding = self.findings[e.originator_id]
-        finding["finding_id"] = finding["finding_id"] or str(e.originator_id)
-        self.add("withdrawn_findings.csv", finding_id=finding["finding_id"], reason=e.reason,
-                 known_on=known)
+        self.add("withdrawn_findings.csv", finding_id=self.code(e.originator_id),
+                 reason=e.reason, known_on=known)
 
     # Items ------------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from api.ledger_ids import id_of, named
 from api.ledger_rows import Row
-from domain.submission import Submission
 
 if TYPE_CHECKING:
     from api.ledger_plan import Planner
@@ -51,12 +51,13 @@ class ItemPlanning:
             self.add(row, "draft_submission", drafted, ("drafted", code),
                      title=row["title"], channel=row["channel"], category=row["category"],
                      authors=as_args("authors", row["authors"]),
-                     event_date=row["event_date"], research=row["research"] or False, ref=code,
-                     commission=str(commission) if commission else None)
+                     event_date=row["event_date"], research=row["research"] or False,
+                     commission=str(commission) if commission else None,
+                     **named("submission", code))
             if row["submitted_on"] is None:
                 continue
             self.add(row, "submit", submitted, ("submitted", code),
-                     submission_id=str(Submission.create_id(code)),
+                     submission_id=str(id_of("submission", code)),
                      submitted_on=row["submitted_on"])
         self.plan_revisions(drafts)
         self.plan_returns(drafts)
@@ -73,7 +74,7 @@ class ItemPlanning:
                 approved_at = row["approved_on"] if isinstance(row["approved_on"], datetime) \
                     else self.when(row["approved_on"])
                 self.add(row, "approve", known, ("approved", code),
-                         submission_id=str(Submission.create_id(code)),
+                         submission_id=str(id_of("submission", code)),
                          approver=row["approved_by"], approved_at=approved_at)
 
     def plan_revisions(self: Planner, drafts: dict[str, Row]) -> None:
@@ -230,7 +231,8 @@ class ItemPlanning:
                          provides,
                          kind=row["kind"], holder_kind=kind, holder=row["holder_id"],
                          found_on=row["found_on"], reason=row["reason"],
-                         submission_id=str(item) if item else None, ref=row["finding_id"])
+                         submission_id=str(item) if item else None,
+                         **(named("finding", row["finding_id"]) if row["finding_id"] else {}))
         for row in self.of("withdrawn_findings.csv"):
             finding = self.refer("finding", row, "finding_id")
             if finding:

@@ -8,21 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
+from api.ledger_ids import KINDS, UNREFERENCED, id_of, is_uuid, named
 from api.ledger_items import ItemPlanning
 from api.ledger_rows import FILES, Row, RowError, Rows
 from api.ledger_sort import ExternalSort
-from domain.account import Account
-from domain.commission import Commission
-from domain.finding import Finding
-from domain.officer import Officer
-from domain.outlet import Outlet
-from domain.submission import Submission
 from domain.target import Target
-from domain.unit import Unit
 from domain.values import HolderKind
 
 #: Ties of known time are broken by what a fact rests on: the directory first, then the steps
@@ -48,8 +41,6 @@ ACCOUNT_CHANGES = {"granted": ("grant_role", ["role"]),
                    "revoked": ("revoke_role", ["role", "reason"]),
                    "closed": ("close_account", ["reason"])}
 
-KINDS = {"unit": Unit, "officer": Officer, "outlet": Outlet, "account": Account,
-         "commission": Commission, "submission": Submission, "finding": Finding}
 
 #: Where a command's field is named differently from the file's column.
 COLUMNS = {"unit": "unit_id", "to_unit": "to_unit_id", "outlet": "outlet_id",
@@ -162,9 +153,9 @@ class Planner(ItemPlanning):
         derived = id_of(kind, code)
         if code in self.defined[kind] or self.store.exists(derived):
             return derived
-        if kind in ("commission", "submission", "finding") and is_uuid(code) and \
-                self.store.exists(UUID(code)):
-            return UUID(code)
+        if kind in UNREFERENCED and is_uuid(code) and \
+                self.store.exists(legacy := KINDS[kind].create_id(code)):
+            return legacy  # imported from an export before ids were kept
         source = {"unit": "units.csv", "officer": "officers.csv", "outlet": "outlets.csv",
                   "account": "accounts.csv", "commission": "commissions.csv",
                   "submission": "submissions.csv", "finding": "findings.csv"}[kind]
@@ -370,7 +361,7 @@ class Planner(ItemPlanning):
                 self.add(row, "issue_commission", self.known(row, *needs),
                          ("commission", row["commission_id"]), topic=row["topic"],
                          units=row["unit_ids"], issued_on=row["issued_on"],
-                         deadline=row["deadline"], ref=row["commission_id"])
+                         deadline=row["deadline"], **named("commission", row["commission_id"]))
         for row in self.of("lapses.csv"):
             commission = self.refer("commission", row, "commission_id")
             if commission and self.refer("unit", row, "unit_id"):
@@ -414,15 +405,3 @@ def micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-@lru_cache(maxsize=20_000)
-def id_of(kind: str, code: str) -> UUID:
-    """The id a code names; cached, as most rows name the same few officers and outlets."""
-    return KINDS[kind].create_id(code)  # type: ignore[no-any-return]
-
-
-def is_uuid(text: str) -> bool:
-    try:
-        UUID(text)
-    except ValueError:
-        return False
-    return True

@@ -95,6 +95,7 @@ TEMPLATES: tuple[str, ...] = (
     N_('give exactly one of officer or unit'),
     N_('give one .xlsx workbook, or the .csv files, not both'),
     N_('give one method file beside a workbook'),
+    N_('give the id or a ref, not both'),
     N_('gives no points for any adoption'),
     N_('holds no ledger file and no method'),
     N_('honours are awarded for a year, such as 2025'),

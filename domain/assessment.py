@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from domain import inputs
 from domain.errors import InvalidInputError
 from domain.finding import Finding
+from domain.identity import created
 from domain.method import parse_method
 from domain.method_book import MethodBook
 from domain.values import Cause, FindingKind, HolderKind
@@ -71,7 +72,10 @@ class AssessmentCommands:
 
     def record_finding(self: Tally, kind: str, holder_kind: str, holder: str,
                        found_on: date | str, reason: str, submission_id: Any = None,
-                       ref: str | None = None, *, meta: CommandMeta) -> UUID:
+                       ref: str | None = None, finding_id: UUID | str | None = None,
+                       *, meta: CommandMeta) -> UUID:
+        """``finding_id``: the id of a finding recorded without a reference in the store a
+        ledger was exported from (a ledger import keeps it)."""
         args = {
             "kind": inputs.choice("kind", FindingKind, kind),
             "holder_kind": inputs.choice("holder_kind", HolderKind, holder_kind),
@@ -81,15 +85,20 @@ class AssessmentCommands:
             "submission_id": (inputs.uuid("submission_id", submission_id)
                               if submission_id else None),
             "ref": inputs.code("ref", ref) if ref else None,
+            "finding_id": inputs.given_id("finding_id", finding_id, ref),
         }
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate]]:
             if args["ref"]:
                 self._check_new(Finding.create_id(args["ref"]), "ref", f"finding {args['ref']}")
+            if args["finding_id"]:
+                self._check_new(args["finding_id"], "finding_id",
+                                f"finding {args['finding_id']}")
             holder_id = self._holder_id(args["holder_kind"], args["holder"])
             if args["submission_id"]:
                 self._submission(args["submission_id"])
-            finding = Finding(ref=args["ref"], kind=args["kind"],
+            finding = created(Finding, Finding.Recorded, args["finding_id"],
+                              ref=args["ref"], kind=args["kind"],
                               holder_kind=args["holder_kind"], holder_id=holder_id,
                               found_on=args["found_on"], submission_id=args["submission_id"],
                               reason=args["reason"], cause=cause)

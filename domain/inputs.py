@@ -146,6 +146,16 @@ def uuid(field: str, value: Any) -> UUID:
         raise InvalidInputError("must be an id", field=field) from None
 
 
+def given_id(field: str, value: Any, ref: Any) -> UUID | None:
+    """The id given to a new item (``field``), which then has no reference: see
+    ``domain.identity.created``."""
+    if value is None or value == "":
+        return None
+    if ref:
+        raise InvalidInputError("give the id or a ref, not both", field=field)
+    return uuid(field, value)
+
+
 def listed(field: str, value: Any) -> list[Any]:
     """The entries of a list (or tuple or set); a string, mapping or single value is refused."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):

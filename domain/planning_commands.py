@@ -15,6 +15,7 @@ from domain.commission import Commission
 from domain.errors import (
     InvalidInputError,
 )
+from domain.identity import created
 from domain.target import Target, check_monthly, even_split, even_split_amount
 from domain.unchanged import Unchanged
 from domain.values import Cause, HolderKind
@@ -28,7 +29,10 @@ class PlanningCommands:
 
     def issue_commission(self, topic: str, units: Sequence[str], issued_on: date | str,
                          deadline: date | str, ref: str | None = None,
+                         commission_id: UUID | str | None = None,
                          *, meta: CommandMeta) -> UUID:
+        """``commission_id``: the id of a commission issued without a reference in the store
+        a ledger was exported from (a ledger import keeps it)."""
         if isinstance(units, str):
             units = [u for u in units.split(";") if u.strip()]
         units = inputs.listed("units", units)
@@ -40,6 +44,7 @@ class PlanningCommands:
             "issued_on": self._past_day("issued_on", issued_on),
             "deadline": inputs.day("deadline", deadline),
             "ref": inputs.code("ref", ref) if ref else None,
+            "commission_id": inputs.given_id("commission_id", commission_id, ref),
         }
         if args["deadline"] < args["issued_on"]:
             raise InvalidInputError("the deadline precedes the issue date", field="deadline")
@@ -48,13 +53,17 @@ class PlanningCommands:
             if args["ref"]:
                 self._check_new(Commission.create_id(args["ref"]), "ref",
                                 f"commission {args['ref']}")
+            if args["commission_id"]:
+                self._check_new(args["commission_id"], "commission_id",
+                                f"commission {args['commission_id']}")
             units = [self._unit("units", code) for code in args["units"]]
             for unit in units:
                 unit.check_open_on(args["issued_on"], "units")
-            commission = Commission(ref=args["ref"], topic=args["topic"],
-                                    unit_ids=[unit.id for unit in units],
-                                    issued_on=args["issued_on"], deadline=args["deadline"],
-                                    cause=cause)
+            commission = created(Commission, Commission.Issued, args["commission_id"],
+                                 ref=args["ref"], topic=args["topic"],
+                                 unit_ids=[unit.id for unit in units],
+                                 issued_on=args["issued_on"], deadline=args["deadline"],
+                                 cause=cause)
             # not to a unit closed meanwhile
             return commission.id, [commission, Unchanged.read(*units)]
 

@@ -18,6 +18,7 @@ from domain.errors import (
     InvalidInputError,
     NotAuthorisedError,
 )
+from domain.identity import created
 from domain.officer import Officer
 from domain.submission import Submission
 from domain.unchanged import Unchanged
@@ -40,9 +41,13 @@ class SubmissionCommands:
         commission: str | None = None,
         research: bool | str = False,
         ref: str | None = None,
+        submission_id: UUID | str | None = None,
         *,
         meta: CommandMeta,
     ) -> UUID:
+        """``submission_id``: the id of an item recorded without a reference in the store a
+        ledger was exported from (a ledger import keeps it); otherwise the item's id is
+        derived from ``ref``, or new."""
         args = {
             "title": inputs.text("title", title, max_length=inputs.MAX_TITLE),
             "channel": inputs.choice("channel", Channel, channel),
@@ -52,12 +57,16 @@ class SubmissionCommands:
             "commission": inputs.uuid("commission", commission) if commission else None,
             "research": inputs.flag("research", research),
             "ref": inputs.code("ref", ref) if ref else None,
+            "submission_id": inputs.given_id("submission_id", submission_id, ref),
         }
 
         def decide(cause: Cause) -> tuple[UUID, list[Aggregate | Unchanged]]:
             if args["ref"]:
                 self._check_new(Submission.create_id(args["ref"]), "ref",
                                 f"submission {args['ref']}")
+            if args["submission_id"]:
+                self._check_new(args["submission_id"], "submission_id",
+                                f"submission {args['submission_id']}")
             people = [self._officer("authors", code) for code, _ in args["authors"]]
             authors = [Author(officer_id=person.id, share=share)
                        for person, (_, share) in zip(people, args["authors"], strict=True)]
@@ -68,7 +77,8 @@ class SubmissionCommands:
                 )
             if args["commission"]:
                 self._load(Commission, args["commission"], "commission")
-            submission = Submission(
+            submission = created(
+                Submission, Submission.Drafted, args["submission_id"],
                 ref=args["ref"],
                 title=args["title"],
                 channel=args["channel"],

@@ -17,6 +17,7 @@ from api.ledger_export import export_ledgers
 from api.ledger_import import ImportReport, import_ledgers
 from domain.account import Account
 from domain.application import CommandMeta, Tally
+from domain.commission import Commission
 from domain.finding import Finding
 from domain.method_book import MethodBook
 from domain.officer import Officer
@@ -118,6 +119,9 @@ def changed(app: Tally) -> None:
                         if isinstance(e, Finding.Recorded) and e.ref is None)
     app.withdraw_finding(str(unreferenced), "重复登记", meta=META)
     app.rename_outlet("city", "市委办公室（市委政研室）", "机构改革", meta=META)
+    # a commission and a finding without a reference, which stand
+    app.issue_commission("秋季重点工作", ["u1"], "2025-08-01", "2025-08-31", meta=META)
+    app.record_finding("missed", "unit", "u1", "2025-08-05", "迟报", meta=META)
     # a draft revised and not submitted yet, and one revised before it was submitted
     draft = app.draft_submission("关于秋粮收购的情况", "info", "other", "o1", "2025-09-01",
                                  meta=META)
@@ -180,21 +184,21 @@ def test_every_change_is_exported_and_imported_as_the_same_fact(
     assert again.commands["close_unit"] == 1 and again.commands["withdraw_finding"] == 2
     assert (again.commands["publish_method"], again.commands["withdraw_method"],
             again.commands["reschedule_method"]) == (3, 1, 1)
-    # Every fact is the same event of the same aggregate, known alike.
-    # A finding or an item recorded without a reference is exported with its id as its
-    # reference, and imported with the id derived from it.
-    renamed = {e.originator_id: kind.create_id(str(e.originator_id)) for e in events(app)
-               for kind in (Finding, Submission)
-               if isinstance(e, (Finding.Recorded, Submission.Drafted)) and e.ref is None
-               and isinstance(e, kind.Event)}
-    assert len(renamed) == 3
+    # Every fact is the same event of the same aggregate, known alike. A finding or an item
+    # recorded without a reference is exported with its id for a code, and keeps both: the
+    # id, and no reference.
+    created = (Commission.Issued, Finding.Recorded, Submission.Drafted)
+    unreferenced = {e.originator_id for e in events(app)
+                    if isinstance(e, created) and e.ref is None}
+    assert len(unreferenced) == 5
+    assert {e.originator_id for e in events(other)
+            if isinstance(e, created) and e.ref is None} == unreferenced
     # The officer the closing moved is known at the closing's moment (the store stamps each
     # event of a command apart, PostgreSQL by some microseconds).
     [closed] = [moment for e, moment in known(app) if isinstance(e, Unit.Closed)]
     moved = ("Officer.Transferred", Officer.create_id("o3"), 2)
     assert facts(other) == Counter({
-        (kind, renamed.get(aggregate, aggregate), version,
-         closed if (kind, aggregate, version) == moved else moment): n
+        (kind, aggregate, version, closed if (kind, aggregate, version) == moved else moment): n
         for (kind, aggregate, version, moment), n in facts(app).items()})
     assert rankings(other) == rankings(app)
 
@@ -214,8 +218,10 @@ def test_the_imported_changes_hold_as_they_did(app: Tally, other: Tally, tmp_pat
     assert other.officer_unit_on("o4", "2025-06-15") is None
     target = other.repository.get(Target.create_id(HolderKind.UNIT, Unit.create_id("u1"), 2025))
     assert (target.items, str(target.points)) == (30, "120")
-    assert all(other.repository.get(e.originator_id).withdrawn for e in events(other)
-               if isinstance(e, Finding.Recorded))
+    findings = [other.repository.get(e.originator_id) for e in events(other)
+                if isinstance(e, Finding.Recorded)]
+    assert {f.found_on.isoformat(): f.withdrawn for f in findings} == {
+        "2025-04-02": True, "2025-04-03": True, "2025-08-05": False}
     approver = other.repository.get(Account.create_id("approver-u2"))
     assert [role.value for role in approver.roles] == ["approver"]
     assert other.repository.get(Account.create_id("approver-u1")).closed
