@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 from uuid import UUID
 
-from api.ledger_ids import KINDS, UNREFERENCED, id_of, is_uuid, named
+from api.ledger_ids import id_of, named
 from api.ledger_items import ItemPlanning
 from api.ledger_rows import FILES, Row, RowError, Rows
 from api.ledger_sort import ExternalSort
@@ -153,9 +153,6 @@ class Planner(ItemPlanning):
         derived = id_of(kind, code)
         if code in self.defined[kind] or self.store.exists(derived):
             return derived
-        if kind in UNREFERENCED and is_uuid(code) and \
-                self.store.exists(legacy := KINDS[kind].create_id(code)):
-            return legacy  # imported from an export before ids were kept
         source = {"unit": "units.csv", "officer": "officers.csv", "outlet": "outlets.csv",
                   "account": "accounts.csv", "commission": "commissions.csv",
                   "submission": "submissions.csv", "finding": "findings.csv"}[kind]
