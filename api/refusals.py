@@ -245,6 +245,8 @@ VALUE_TABLES: dict[str, dict[str, str]] = {
     'no %(v0)s %(v1)s': {"v0": "record"},
     'no %(v0)s %(v1)s in %(v2)s': {"v0": "record"},
     'no %(v0)s %(v1)s in %(v2)s or in the store': {"v0": "record"},
+    '%(v0)s %(v1)s is already in the store': {"v0": "record"},
+    '%(v0)s %(v1)s is also on line %(v2)s': {"v0": "record"},
     'must be one of: %(v0)s': {"v0": "any"},
 }
 

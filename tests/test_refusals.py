@@ -57,6 +57,8 @@ def test_the_most_specific_template_translates_a_message(message: str, chinese: 
     ("editor may not set_target (needs one of: administrator)",
      "editor 无权下达目标（需要以下角色之一：管理员）"),
     ("no commission C9", "没有约稿 C9"),
+    ("unit u1 is already in the store", "单位 u1 已在系统中"),
+    ("submission S-1 is also on line 4", "稿件 S-1 在第 4 行也出现了"),
     ("no methodbook X1 in methods.csv", "methods.csv 中没有计分办法 X1"),
     ("must be one of: full, merged, excerpt", "须为以下之一：全文采用、综合采用、摘要采用"),
     ("must be one of: full, merged, nonsense", "须为以下之一：full, merged, nonsense"),
