@@ -157,9 +157,11 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
             "FROM inserted i LEFT JOIN head h ON true "
             "ORDER BY i.notification_id"
         ).format(**names)
-        self._changed_since_statement = SQL(
-            "SELECT 1 FROM {schema}.{table} WHERE originator_id = %s "
-            "AND originator_version > %s LIMIT 1").format(**names)
+        self._changed_statement = SQL(
+            "SELECT originator_id FROM {schema}.{table} "
+            "WHERE (originator_id, originator_version) IN "
+            "(SELECT * FROM unnest(%s::{originator_id_type}[], %s::bigint[])) LIMIT 1"
+        ).format(**names)
         self._facts_since_statement = SQL(
             "SELECT 1 FROM {schema}.{table} WHERE notification_id > %s "
             "AND topic = ANY(%s) LIMIT 1").format(**names)
@@ -245,8 +247,9 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
         if unchanged:  # before anything is written, so a refusal leaves nothing to commit
             check_unchanged(
                 unchanged,
-                lambda aggregate_id, version: self._found(
-                    curs, self._changed_since_statement, (aggregate_id, version)),
+                lambda pairs: self._first(curs, self._changed_statement, (
+                    [aggregate_id for aggregate_id, _ in pairs],
+                    [version for _, version in pairs])),
                 lambda after, topics: self._found(
                     curs, self._facts_since_statement, (after, list(topics))))
         self._notify_channel(curs)
@@ -293,6 +296,13 @@ class TallyPostgresApplicationRecorder(PostgresApplicationRecorder, RecordTimeRe
     def _found(curs: Cursor[DictRow], statement: Any, params: Sequence[Any]) -> bool:
         curs.execute(statement, params)
         return curs.fetchone() is not None
+
+    @staticmethod
+    def _first(curs: Cursor[DictRow], statement: Any, params: Sequence[Any]) -> Any:
+        """The first column of the statement's first row, if any."""
+        curs.execute(statement, params)
+        row = curs.fetchone()
+        return None if row is None else next(iter(row.values()))
 
     def select_events_in(self, curs: Cursor[DictRow], originator_id: Any) -> list[StoredEvent]:
         """One aggregate's events as seen by an open transaction (a bulk import reads back

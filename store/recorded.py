@@ -60,15 +60,19 @@ def as_utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
-def check_unchanged(unchanged: Sequence[Unchanged], changed_since: Callable[[UUID, int], bool],
+def check_unchanged(unchanged: Sequence[Unchanged],
+                    changed: Callable[[Sequence[tuple[UUID, int]]], UUID | None],
                     facts_since: Callable[[int, Sequence[str]], bool]) -> None:
     """Refuse an append whose command read what has changed since (``domain.unchanged``):
-    ``changed_since(id, version)``, whether the aggregate has a later event;
-    ``facts_since(position, topics)``, whether an event of those kinds lies after it. Called in
-    the append's transaction, once it holds the log's write lock."""
+    ``changed(pairs)``, one of the aggregates that has an event at the version after the one
+    read (versions count up by one), asked once for all of them; ``facts_since(position,
+    topics)``, whether an event of those kinds lies after it. Called in the append's
+    transaction, once it holds the log's write lock."""
+    read = [pair for condition in unchanged for pair in condition.versions]
+    found = changed([(aggregate_id, version + 1) for aggregate_id, version in read]) \
+        if read else None
+    if found is not None:
+        raise IntegrityError(f"{found} changed after version {dict(read)[found]} was read")
     for condition in unchanged:
-        for aggregate_id, version in condition.versions:
-            if changed_since(aggregate_id, version):
-                raise IntegrityError(f"{aggregate_id} changed after version {version} was read")
         if condition.topics and facts_since(condition.after, condition.topics):
             raise IntegrityError(f"facts recorded after position {condition.after} were not read")

@@ -91,9 +91,10 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
         )
         self._recorded_at_statement = f"SELECT recorded_at FROM {table} WHERE rowid = ?"  # noqa: S608
         # What a command read, checked under the write lock: rows before its own first one.
-        self._changed_since_statement = (
-            f"SELECT 1 FROM {table} WHERE originator_id = ? "  # noqa: S608
-            "AND originator_version > ? AND rowid < ? LIMIT 1"
+        self._changed_statement = (
+            f"SELECT originator_id FROM {table} "  # noqa: S608
+            "WHERE (originator_id, originator_version) IN (SELECT json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]') FROM json_each(?)) AND rowid < ? LIMIT 1"
         )
         self._facts_since_statement = (
             f"SELECT 1 FROM {table} WHERE rowid > ? AND rowid < ? "  # noqa: S608
@@ -184,8 +185,8 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
             first = appended[0].position
             check_unchanged(
                 unchanged,
-                lambda aggregate_id, version: self._found(
-                    c, self._changed_since_statement, (aggregate_id.hex, version, first)),
+                lambda pairs: self._first(c, self._changed_statement, (json.dumps(
+                    [[aggregate_id.hex, version] for aggregate_id, version in pairs]), first)),
                 lambda after, topics: self._found(
                     c, self._facts_since_statement, (after, first, json.dumps(list(topics)))))
         links = chain_links(after, after_hash, appended)
@@ -202,6 +203,13 @@ class TallySQLiteApplicationRecorder(SQLiteApplicationRecorder, RecordTimeRecord
     def _found(c: SQLiteCursor, statement: str, params: Sequence[Any]) -> bool:
         c.execute(statement, params)
         return bool(c.fetchall())
+
+    @staticmethod
+    def _first(c: SQLiteCursor, statement: str, params: Sequence[Any]) -> UUID | None:
+        """The id the statement's first row names, if any."""
+        c.execute(statement, params)
+        rows = c.fetchall()
+        return UUID(rows[0][0]) if rows else None
 
     # The chain, read back.
 
