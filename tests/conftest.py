@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from domain.application import CommandMeta, Tally
 from store.bootstrap import init_database, open_tally
 from store.settings import DatabaseSettings
+from tests.schema_pool import SchemaPool
 
 PG_ADMIN = os.environ.get("TALLY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -41,6 +41,14 @@ def _drop_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def _make_schema(schema: str) -> None:
+    init_database(DatabaseSettings(f"{PG_ADMIN}?schema={schema}"))
+
+
+#: This test process's PostgreSQL stores, made once and emptied between tests.
+SCHEMAS = SchemaPool(PG_ADMIN, _make_schema, _drop_schema)
+
+
 @contextmanager
 def fresh_store(backend: str, request: pytest.FixtureRequest,
                 tmp_path: Path) -> Iterator[DatabaseSettings]:
@@ -52,13 +60,11 @@ def fresh_store(backend: str, request: pytest.FixtureRequest,
         return
     if not request.getfixturevalue("postgres_available"):
         pytest.skip("PostgreSQL is not reachable (it never skips with CI=true)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
-    init_database(settings)
+    schema = SCHEMAS.take()
     try:
-        yield settings
+        yield DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
     finally:
-        _drop_schema(schema)
+        SCHEMAS.give_back(schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -101,15 +107,15 @@ class ModuleStores:
         if backend == "sqlite":
             settings = DatabaseSettings(f"sqlite:///{self.folder / f'{self.prefix}.db'}")
         else:
-            schema = f"t_{self.prefix}_{uuid.uuid4().hex[:10]}"
+            schema = SCHEMAS.take()
             self.schemas.append(schema)
-            settings = DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
+            return DatabaseSettings(f"{PG_ADMIN}?schema={schema}")
         init_database(settings)
         return settings
 
     def close(self) -> None:
         for schema in self.schemas:
-            _drop_schema(schema)
+            SCHEMAS.give_back(schema)
 
 
 def event_count(app: Tally) -> int:
@@ -153,5 +159,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    SCHEMAS.close()
     if not hasattr(session.config, "workerinput"):
         vacuum_catalogs()
