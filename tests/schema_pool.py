@@ -2,9 +2,10 @@
 
 Making a store's schema costs the server 0.25-0.5 s (45 tables, their indexes and triggers),
 and the suite takes a fresh store on PostgreSQL some 380 times (the rest share a module's
-stores). Emptying a schema a test is done with costs about 0.03 s: every table's rows are deleted (the append-only triggers are
-bypassed by ``session_replication_role = replica``, which takes a superuser, as the suite's
-server gives), the sequences start again, and the rows ``init_database`` wrote are put back.
+stores). Emptying a schema a test is done with costs about 0.03 s: every table's rows are
+deleted (the append-only triggers are bypassed by ``session_replication_role = replica``,
+which takes a superuser, as the suite's server gives), the sequences start again, and the
+rows ``init_database`` wrote are put back.
 
 A schema is reused only if the test left it as it was made: its tables, columns, indexes,
 constraints, triggers (and whether each is enabled), functions, owners and grants are compared
