@@ -81,6 +81,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "read_reminders": READERS,
     "read_audit": _roles(EDITOR, ADMINISTRATOR, AUDITOR, LEADER),
     "read_accounts": _roles(ADMINISTRATOR, AUDITOR),
+    "verify_log": _roles(ADMINISTRATOR, AUDITOR),  # recompute the chain and the bulletins
     "export": READERS,
     "export_ledgers": _roles(ADMINISTRATOR, AUDITOR),  # every fact, as the import's files
 }

@@ -206,4 +206,6 @@ PAGE_CASES: list[Case] = [
     page("POST", "/bulletins/{period}/publish", EDITOR, lambda o: Call(
         f"/bulletins/{unpublished_month(o)}/publish", form={"confirm": "yes"})),
     page("GET", "/audit", AUDIT, lambda o: Call("/audit", params={"item": "A-2025-01"})),
+    page("GET", "/integrity", ADMIN | {"auditor"}, lambda o: Call(
+        "/integrity", params={"check": "latest"})),
 ]

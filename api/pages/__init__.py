@@ -15,6 +15,7 @@ from api.pages import (
     directory,
     findings,
     imports,
+    integrity,
     items,
     methods,
     register,
@@ -27,7 +28,7 @@ from api.pages.rendering import render, render_error
 
 pages_router = APIRouter(include_in_schema=False)
 for module in (session, dashboard, directory, items, register, commissions, appeals, reports,
-               targets, findings, methods, imports, bulletins, audit, reminders):
+               targets, findings, methods, imports, bulletins, audit, integrity, reminders):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router", "render", "render_error", "session_principal"]

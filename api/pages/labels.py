@@ -85,6 +85,7 @@ TABLES: dict[str, dict[str, str]] = {
         "explain": N_("See how points were scored"), "read_reports": N_("See reports"),
         "read_dashboard": N_("See the dashboard"), "read_reminders": N_("See reminders"),
         "read_audit": N_("See the audit trail"), "read_accounts": N_("See accounts"),
+        "verify_log": N_("Verify the log"),
         "export": N_("Export")},
     "holder": {"officer": N_("Officers"), "unit": N_("Units")},
     "honour": {"units": N_("Advanced units"), "officers": N_("Advanced officers"),
@@ -107,6 +108,9 @@ TABLES: dict[str, dict[str, str]] = {
                 "highest": N_("Only the largest multiplier applies")},
     "bulletin_kind": {"month": N_("Monthly bulletin"), "quarter": N_("Quarterly evaluation"),
                       "half": N_("Half-year bulletin"), "year": N_("Year-end bulletin")},
+    "chain_break": {"edited": N_("an event was changed"), "removed": N_("an event was removed"),
+                    "inserted": N_("an event was inserted"),
+                    "checkpoint": N_("a checkpoint does not match the chain")},
 }
 
 

@@ -86,6 +86,7 @@ NAVIGATION: tuple[tuple[str, tuple[NavEntry, ...]], ...] = (
         NavEntry("/directory", N_("Directory"), "read_directory"),
         NavEntry("/imports", N_("Import ledgers"), "import_ledgers"),
         NavEntry("/audit", N_("Audit trail"), "read_audit"),
+        NavEntry("/integrity", N_("Log integrity"), "verify_log"),
     )),
 )
 
