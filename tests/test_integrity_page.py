@@ -74,10 +74,41 @@ def test_a_clean_log_verifies_since_the_checkpoint_and_whole_with_its_bulletins(
         ["2025-02", str(published["position"]), published["digest"], "摘要一致"]]
 
 
-def test_a_check_it_does_not_know_is_refused_naming_the_field(office: Office) -> None:
-    page = office.page_client("auditor").get("/integrity", params={"check": "everything"})
+def test_a_chain_hash_someone_holds_is_compared_with_the_log_at_its_position(
+        office: Office) -> None:
+    auditor = office.page_client("auditor")
+    recorder = office.tally.recorder
+    point = recorder.select_checkpoints()[-1]  # type: ignore[attr-defined]
+    head = recorder.chain_head()  # type: ignore[attr-defined]
+
+    same = auditor.get("/integrity", params={"position": str(point.position),
+                                             "hash": point.chain_hash.hex().upper()})
+    assert f"日志第 {point.position} 位的链哈希与您持有的一致。" in same.text
+
+    other = auditor.get("/integrity", params={"position": str(point.position),
+                                              "hash": head.chain_hash.hex()})
+    assert (f"日志第 {point.position} 位的链哈希与您持有的不一致："
+            f"日志中为 {point.chain_hash.hex()}。") in other.text
+
+    beyond = auditor.get("/integrity", params={"position": str(head.position + 1),
+                                               "hash": head.chain_hash.hex()})
+    assert f"日志中没有第 {head.position + 1} 位的事件。" in beyond.text
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"check": "everything"}, "check"),
+    ({"position": "12"}, "hash"),
+    ({"hash": "ab" * 32}, "position"),
+    ({"position": "0", "hash": "ab" * 32}, "position"),
+    ({"position": "twelve", "hash": "ab" * 32}, "position"),
+    ({"position": "12", "hash": "ab" * 31}, "hash"),
+    ({"position": "12", "hash": "xy" * 32}, "hash"),
+])
+def test_bad_input_is_refused_naming_the_field(office: Office, params: dict[str, str],
+                                               field: str) -> None:
+    page = office.page_client("auditor").get("/integrity", params=params)
     assert page.status_code == 422
-    assert '<code id="error-field">check</code>' in page.text
+    assert f'<code id="error-field">{field}</code>' in page.text
 
 
 @pytest.mark.parametrize("role", ["officer", "approver", "editor", "leader"])
