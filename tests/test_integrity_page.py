@@ -136,3 +136,20 @@ def test_a_changed_event_is_found_at_its_position(app: Tally, database: Database
     assert "第 6 位之前校验通过" in page.text
     assert 'id="verified"' not in page.text
     assert 'id="bulletin-checks"' not in page.text  # not recomputed from a changed log
+
+
+def test_a_published_bulletin_links_its_chain_hash_to_the_comparison(office: Office) -> None:
+    published = office.tally.published_bulletin("2025-02")
+    link = office.tally.recorder.select_link(published["position"])  # type: ignore[attr-defined]
+    auditor = office.page_client("auditor")
+
+    page = auditor.get("/bulletins/2025-02/published")
+    href = re.search(r'<a href="([^"]+)" id="chain-head"><code>([0-9a-f]{64})</code>',
+                     page.text)
+    assert href is not None and href[2] == link.chain_hash.hex()
+    compared = auditor.get(href[1].replace("&amp;", "&"))
+    assert f"日志第 {published['position']} 位的链哈希与您持有的一致。" in compared.text
+
+    officer = office.page_client("officer").get("/bulletins/2025-02/published")
+    assert f'<code id="chain-head">{link.chain_hash.hex()}</code>' in officer.text
+    assert "/integrity?" not in officer.text
