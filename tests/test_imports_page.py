@@ -4,6 +4,7 @@ a refused import lists every problem by file, line and column and writes nothing
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -251,3 +252,24 @@ def test_a_refused_check_keeps_no_files_and_a_check_keeps_them_for_a_day(desk: D
     desk.upload([LEDGERS / "small" / "units.csv"], check="yes")  # any run starting forgets it
     assert runs.kept_files(old) == {}
     assert 'id="import-kept"' not in desk.client.get(f"/imports/runs/{old}").text
+
+
+def test_kept_files_that_are_no_import_are_refused_and_leave_no_folder(
+        desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept files an import cannot take (a workbook beside CSV files: no check keeps such
+    files, but the table may hold anything) are refused naming the files, and the folder
+    they were written to is removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    runs = desk.client.app.state.services.import_runs  # type: ignore[attr-defined]
+    run = "20250102T000000-odd-check"
+    runs.start(run, "admin", True, desk.tally.clock())
+    runs.keep_files(run, {"units.csv": b"unit_id,name,class\n", "book.xlsx": b"PK"})
+    runs.finish(run, "done", ImportReport(run, dry_run=True).to_json(), desk.tally.clock())
+    before = event_count(desk.tally)
+
+    page = desk.client.get(f"/imports/runs/{run}")
+    answer = desk.import_checked(page)
+
+    assert answer.status_code == 422 and 'id="error-field">files<' in answer.text
+    assert list(tmp_path.glob("tally-import-*")) == []
+    assert event_count(desk.tally) == before

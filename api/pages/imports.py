@@ -143,24 +143,33 @@ async def import_checked(principal: PagePrincipal, services: ServicesDep,
         raise NotFoundError(f"the files of run {run_id} are not kept: choose them again",
                             field="run_id")
     folder = Path(tempfile.mkdtemp(prefix="tally-import-"))
-    for name, content in kept.items():
-        (folder / Path(name).name).write_bytes(content)
-    source, method = ledger_source(folder)
+    try:
+        for name, content in kept.items():
+            (folder / Path(name).name).write_bytes(content)
+        source, method = ledger_source(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return await started(services, principal.username, folder, source, method, False,
                          checked=run_id)
 
 
 async def started(services: Services, username: str, folder: Path, source: Path,
                   method: Path | None, dry_run: bool, checked: str | None = None) -> Response:
-    """A run started in a thread of its own; the answer is its page, once it has ended or
+    """A run started in a thread of its own, which removes ``folder`` when it ends (or
+    removed here if the run cannot start); the answer is its page, once it has ended or
     after ``WAIT_SECONDS``."""
     tally = services.tally
     run_id = new_run_id(tally.clock().astimezone(tally.zone))
-    services.import_runs.start(run_id, username, dry_run, tally.clock())
-    worker = threading.Thread(target=run_import, name=f"import-{run_id}", daemon=True,
-                              args=(services, run_id, folder, source, method, dry_run,
-                                    checked))
-    worker.start()
+    try:
+        services.import_runs.start(run_id, username, dry_run, tally.clock())
+        worker = threading.Thread(target=run_import, name=f"import-{run_id}", daemon=True,
+                                  args=(services, run_id, folder, source, method, dry_run,
+                                        checked))
+        worker.start()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     await run_in_threadpool(worker.join, WAIT_SECONDS)
     return RedirectResponse(f"/imports/runs/{run_id}", status_code=303)
 
