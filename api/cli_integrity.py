@@ -22,7 +22,7 @@ from store.bootstrap import grant_app_role, open_tally
 from store.chain import CHAIN_ALGORITHM
 from store.logfile import export_log, import_log
 from store.settings import DatabaseSettings
-from store.verify import Verification, verify_chain
+from store.verify import Verification, held, stored_hash, verify_chain
 
 console = Console()
 
@@ -54,15 +54,38 @@ def verify(
         "--from-checkpoint",
         help="Start at the latest checkpoint (after checking it against the stored chain)")
     ] = False,
+    position: Annotated[int | None, typer.Option(
+        help="A log position whose chain hash you hold (with --hash)")] = None,
+    chain_hash: Annotated[str | None, typer.Option(
+        "--hash", help="The chain hash you hold for --position, to compare with the log's")
+    ] = None,
 ) -> None:
     """Recompute the hash chain over the log and report the first position where it breaks;
-    then recompute every published bulletin at its pinned position and check its digest."""
+    then recompute every published bulletin at its pinned position and check its digest;
+    then compare a chain hash you hold (a printed checkpoint, a bulletin's) with the log's."""
+    holding = held(position, chain_hash)  # refused before anything is read
     with _tally() as tally:
         with _positions("verifying the chain") as progress:
             result = verify_chain(tally.recorder, from_checkpoint=from_checkpoint,
                                   progress=progress)
         _report(result)
         _report_bulletins(tally)
+        if holding is not None:
+            _report_held(tally, *holding)
+
+
+def _report_held(tally: Tally, position: int, chain_hash: str) -> None:
+    stored = stored_hash(tally.recorder, position)
+    if stored == chain_hash:
+        console.print(f"The chain hash at position {position} [green]is the one you "
+                      "hold[/green].", soft_wrap=True)
+        return
+    if stored is None:
+        console.print(f"[red bold]The log has no event at position {position}[/red bold].")
+    else:
+        console.print(f"[red bold]The chain hash at position {position} differs from the one "
+                      f"you hold[/red bold]: the log holds {stored}.", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def _report_bulletins(tally: Tally) -> None:

@@ -9,14 +9,18 @@ equal the stored one; each checkpoint must match the chain at its position.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from domain import inputs
+from domain.errors import InvalidInputError
 from store.chain import GENESIS, ChainLink, ChainRecorder, Checkpoint, notification_hash
 from store.recorded import RecordedNotification
 
 BATCH = 1000
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -168,3 +172,26 @@ def _stream(select: Callable[[int], Any], start: int) -> Iterator[Any]:
     while rows := select(after):
         yield from rows
         after = _position(rows[-1])
+
+
+def held(position: Any, chain_hash: str | None) -> tuple[int, str] | None:
+    """A position and the chain hash someone holds for it (a printed checkpoint, a bulletin's
+    ``log.chain_head``), both given or neither; the hash in lower-case hex."""
+    if position in (None, "") and not chain_hash:
+        return None
+    if position in (None, ""):
+        raise InvalidInputError("is required", field="position")
+    if not chain_hash:
+        raise InvalidInputError("is required", field="hash")
+    number = inputs.whole("position", position, minimum=1)
+    text = chain_hash.strip().lower()
+    if not _HASH.fullmatch(text):
+        raise InvalidInputError("must be a SHA-256 digest in lower-case hex", field="hash")
+    return number, text
+
+
+def stored_hash(recorder: Any, position: int) -> str | None:
+    """The chain hash the log holds at ``position`` in hex (None: no event there)."""
+    assert isinstance(recorder, ChainRecorder)
+    link = recorder.select_link(position)
+    return link.chain_hash.hex() if link is not None else None

@@ -185,6 +185,28 @@ def test_verify_exits_non_zero_naming_the_position(logged: Tally, attacker: Atta
     assert "Traceback" not in broken.stderr
 
 
+def test_verify_compares_a_chain_hash_held_for_a_position(logged: Tally,
+                                                         database: DatabaseSettings) -> None:
+    link = logged.recorder.select_link(3)
+    head = logged.recorder.chain_head()
+    same = tally_command("verify", "--position", "3", "--hash", link.chain_hash.hex().upper(),
+                         url=database.url)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "The chain hash at position 3 is the one you hold." in same.stdout
+    other = tally_command("verify", "--position", "3", "--hash", head.chain_hash.hex(),
+                          url=database.url)
+    assert other.returncode == 1
+    assert (f"The chain hash at position 3 differs from the one you hold: the log holds "
+            f"{link.chain_hash.hex()}.") in other.stdout
+    beyond = tally_command("verify", "--position", str(EVENTS + 1), "--hash",
+                           head.chain_hash.hex(), url=database.url)
+    assert beyond.returncode == 1
+    assert f"The log has no event at position {EVENTS + 1}." in beyond.stdout
+    alone = tally_command("verify", "--position", "3", url=database.url)
+    assert alone.returncode == 1 and "hash" in alone.stderr and "is required" in alone.stderr
+    assert "verifying the chain" not in alone.stdout  # refused before anything is read
+
+
 def tally_command(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TALLY_DATABASE_URL": url, "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "api", *args], env=env, capture_output=True,

@@ -5,7 +5,6 @@ recomputed at its pinned position), as ``tally verify`` does on the command line
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Any
 
@@ -16,9 +15,8 @@ from api.deps import PagePrincipal, ServicesDep
 from api.pages.rendering import render
 from api.policy import allow
 from domain import inputs
-from domain.errors import InvalidInputError
 from store.chain import CHAIN_ALGORITHM
-from store.verify import verify_chain
+from store.verify import held, stored_hash, verify_chain
 from workflows.publication import verify_bulletins
 
 router = APIRouter(include_in_schema=False)
@@ -30,8 +28,6 @@ class Check(StrEnum):
 
     LATEST = "latest"
     ALL = "all"
-
-_HASH = re.compile(r"[0-9a-f]{64}")
 
 #: The checkpoints the page lists, latest first (one is taken every thousand positions).
 SHOWN_CHECKPOINTS = 20
@@ -45,7 +41,7 @@ def integrity(request: Request, principal: PagePrincipal, services: ServicesDep,
     ``position`` and the chain ``hash`` someone holds for it, whether the log's agrees."""
     allow(principal, "verify_log")
     scope = inputs.choice("check", Check, check) if check else None
-    held = _held(position, hash)
+    holding = held(position, hash)
     recorder: Any = services.tally.recorder
     zone = services.tally.zone
     checkpoints = recorder.select_checkpoints()
@@ -56,10 +52,9 @@ def integrity(request: Request, principal: PagePrincipal, services: ServicesDep,
                          "taken_at": f"{point.taken_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"}
                         for point in reversed(checkpoints[-SHOWN_CHECKPOINTS:])],
     }
-    if held is not None:
-        link = recorder.select_link(held[0])
-        context["held"] = {"position": held[0], "hash": held[1],
-                           "stored": link.chain_hash.hex() if link else None}
+    if holding is not None:
+        context["held"] = {"position": holding[0], "hash": holding[1],
+                           "stored": stored_hash(recorder, holding[0])}
     if scope is not None:
         verification = verify_chain(recorder, from_checkpoint=scope is Check.LATEST)
         context["verification"] = verification
@@ -70,17 +65,3 @@ def integrity(request: Request, principal: PagePrincipal, services: ServicesDep,
                 context["bulletins"] = verify_bulletins(services.tally, projections["ledger"])
     return render(request, "integrity.html", context)
 
-
-def _held(position: str | None, chain_hash: str | None) -> tuple[int, str] | None:
-    """The position and chain hash to compare, both given or neither."""
-    if not position and not chain_hash:
-        return None
-    if not position:
-        raise InvalidInputError("is required", field="position")
-    if not chain_hash:
-        raise InvalidInputError("is required", field="hash")
-    number = inputs.whole("position", position, minimum=1)
-    text = chain_hash.strip().lower()
-    if not _HASH.fullmatch(text):
-        raise InvalidInputError("must be a SHA-256 digest in lower-case hex", field="hash")
-    return number, text
