@@ -179,3 +179,20 @@ def test_a_large_import_shows_its_progress_and_its_page_follows_it_to_the_end(
     assert "units.csv" in rows and "officers.csv" in rows
     admin.screenshot(path=str(artifacts / "import-done.png"))
     admin.context.close()
+
+
+def test_an_auditor_follows_a_bulletins_chain_hash_and_verifies_the_whole_log(
+        browser: Any, served: Served, artifacts: Path) -> None:
+    auditor = logged_in(browser, served, "auditor")
+    auditor.goto("/bulletins/2025-05/published")
+    held = auditor.locator("#chain-head code").inner_text()
+    auditor.click("#chain-head")
+    assert "的链哈希与您持有的一致" in auditor.locator("#held").inner_text()
+    assert auditor.locator("input[name=hash]").input_value() == held
+
+    auditor.click("text=校验整个日志和所有已发布通报")
+    assert auditor.locator("#verified").inner_text().startswith("日志校验通过：检查了全部")
+    results = auditor.locator("#bulletin-checks tbody tr td:last-child").all_inner_texts()
+    assert results and set(results) == {"摘要一致"}
+    auditor.screenshot(path=str(artifacts / "integrity.png"), full_page=True)
+    auditor.context.close()
