@@ -96,7 +96,7 @@ def meta() -> CommandMeta:
 
 class ModuleStores:
     """Initialised stores that live as long as a module's fixture: a SQLite file or a
-    PostgreSQL schema each, the schemas dropped on ``close``."""
+    PostgreSQL schema each, the schemas given back to the pool on ``close``."""
 
     def __init__(self, folder: Path, prefix: str) -> None:
         self.folder = folder

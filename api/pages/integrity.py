@@ -22,12 +22,12 @@ from workflows.publication import verify_bulletins
 router = APIRouter(include_in_schema=False)
 
 
-
 class Check(StrEnum):
     """What ``?check=`` asks for: the chain since the latest checkpoint, or everything."""
 
     LATEST = "latest"
     ALL = "all"
+
 
 #: The checkpoints the page lists, latest first (one is taken every thousand positions).
 SHOWN_CHECKPOINTS = 20
@@ -64,4 +64,3 @@ def integrity(request: Request, principal: PagePrincipal, services: ServicesDep,
             with services.exclusive() as projections:
                 context["bulletins"] = verify_bulletins(services.tally, projections["ledger"])
     return render(request, "integrity.html", context)
-
