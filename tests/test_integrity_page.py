@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from store.settings import DatabaseSettings
 from tests.api_office import BACKENDS, SESSION, SETUP, Office, module_office
 from tests.report_history import office_history
 from tests.tamper import Attacker
+from tests.test_pages import table_rows
 from tests.web import log_in, set_password
 
 
@@ -33,12 +33,6 @@ def office(request: pytest.FixtureRequest,
         yield office
 
 
-def cells(html: str, table: str) -> list[list[str]]:
-    body = html.split(f'<table id="{table}">')[1].split("<tbody>")[1].split("</tbody>")[0]
-    return [[re.sub(r"<[^>]+>", "", cell.split("<td", 1)[1].split(">", 1)[1]).strip()
-             for cell in row.split("</td>")[:-1]] for row in body.split("</tr>") if "<td" in row]
-
-
 def test_the_page_shows_the_chain_head_and_the_latest_checkpoints(office: Office) -> None:
     page = office.page_client("auditor").get("/integrity")
 
@@ -47,7 +41,7 @@ def test_the_page_shows_the_chain_head_and_the_latest_checkpoints(office: Office
     assert f'<dd class="num">{head.position}</dd>' in page.text
     assert head.chain_hash.hex() in page.text
     checkpoints = office.tally.recorder.select_checkpoints()  # type: ignore[attr-defined]
-    shown = cells(page.text, "checkpoints")
+    shown = table_rows(page.text, "checkpoints")
     assert [row[0] for row in shown] == [str(point.position)
                                          for point in reversed(checkpoints[-20:])]
     assert f"共 {len(checkpoints)} 个检查点" in page.text
@@ -70,7 +64,7 @@ def test_a_clean_log_verifies_since_the_checkpoint_and_whole_with_its_bulletins(
     assert (f"日志校验通过：检查了全部 {head.position} 个事件，至第 {head.position} 位；"
             f"{len(checkpoints)} 个检查点一致") in whole.text
     published = office.tally.published_bulletin("2025-02")
-    assert cells(whole.text, "bulletin-checks") == [
+    assert table_rows(whole.text, "bulletin-checks") == [
         ["2025-02", str(published["position"]), published["digest"], "摘要一致"]]
 
 
@@ -116,8 +110,8 @@ def test_only_auditors_and_administrators_verify(office: Office, role: str) -> N
     assert office.page_client(role).get("/integrity").status_code == 403
 
 
-def test_a_changed_event_is_found_at_its_position(app: Tally, database: DatabaseSettings,
-                                                  tmp_path: Path) -> None:
+def test_a_changed_event_is_found_at_its_position(app: Tally,
+                                                  database: DatabaseSettings) -> None:
     office_history(app)
     app.open_account("auditor", "郑审计", ["auditor"], meta=SETUP)
     services = Services(database, app)
